@@ -1,0 +1,17 @@
+//! `pipeline`: the quarterly monitor of the Dutch social domain.
+//!
+//! The stages of one run live in their own folders, in the order they run:
+//! [`pull`] → [`load`] → [`monitor`] → [`render`] → [`publish`]. See ARCHITECTURE.md.
+
+pub mod config;
+pub mod demo;
+pub mod load;
+pub mod logging;
+pub mod monitor;
+pub mod publish;
+pub mod pull;
+pub mod quarter;
+pub mod render;
+pub mod run;
+
+pub use quarter::{Period, Quarter};

@@ -1,0 +1,68 @@
+//! Amounts as municipalities type them: `€ 3.668.000`, `1.234,56`, `-/- 500.000`, `(123)`.
+
+/// Parses a Dutch amount written as text. `None` when it is not an amount.
+///
+/// Dots group thousands and a comma marks the decimals. A text with only dots is read as
+/// thousands groups when every group after the first has three digits (`3.668.000`), which
+/// is how people type whole euros; `12.5` is refused rather than guessed.
+pub fn parse_amount(text: &str) -> Option<f64> {
+    let mut t: String = text.chars().filter(|c| !c.is_whitespace() && *c != '€' && *c != '\u{a0}').collect();
+    if t.is_empty() {
+        return None;
+    }
+    let mut negative = false;
+    if let Some(rest) = t.strip_prefix("-/-") {
+        negative = true;
+        t = rest.to_string();
+    } else if t.starts_with('(') && t.ends_with(')') {
+        negative = true;
+        t = t[1..t.len() - 1].to_string();
+    } else if let Some(rest) = t.strip_prefix('-').or_else(|| t.strip_prefix('−')) {
+        negative = true;
+        t = rest.to_string();
+    }
+    let t = t.strip_prefix('€').unwrap_or(&t);
+    if t.is_empty() || !t.chars().all(|c| c.is_ascii_digit() || c == '.' || c == ',') {
+        return None;
+    }
+    let (whole, decimals) = match t.split_once(',') {
+        Some((w, d)) if !d.contains(',') && !d.contains('.') && !d.is_empty() => (w, Some(d)),
+        Some(_) => return None,
+        None => (t, None),
+    };
+    let groups: Vec<&str> = whole.split('.').collect();
+    if groups.iter().any(|g| g.is_empty()) || groups.iter().skip(1).any(|g| g.len() != 3) || groups[0].len() > 3 && groups.len() > 1 {
+        return None;
+    }
+    let digits: String = groups.concat();
+    let value: f64 = match decimals {
+        Some(d) => format!("{digits}.{d}").parse().ok()?,
+        None => digits.parse().ok()?,
+    };
+    Some(if negative { -value } else { value })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_amount;
+
+    #[test]
+    fn dutch_notations() {
+        assert_eq!(parse_amount("€ 3.668.000"), Some(3_668_000.0));
+        assert_eq!(parse_amount("3.668.000"), Some(3_668_000.0));
+        assert_eq!(parse_amount("1.234,56"), Some(1234.56));
+        assert_eq!(parse_amount("-/- 500.000"), Some(-500_000.0));
+        assert_eq!(parse_amount("(123)"), Some(-123.0));
+        assert_eq!(parse_amount("-123"), Some(-123.0));
+        assert_eq!(parse_amount("€\u{a0}12,5"), Some(12.5));
+        assert_eq!(parse_amount("0"), Some(0.0));
+        assert_eq!(parse_amount("-€ 1.000"), Some(-1000.0));
+    }
+
+    #[test]
+    fn refuses_what_is_not_an_amount() {
+        for t in ["", "n.v.t.", "12.5", "1,2,3", "#DIV/0!", "1.23.456", "abc", "€", "1.2345"] {
+            assert_eq!(parse_amount(t), None, "{t}");
+        }
+    }
+}

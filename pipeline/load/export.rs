@@ -1,0 +1,271 @@
+//! The registration export (contracts/regas-export.md): every table, typed and checked.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use polars::prelude::*;
+
+use super::LoadError;
+use super::quality::Quality;
+use super::table::{self, Kind, Loaded, Mapping, RowCheck, TableSpec, col_spec};
+use crate::config::{CsvOptions, MonitorSettings, Tenant};
+
+const SCORE_1_5: Kind = Kind::Int { min: 1, max: 5 };
+
+const CASUSSEN: TableSpec = TableSpec {
+    name: "casussen",
+    required: true,
+    key: Some("Casusnummer"),
+    columns: &[
+        col_spec("Casusnummer", Kind::Text).value_required(),
+        col_spec("Clientnummer", Kind::Text).value_required(),
+        col_spec("Ondersteuningsvorm", Kind::Form),
+        col_spec("Werksoort", Kind::Text),
+        col_spec("Team", Kind::Text),
+        col_spec("Woonplaats", Kind::Text),
+        col_spec("Aanmelddatum", Kind::Date).value_required(),
+        col_spec("Startdatum", Kind::Date),
+        col_spec("Einddatum", Kind::Date),
+        col_spec("Verwijzer", Kind::Text).optional(),
+        col_spec("Hoofddomeinen", Kind::Text),
+        col_spec("Afsluitreden", Kind::Text).optional(),
+        col_spec("Samenwerkingspartners", Kind::Text).optional(),
+    ],
+};
+
+const CLIENTEN: TableSpec = TableSpec {
+    name: "clienten",
+    required: true,
+    key: Some("Clientnummer"),
+    columns: &[
+        col_spec("Clientnummer", Kind::Text).value_required(),
+        col_spec("Geboortedatum", Kind::BirthDate).optional(),
+        col_spec("Geslacht", Kind::Gender),
+    ],
+};
+
+const CONTACTMOMENTEN: TableSpec = TableSpec {
+    name: "contactmomenten",
+    required: false,
+    key: None,
+    columns: &[col_spec("Casusnummer", Kind::Text).value_required(), col_spec("Datum", Kind::Date).value_required()],
+};
+
+const ZRM: TableSpec = TableSpec {
+    name: "zrm_metingen",
+    required: false,
+    key: None,
+    columns: &[
+        col_spec("Casusnummer", Kind::Text).value_required(),
+        col_spec("Datum", Kind::Date).value_required(),
+        col_spec("Domein", Kind::Text).value_required(),
+        col_spec("Score", SCORE_1_5).value_required(),
+        col_spec("Type", Kind::ZrmType).optional(),
+    ],
+};
+
+const TEVREDENHEID: TableSpec = TableSpec {
+    name: "tevredenheid",
+    required: false,
+    key: None,
+    columns: &[
+        col_spec("Casusnummer", Kind::Text).value_required(),
+        col_spec("Datum", Kind::Date).value_required(),
+        col_spec("Score", Kind::Number { min: 1.0, max: 10.0 }).value_required(),
+    ],
+};
+
+const TRAJECTEN: TableSpec = TableSpec {
+    name: "collectieve_trajecten",
+    required: false,
+    key: Some("Trajectnummer"),
+    columns: &[
+        col_spec("Trajectnummer", Kind::Text).value_required(),
+        col_spec("Categorie", Kind::Text),
+        col_spec("Doelgroep", Kind::Text),
+        col_spec("Startdatum", Kind::Date).value_required(),
+        col_spec("Einddatum", Kind::Date).optional(),
+        col_spec("Kracht start", SCORE_1_5).optional(),
+        col_spec("Kracht eind", SCORE_1_5).optional(),
+    ],
+};
+
+const BIJEENKOMSTEN: TableSpec = TableSpec {
+    name: "bijeenkomsten",
+    required: false,
+    key: None,
+    columns: &[
+        col_spec("Trajectnummer", Kind::Text).value_required(),
+        col_spec("Datum", Kind::Date).value_required(),
+        col_spec("Deelnemers", Kind::Int { min: 0, max: i64::MAX }).value_required(),
+    ],
+};
+
+const MANTELZORGERS: TableSpec = TableSpec {
+    name: "mantelzorgers",
+    required: false,
+    key: None,
+    columns: &[
+        col_spec("Relatienummer", Kind::Text).value_required(),
+        col_spec("Registratiedatum", Kind::Date).value_required(),
+        col_spec("Uitschrijfdatum", Kind::Date).optional(),
+        col_spec("Jonge mantelzorger", Kind::YesNo).optional(),
+    ],
+};
+
+const VRIJWILLIGERS: TableSpec = TableSpec {
+    name: "vrijwilligers",
+    required: false,
+    key: None,
+    columns: &[
+        col_spec("Relatienummer", Kind::Text).value_required(),
+        col_spec("Startdatum", Kind::Date).value_required(),
+        col_spec("Einddatum", Kind::Date).optional(),
+    ],
+};
+
+/// Every table of the contract, in load order (referenced tables first).
+pub const TABLES: [&TableSpec; 9] =
+    [&CASUSSEN, &CLIENTEN, &CONTACTMOMENTEN, &ZRM, &TEVREDENHEID, &TRAJECTEN, &BIJEENKOMSTEN, &MANTELZORGERS, &VRIJWILLIGERS];
+
+/// The export as typed frames. Dates are `Date`, support forms their codes (IA/LS/IT),
+/// scores integers; optional tables that were not delivered are empty.
+#[derive(Debug, Clone)]
+pub struct Export {
+    pub cases: DataFrame,
+    pub clients: DataFrame,
+    /// Only `Casusnummer`: the figures count contacts per case and need nothing else.
+    pub contacts: DataFrame,
+    /// With the file row (`__row`), which breaks ties between rows of the same date.
+    pub zrm: DataFrame,
+    pub survey: DataFrame,
+    pub trajectories: DataFrame,
+    pub meetings: DataFrame,
+    pub carers: DataFrame,
+    pub volunteers: DataFrame,
+}
+
+fn mapping(tenant: &Tenant, spec: &TableSpec) -> Mapping {
+    let headers = tenant.columns.get(spec.name).cloned().unwrap_or_default();
+    let mut values = BTreeMap::new();
+    for c in spec.columns {
+        if let Some(map) = tenant.values.get(c.name) {
+            values.insert(c.name.to_string(), map.iter().map(|(k, v)| (k.trim().to_lowercase(), v.clone())).collect());
+        }
+    }
+    Mapping { headers, values }
+}
+
+fn empty(spec: &TableSpec) -> DataFrame {
+    let columns = spec
+        .columns
+        .iter()
+        .map(|c| {
+            let dtype = match c.kind {
+                Kind::Date | Kind::BirthDate => DataType::Date,
+                Kind::Int { .. } => DataType::Int64,
+                Kind::Number { .. } => DataType::Float64,
+                Kind::YesNo => DataType::Boolean,
+                _ => DataType::String,
+            };
+            Column::new_empty(c.name.into(), &dtype)
+        })
+        .chain(std::iter::once(Column::new_empty(table::ROW.into(), &DataType::UInt32)))
+        .collect();
+    DataFrame::new(0, columns).expect("empty frame of the contract's columns")
+}
+
+fn known(frame: &DataFrame, column: &str) -> Expr {
+    let values = frame.column(column).expect("key column").as_materialized_series().clone();
+    lit(values).implode()
+}
+
+fn ended_before_start(end: &str, start: &str) -> RowCheck {
+    RowCheck { kind: format!("{end} vóór {start}"), defective: col(end).lt(col(start)) }
+}
+
+fn unknown_reference(column: &str, in_frame: &DataFrame) -> RowCheck {
+    RowCheck { kind: format!("onbekend {column}"), defective: col(column).is_in(known(in_frame, column), false).not() }
+}
+
+/// Loads every table from a snapshot folder. `hashes` holds each file's sha256 by name.
+pub fn load_export(
+    folder: &Path,
+    hashes: &BTreeMap<String, String>,
+    tenant: &Tenant,
+    csv: &CsvOptions,
+    settings: &MonitorSettings,
+) -> Result<(Export, Quality), LoadError> {
+    let mut quality = Quality::default();
+    let mut frames: BTreeMap<&str, DataFrame> = BTreeMap::new();
+    for spec in TABLES {
+        let checks = match spec.name {
+            "casussen" => vec![ended_before_start("Einddatum", "Startdatum"), ended_before_start("Startdatum", "Aanmelddatum")],
+            "contactmomenten" | "zrm_metingen" | "tevredenheid" => vec![unknown_reference("Casusnummer", &frames["casussen"])],
+            "collectieve_trajecten" | "vrijwilligers" => vec![ended_before_start("Einddatum", "Startdatum")],
+            "bijeenkomsten" => vec![unknown_reference("Trajectnummer", &frames["collectieve_trajecten"])],
+            "mantelzorgers" => vec![ended_before_start("Uitschrijfdatum", "Registratiedatum")],
+            _ => Vec::new(),
+        };
+        let Some(path) = table::find_file(folder, spec.name)? else {
+            if spec.required {
+                return Err(LoadError::MissingTable {
+                    folder: folder.display().to_string(),
+                    table: spec.name.to_string(),
+                    found: list_files(folder),
+                });
+            }
+            frames.insert(spec.name, empty(spec));
+            continue;
+        };
+        let file_name = path.file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_default();
+        let sha = hashes.get(&file_name).cloned().unwrap_or_default();
+        let Loaded { frame, file, exclusions } = table::load(&path, spec, &mapping(tenant, spec), csv, checks, sha)?;
+        let excluded: u64 = exclusions.iter().map(|e| e.rows).sum();
+        if file.rows > 0 && excluded as f64 / file.rows as f64 > settings.max_excluded_share {
+            return Err(LoadError::TooManyExcluded {
+                file: file.file.clone(),
+                excluded,
+                rows: file.rows,
+                share: format!("{:.1}%", 100.0 * excluded as f64 / file.rows as f64),
+                allowed: format!("{:.1}%", 100.0 * settings.max_excluded_share),
+                kinds: exclusions
+                    .iter()
+                    .map(|e| {
+                        let rows: Vec<String> = e.examples.iter().map(u64::to_string).collect();
+                        format!("{} × {} (e.g. row {})", e.rows, e.kind, rows.join(", "))
+                    })
+                    .collect::<Vec<_>>()
+                    .join("; "),
+            });
+        }
+        quality.files.push(file);
+        quality.exclusions.extend(exclusions);
+        frames.insert(spec.name, frame);
+    }
+    let mut take = |name: &str| frames.remove(name).expect("every table loaded or empty");
+    let export = Export {
+        cases: take("casussen").drop(table::ROW).map_err(internal)?,
+        clients: take("clienten").drop(table::ROW).map_err(internal)?,
+        contacts: take("contactmomenten").select(["Casusnummer"]).map_err(internal)?,
+        zrm: take("zrm_metingen"),
+        survey: take("tevredenheid").drop(table::ROW).map_err(internal)?,
+        trajectories: take("collectieve_trajecten").drop(table::ROW).map_err(internal)?,
+        meetings: take("bijeenkomsten").drop(table::ROW).map_err(internal)?,
+        carers: take("mantelzorgers").drop(table::ROW).map_err(internal)?,
+        volunteers: take("vrijwilligers").drop(table::ROW).map_err(internal)?,
+    };
+    Ok((export, quality))
+}
+
+fn internal(e: PolarsError) -> LoadError {
+    LoadError::Internal(e.to_string())
+}
+
+fn list_files(folder: &Path) -> String {
+    let mut names: Vec<String> = std::fs::read_dir(folder)
+        .map(|d| d.flatten().map(|e| e.file_name().to_string_lossy().into_owned()).collect())
+        .unwrap_or_default();
+    names.sort();
+    if names.is_empty() { "no files".into() } else { names.join(", ") }
+}

@@ -1,0 +1,309 @@
+//! Finances: per budget line, per Thema and per Domein (the `fin_*` figures).
+//!
+//! A budget workbook has tens of lines, not millions: plain Rust over the loaded lines is
+//! clearer here than a frame, and the rules read like the contract.
+
+use serde::Serialize;
+
+use super::figures::{Figure, Figures, Value};
+use crate::config::MonitorSettings;
+use crate::load::{Budget, BudgetLine, Soort};
+use crate::quarter::Quarter;
+
+/// The amounts of one line or total, for one Soort (or combined for Verschil).
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Amounts {
+    pub realisatie_vj: Option<f64>,
+    pub begroting_primitief: f64,
+    pub begroting: f64,
+    /// Realisatie t/m the report quarter.
+    pub realisatie: f64,
+    /// As given on a line; on a total, lines without one count as on budget.
+    pub prognose: Option<f64>,
+}
+
+impl Amounts {
+    /// Realisatie t/m ÷ Begroting gewijzigd × 100.
+    pub fn besteed_pct(&self) -> Option<f64> {
+        (self.begroting != 0.0).then(|| self.realisatie / self.begroting * 100.0)
+    }
+}
+
+/// A row of the finance tables: a line, a Thema or a Domein.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FinanceRow {
+    pub domein: String,
+    pub thema: String,
+    /// Empty for totals.
+    pub onderdeel: String,
+    pub lasten: Option<Amounts>,
+    pub baten: Option<Amounts>,
+    /// Positive = voordeel; None for a line without Prognose.
+    pub verschil: Option<f64>,
+    /// Lines only: |Verschil| reaches a threshold.
+    pub flagged: bool,
+}
+
+impl FinanceRow {
+    /// The figures.csv dimension and category of this row.
+    fn key(&self) -> (&'static str, String) {
+        if !self.onderdeel.is_empty() {
+            ("domein+thema+onderdeel", format!("{}+{}+{}", self.domein, self.thema, self.onderdeel))
+        } else if !self.thema.is_empty() {
+            ("domein+thema", format!("{}+{}", self.domein, self.thema))
+        } else {
+            ("domein", self.domein.clone())
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Finance {
+    /// In workbook order: per Domein, its Thema's lines, then the Thema total; the Domein total last.
+    pub domeinen: Vec<DomeinFinance>,
+    pub taakstellingen: Vec<(String, String, f64, Option<f64>)>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DomeinFinance {
+    pub total: FinanceRow,
+    pub themas: Vec<(FinanceRow, Vec<FinanceRow>)>,
+}
+
+impl Finance {
+    pub fn flagged_lines(&self) -> Vec<&FinanceRow> {
+        self.domeinen.iter().flat_map(|d| d.themas.iter().flat_map(|(_, lines)| lines.iter())).filter(|l| l.flagged).collect()
+    }
+}
+
+fn line_amounts(line: &BudgetLine, q: u8) -> Amounts {
+    Amounts {
+        realisatie_vj: line.realisatie_vj,
+        begroting_primitief: line.begroting_primitief,
+        begroting: line.begroting(),
+        realisatie: line.realisatie[..usize::from(q)].iter().map(|v| v.unwrap_or(0.0)).sum(),
+        prognose: line.prognose,
+    }
+}
+
+/// Verschil of one Soort: Lasten Begroting − Prognose, Baten Prognose − Begroting.
+fn verschil(soort: Soort, begroting: f64, prognose: f64) -> f64 {
+    match soort {
+        Soort::Lasten => begroting - prognose,
+        Soort::Baten => prognose - begroting,
+    }
+}
+
+fn sum_amounts(lines: &[(&BudgetLine, Amounts)], soort: Soort) -> Option<Amounts> {
+    let of: Vec<&Amounts> = lines.iter().filter(|(l, _)| l.soort == soort).map(|(_, a)| a).collect();
+    if of.is_empty() {
+        return None;
+    }
+    let vj: Vec<f64> = of.iter().filter_map(|a| a.realisatie_vj).collect();
+    Some(Amounts {
+        realisatie_vj: (!vj.is_empty()).then(|| vj.iter().sum()),
+        begroting_primitief: of.iter().map(|a| a.begroting_primitief).sum(),
+        begroting: of.iter().map(|a| a.begroting).sum(),
+        realisatie: of.iter().map(|a| a.realisatie).sum(),
+        // A line without Prognose is taken as on budget, so Verschil = Begroting − Prognose holds.
+        prognose: Some(of.iter().map(|a| a.prognose.unwrap_or(a.begroting)).sum()),
+    })
+}
+
+fn total_row(domein: &str, thema: &str, lines: &[(&BudgetLine, Amounts)]) -> FinanceRow {
+    let verschil_sum = lines.iter().map(|(l, a)| verschil(l.soort, a.begroting, a.prognose.unwrap_or(a.begroting))).sum();
+    FinanceRow {
+        domein: domein.into(),
+        thema: thema.into(),
+        onderdeel: String::new(),
+        lasten: sum_amounts(lines, Soort::Lasten),
+        baten: sum_amounts(lines, Soort::Baten),
+        verschil: Some(verschil_sum),
+        flagged: false,
+    }
+}
+
+/// The finance view and its figures for the report quarter's year to date.
+pub fn compute(f: &mut Figures, budget: &Budget, quarter: Quarter, settings: &MonitorSettings) -> Finance {
+    let q = quarter.number();
+    let period = quarter.year_to_date().label;
+    let mut finance = Finance::default();
+    let mut domeinen: Vec<String> = Vec::new();
+    for l in &budget.lines {
+        if !domeinen.contains(&l.domein) {
+            domeinen.push(l.domein.clone());
+        }
+    }
+    for domein in &domeinen {
+        let of_domein: Vec<(&BudgetLine, Amounts)> =
+            budget.lines.iter().filter(|l| &l.domein == domein).map(|l| (l, line_amounts(l, q))).collect();
+        let mut themas: Vec<String> = Vec::new();
+        for (l, _) in &of_domein {
+            if !themas.contains(&l.thema) {
+                themas.push(l.thema.clone());
+            }
+        }
+        let mut out = Vec::new();
+        for thema in &themas {
+            let of_thema: Vec<(&BudgetLine, Amounts)> = of_domein.iter().filter(|(l, _)| &l.thema == thema).cloned().collect();
+            let rows: Vec<FinanceRow> = of_thema
+                .iter()
+                .map(|(l, a)| {
+                    let v = a.prognose.map(|p| verschil(l.soort, a.begroting, p));
+                    let flagged = v.is_some_and(|v| {
+                        v.abs() >= settings.flag_amount || a.begroting != 0.0 && v.abs() >= settings.flag_share * a.begroting.abs()
+                    });
+                    let (lasten, baten) = match l.soort {
+                        Soort::Lasten => (Some(a.clone()), None),
+                        Soort::Baten => (None, Some(a.clone())),
+                    };
+                    FinanceRow {
+                        domein: domein.clone(),
+                        thema: thema.clone(),
+                        onderdeel: l.onderdeel.clone(),
+                        lasten,
+                        baten,
+                        verschil: v,
+                        flagged,
+                    }
+                })
+                .collect();
+            out.push((total_row(domein, thema, &of_thema), rows));
+        }
+        finance.domeinen.push(DomeinFinance { total: total_row(domein, "", &of_domein), themas: out });
+    }
+
+    // Figures: lines, then Thema totals, then Domein totals.
+    let levels: Vec<Vec<&FinanceRow>> = vec![
+        finance.domeinen.iter().flat_map(|d| d.themas.iter().flat_map(|(_, l)| l.iter())).collect(),
+        finance.domeinen.iter().flat_map(|d| d.themas.iter().map(|(t, _)| t)).collect(),
+        finance.domeinen.iter().map(|d| &d.total).collect(),
+    ];
+    for rows in &levels {
+        for soort in [Soort::Lasten, Soort::Baten] {
+            for row in rows {
+                let Some(a) = (match soort {
+                    Soort::Lasten => &row.lasten,
+                    Soort::Baten => &row.baten,
+                }) else {
+                    continue;
+                };
+                let prefix = match soort {
+                    Soort::Lasten => "lasten",
+                    Soort::Baten => "baten",
+                };
+                for (code, value) in [
+                    ("realisatie_vj", a.realisatie_vj),
+                    ("begroting_primitief", Some(a.begroting_primitief)),
+                    ("begroting", Some(a.begroting)),
+                    ("realisatie", Some(a.realisatie)),
+                    ("prognose", a.prognose),
+                ] {
+                    push_amount(f, indicator(prefix, code), row, &period, value);
+                }
+            }
+        }
+        for row in rows {
+            push_amount(f, "fin_verschil", row, &period, row.verschil);
+        }
+        for row in rows {
+            if let Some(a) = &row.lasten {
+                let (dimension, category) = row.key();
+                let n = count_lasten_lines(&finance, row);
+                f.push(Figure {
+                    indicator: "fin_besteed_pct",
+                    dimension: dimension.into(),
+                    category,
+                    period: period.clone(),
+                    value: a.besteed_pct().map_or(Value::Missing, Value::Pct),
+                    n: Some(n),
+                });
+            }
+        }
+    }
+
+    let mut per_domein: Vec<(String, f64, Option<f64>)> = Vec::new();
+    for t in &budget.taakstellingen {
+        finance.taakstellingen.push((t.domein.clone(), t.omschrijving.clone(), t.bedrag, t.gerealiseerd));
+        for (code, value) in [("fin_taakstelling", Some(t.bedrag)), ("fin_taakstelling_gerealiseerd", t.gerealiseerd)] {
+            f.push(Figure {
+                indicator: code,
+                dimension: "omschrijving".into(),
+                category: t.omschrijving.clone(),
+                period: period.clone(),
+                value: value.map_or(Value::Missing, Value::Amount),
+                n: None,
+            });
+        }
+        match per_domein.iter_mut().find(|(d, _, _)| *d == t.domein) {
+            Some((_, b, g)) => {
+                *b += t.bedrag;
+                if let Some(v) = t.gerealiseerd {
+                    *g = Some(g.unwrap_or(0.0) + v);
+                }
+            }
+            None => per_domein.push((t.domein.clone(), t.bedrag, t.gerealiseerd)),
+        }
+    }
+    for (domein, bedrag, gerealiseerd) in per_domein {
+        for (code, value) in [("fin_taakstelling", Some(bedrag)), ("fin_taakstelling_gerealiseerd", gerealiseerd)] {
+            f.push(Figure {
+                indicator: code,
+                dimension: "domein".into(),
+                category: domein.clone(),
+                period: period.clone(),
+                value: value.map_or(Value::Missing, Value::Amount),
+                n: None,
+            });
+        }
+    }
+
+    for q in quarter.quarters_of_year_so_far() {
+        let label = q.to_string();
+        for v in budget.volumes.iter().filter(|v| v.kwartaal == label) {
+            f.count("fin_clienten", &label, "domein+onderdeel", &format!("{}+{}", v.domein, v.onderdeel), v.clienten);
+        }
+    }
+    finance
+}
+
+fn indicator(prefix: &str, code: &str) -> &'static str {
+    match (prefix, code) {
+        ("lasten", "realisatie_vj") => "fin_lasten_realisatie_vj",
+        ("lasten", "begroting_primitief") => "fin_lasten_begroting_primitief",
+        ("lasten", "begroting") => "fin_lasten_begroting",
+        ("lasten", "realisatie") => "fin_lasten_realisatie",
+        ("lasten", "prognose") => "fin_lasten_prognose",
+        ("baten", "realisatie_vj") => "fin_baten_realisatie_vj",
+        ("baten", "begroting_primitief") => "fin_baten_begroting_primitief",
+        ("baten", "begroting") => "fin_baten_begroting",
+        ("baten", "realisatie") => "fin_baten_realisatie",
+        _ => "fin_baten_prognose",
+    }
+}
+
+fn count_lasten_lines(finance: &Finance, row: &FinanceRow) -> u64 {
+    finance
+        .domeinen
+        .iter()
+        .flat_map(|d| d.themas.iter().flat_map(|(_, l)| l.iter()))
+        .filter(|l| {
+            l.lasten.is_some()
+                && l.domein == row.domein
+                && (row.thema.is_empty() || l.thema == row.thema)
+                && (row.onderdeel.is_empty() || l.onderdeel == row.onderdeel)
+        })
+        .count() as u64
+}
+
+fn push_amount(f: &mut Figures, indicator: &'static str, row: &FinanceRow, period: &str, value: Option<f64>) {
+    let (dimension, category) = row.key();
+    f.push(Figure {
+        indicator,
+        dimension: dimension.into(),
+        category,
+        period: period.into(),
+        value: value.map_or(Value::Missing, Value::Amount),
+        n: None,
+    });
+}

@@ -1,0 +1,60 @@
+//! Stage `monitor`: every figure of contracts/figures.md, computed with Polars.
+//!
+//! Pure functions from frames to figures: no I/O happens here, so every figure can be
+//! tested on small hand-made frames.
+
+pub mod changes;
+mod collective;
+pub mod figures;
+pub mod finance;
+mod frames;
+pub mod individual;
+pub mod suppress;
+
+use polars::prelude::{IntoLazy, PolarsError};
+
+pub use figures::{Figure, Figures, Value};
+pub use finance::Finance;
+
+use crate::config::MonitorSettings;
+use crate::load::{Budget, Export, Quality};
+use crate::quarter::{Period, Quarter};
+
+/// Everything the documents show, computed once.
+#[derive(Debug, Clone)]
+pub struct Monitor {
+    pub quarter: Quarter,
+    /// The report quarter's year to date.
+    pub period: Period,
+    /// The same stretch of the previous year.
+    pub before: Period,
+    pub figures: Figures,
+    pub finance: Option<Finance>,
+    pub quality: Quality,
+}
+
+/// Computes every figure for the quarter's year to date, the same period last year and the
+/// single quarters of both years so far.
+pub fn compute(export: &Export, budget: Option<&Budget>, quarter: Quarter, quality: Quality, settings: &MonitorSettings) -> Result<Monitor, PolarsError> {
+    let period = quarter.year_to_date();
+    let before = quarter.year_before().year_to_date();
+    let mut f = Figures::default();
+    for p in [&period, &before] {
+        individual::compute(&mut f, export, p)?;
+        collective::collective(&mut f, export, p)?;
+        collective::informal(&mut f, export, p)?;
+    }
+    let quarters: Vec<Period> = quarter
+        .year_before()
+        .quarters_of_year_so_far()
+        .into_iter()
+        .chain(quarter.quarters_of_year_so_far())
+        .map(Quarter::period)
+        .collect();
+    individual::opgestart_per_quarter(&mut f, &export.cases.clone().lazy(), &quarters)?;
+    let finance = budget.map(|b| finance::compute(&mut f, b, quarter, settings));
+    Ok(Monitor { quarter, period, before, figures: f, finance, quality })
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,160 @@
+//! Stage `pull`: every configured source fetched into a snapshot.
+//!
+//! A snapshot holds the raw bytes exactly as they arrived, content-addressed by sha256,
+//! with a manifest. Files are written once (atomically, 0600, folders 0700) and never
+//! changed, so a run can be repeated from its snapshot byte for byte. Identical inputs give
+//! the same snapshot id.
+
+pub mod http;
+pub mod snapshot;
+
+use std::path::{Path, PathBuf};
+
+pub use snapshot::{Snapshot, SnapshotFile, SnapshotStore};
+
+use crate::config::{Source, Tenant};
+use crate::load::TABLES;
+use crate::quarter::Quarter;
+
+#[derive(Debug, thiserror::Error)]
+pub enum PullError {
+    #[error("{source_name}: {path}: {reason}")]
+    Source { source_name: String, path: String, reason: String },
+    #[error("snapshot store {path}: {reason}")]
+    Store { path: String, reason: String },
+    #[error("demo data for {path}: {reason}")]
+    Demo { path: String, reason: String },
+    #[error("{0}")]
+    Secret(String),
+}
+
+/// The files a source folder offers for this run: the export's tables, or the budget
+/// workbook of the report year.
+fn wanted(dir: &Path, names: &[String]) -> Result<Vec<PathBuf>, std::io::Error> {
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir(dir)? {
+        let entry = entry?;
+        let name = entry.file_name().to_string_lossy().to_lowercase();
+        if names.iter().any(|n| *n == name) && entry.file_type()?.is_file() {
+            found.push(entry.path());
+        }
+    }
+    found.sort();
+    Ok(found)
+}
+
+fn export_names() -> Vec<String> {
+    TABLES.iter().flat_map(|t| [format!("{}.csv", t.name), format!("{}.xlsx", t.name)]).collect()
+}
+
+/// Generates the demo export into the configured folder when it is not there yet.
+pub fn ensure_demo(source: &Source) -> Result<(), PullError> {
+    let Source::Dir { path, demo: Some(demo), .. } = source else { return Ok(()) };
+    if path.join("casussen.csv").exists() {
+        return Ok(());
+    }
+    tracing::info!(path = %path.display(), scale = ?demo.scale, until = %demo.until, "generating the demo export");
+    let opts = crate::demo::DemoOptions { seed: demo.seed, scale: demo.scale, until: demo.until.last_day() };
+    crate::demo::generate(path, &opts).map_err(|e| PullError::Demo { path: path.display().to_string(), reason: e.to_string() })?;
+    Ok(())
+}
+
+/// One file to fetch: where from, and under which name it is kept.
+struct Wanted {
+    source: &'static str,
+    name: String,
+    url: String,
+    /// A required file that is missing stops the run; an optional one is left out.
+    required: bool,
+}
+
+fn export_urls(http: &crate::config::HttpOptions) -> Vec<Wanted> {
+    let base = if http.url.ends_with('/') { http.url.clone() } else { format!("{}/", http.url) };
+    match &http.files {
+        Some(files) => files.iter().map(|f| Wanted { source: "export", name: f.clone(), url: format!("{base}{f}"), required: true }).collect(),
+        None => TABLES
+            .iter()
+            .map(|t| Wanted { source: "export", name: format!("{}.csv", t.name), url: format!("{base}{}.csv", t.name), required: t.required })
+            .collect(),
+    }
+}
+
+/// Fetches the HTTPS sources concurrently, each with its own client and credentials.
+fn pull_http(store: &SnapshotStore, jobs: Vec<(&crate::config::HttpOptions, Wanted)>) -> Result<Vec<SnapshotFile>, PullError> {
+    if jobs.is_empty() {
+        return Ok(Vec::new());
+    }
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| PullError::Store { path: "tokio runtime".into(), reason: e.to_string() })?;
+    runtime.block_on(async {
+        let mut fetches = Vec::new();
+        for (options, wanted) in jobs {
+            let fetcher = http::Fetcher::new(options)?;
+            fetches.push(async move {
+                let fetched = fetcher.fetch(store, wanted.source, &wanted.name, &wanted.url).await?;
+                match fetched {
+                    http::Fetched::Stored(file) => Ok(Some(file)),
+                    http::Fetched::NotFound if !wanted.required => {
+                        tracing::info!(url = %http::shown_url(&wanted.url), "not delivered (404): an optional table");
+                        Ok(None)
+                    }
+                    http::Fetched::NotFound => Err(PullError::Source {
+                        source_name: wanted.source.into(),
+                        path: http::shown_url(&wanted.url),
+                        reason: format!("the server answered 404 Not Found: the required {} is missing", wanted.name),
+                    }),
+                }
+            });
+        }
+        let results = futures_util::future::join_all(fetches).await;
+        let mut files = Vec::new();
+        for r in results {
+            if let Some(f) = r? {
+                files.push(f);
+            }
+        }
+        Ok(files)
+    })
+}
+
+/// Pulls the tenant's export and the budget workbook of `quarter`'s year into one snapshot.
+pub fn pull(store: &SnapshotStore, tenant: &Tenant, quarter: Quarter) -> Result<Snapshot, PullError> {
+    let mut files = Vec::new();
+    let mut remote = Vec::new();
+    match &tenant.export {
+        Source::Dir { path, .. } => {
+            ensure_demo(&tenant.export)?;
+            let export = wanted(path, &export_names())
+                .map_err(|e| PullError::Source { source_name: "export".into(), path: path.display().to_string(), reason: e.to_string() })?;
+            for file in export {
+                files.push(store.add("export", &file)?);
+            }
+        }
+        Source::Https(http) => remote.extend(export_urls(http).into_iter().map(|w| (http, w))),
+    }
+    if let Some(budget) = &tenant.budget {
+        let name = budget.file.replace("{year}", &quarter.year().to_string());
+        match &budget.source {
+            Source::Dir { path, .. } => {
+                ensure_demo(&budget.source)?;
+                let file = path.join(&name);
+                if !file.is_file() {
+                    return Err(PullError::Source {
+                        source_name: "budget".into(),
+                        path: file.display().to_string(),
+                        reason: format!("the budget workbook for {} is missing (expected {name})", quarter.year()),
+                    });
+                }
+                files.push(store.add("budget", &file)?);
+            }
+            Source::Https(http) => {
+                let url = http.url.replace("{year}", &quarter.year().to_string());
+                remote.push((http, Wanted { source: "budget", name, url, required: true }));
+            }
+        }
+    }
+    files.extend(pull_http(store, remote)?);
+    store.commit(&tenant.id, files)
+}

@@ -1,0 +1,82 @@
+//! Stage `render`: each document's data, handed to its Typst layout and compiled in
+//! process to a tagged PDF.
+
+pub mod commentary;
+pub mod document;
+pub mod format;
+pub mod memo;
+pub mod report;
+pub mod world;
+
+use typst::WorldExt;
+use typst::diag::{SourceDiagnostic, Warned};
+use typst::foundations::{Datetime, Smart};
+use typst::layout::PagedDocument;
+use typst_pdf::{PdfOptions, PdfStandard, PdfStandards, Timestamp};
+
+pub use world::Engine;
+use world::DocWorld;
+
+#[derive(Debug, thiserror::Error)]
+pub enum RenderError {
+    #[error("layout {layout}: {message}")]
+    Layout { layout: String, message: String },
+    #[error("brand logo {path}: {reason}")]
+    Logo { path: String, reason: String },
+    #[error("layout {layout}: the data document cannot be written: {reason}")]
+    Data { layout: String, reason: String },
+}
+
+/// One document to compile: its layout, data and the day it is dated.
+pub struct Job<'a> {
+    /// File name in the layouts folder, e.g. `kwartaalrapportage.typ`.
+    pub layout: &'a str,
+    pub data: Vec<u8>,
+    /// Extra virtual files, e.g. the brand logo at `/logo.svg`.
+    pub extra: Vec<(String, Vec<u8>)>,
+    pub date: chrono::NaiveDate,
+    /// A stable identifier of the document across recompilations (PDF document id).
+    pub ident: String,
+}
+
+fn describe(world: &DocWorld, errors: &[SourceDiagnostic]) -> String {
+    errors
+        .iter()
+        .map(|d| {
+            let place = d
+                .span
+                .id()
+                .and_then(|id| {
+                    let source = world.source(id).ok()?;
+                    let range = world.range(d.span)?;
+                    let (line, column) = source.lines().byte_to_line_column(range.start)?;
+                    Some(format!("{}:{}:{}: ", id.vpath().get_without_slash(), line + 1, column + 1))
+                })
+                .unwrap_or_default();
+            format!("{place}{}", d.message)
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// Compiles one document to PDF/UA-1 with every font embedded.
+pub fn compile(engine: &Engine, job: Job) -> Result<Vec<u8>, RenderError> {
+    use chrono::Datelike;
+    let layout = job.layout.to_string();
+    let world = DocWorld::new(engine, job.layout, job.data, job.extra, job.date);
+    let Warned { output, warnings: _ } = typst::compile::<PagedDocument>(&world);
+    let document = output.map_err(|errors| RenderError::Layout { layout: layout.clone(), message: describe(&world, &errors) })?;
+    let standards = PdfStandards::new(&[PdfStandard::Ua_1])
+        .map_err(|e| RenderError::Layout { layout: layout.clone(), message: format!("{e:?}") })?;
+    let datetime = Datetime::from_ymd_hms(job.date.year(), job.date.month() as u8, job.date.day() as u8, 7, 0, 0).expect("a valid date");
+    let options = PdfOptions {
+        ident: Smart::Custom(job.ident),
+        creator: Smart::Custom(Some("pipeline — Monitor Sociaal Domein".into())),
+        timestamp: Some(Timestamp::new_utc(datetime)),
+        page_ranges: None,
+        standards,
+        tagged: true,
+        pretty: false,
+    };
+    typst_pdf::pdf(&document, &options).map_err(|errors| RenderError::Layout { layout, message: describe(&world, &errors) })
+}

@@ -1,0 +1,43 @@
+//! Bad command-line input: exit non-zero with one clear line naming the problem.
+
+use crate::common::{pipeline, write_config};
+
+fn fails_with(args: &[&str], expected: &[&str]) {
+    let out = pipeline().args(args).output().unwrap();
+    assert!(!out.status.success(), "{args:?} should fail");
+    let err = String::from_utf8(out.stderr).unwrap();
+    let lines: Vec<&str> = err.lines().filter(|l| !l.trim().is_empty()).collect();
+    for e in expected {
+        assert!(err.contains(e), "{args:?}: expected {e:?} in {err}");
+    }
+    assert!(lines.len() <= 3, "{args:?}: the problem should be one clear line, got:\n{err}");
+}
+
+#[test]
+fn an_impossible_quarter_is_refused() {
+    fails_with(&["run", "--quarter", "2024Q5"], &["2024Q5", "expected a year and quarter number like 2024Q4"]);
+}
+
+#[test]
+fn a_missing_config_file_is_named() {
+    fails_with(&["run", "--quarter", "2024Q4", "--config", "/nonexistent/pipeline.toml"], &["/nonexistent/pipeline.toml", "cannot read"]);
+}
+
+#[test]
+fn a_mistyped_config_key_is_named_with_its_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = write_config(dir.path(), "");
+    let text = std::fs::read_to_string(&config).unwrap().replace("organisation =", "organisatie =");
+    std::fs::write(&config, text).unwrap();
+    fails_with(&["run", "--quarter", "2024Q4", "--config", config.to_str().unwrap()], &["pipeline.toml: line", "organisatie"]);
+}
+
+#[test]
+fn the_committed_configs_parse() {
+    for name in ["pipeline.toml", "pipeline.example.toml"] {
+        let path = crate::common::repo().join("config").join(name);
+        if let Err(e) = pipeline::config::Config::load(&path) {
+            panic!("{name}: {e}");
+        }
+    }
+}

@@ -7,10 +7,10 @@ use chrono::{Datelike, NaiveDate};
 use sha2::{Digest, Sha256};
 
 use crate::config::{Brand, Config, Tenant};
-use crate::load::{self, Budget, LoadError};
+use crate::load::{self, LoadError};
 use crate::monitor::{self, Monitor, changes};
 use crate::publish::{self, Manifest, QuarterDir};
-use crate::pull::{self, Snapshot, SnapshotStore};
+use crate::pull::{self, SnapshotStore};
 use crate::quarter::Quarter;
 use crate::render::document::{BrandData, Meta};
 use crate::render::report::Counts;

@@ -177,7 +177,7 @@ fn empty(spec: &TableSpec) -> DataFrame {
 
 fn known(frame: &DataFrame, column: &str) -> Expr {
     let values = frame.column(column).expect("key column").as_materialized_series().clone();
-    lit(values).implode()
+    lit(values).implode(false)
 }
 
 fn ended_before_start(end: &str, start: &str) -> RowCheck {

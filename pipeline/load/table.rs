@@ -159,7 +159,7 @@ fn read_raw(path: &Path, spec: &TableSpec, mapping: &Mapping, csv: &CsvOptions) 
         Encoding::Windows1252 => {
             let bytes = std::fs::read(path).map_err(|e| unreadable(&e))?;
             let utf8 = text::transcode_1252(&bytes);
-            LazyCsvReader::new_with_sources(ScanSources::Buffers(Arc::from(vec![polars::prelude::Buffer::from(utf8)])))
+            LazyCsvReader::new_with_sources(ScanSources::Buffers(Arc::from(vec![polars_buffer::Buffer::from(utf8)])))
         }
     };
     let frame = reader
@@ -353,25 +353,18 @@ fn first_defect(defects: Vec<(Expr, String)>) -> Expr {
 }
 
 fn check_unique(frame: &DataFrame, key: &str, origin: &Origin) -> Result<(), LoadError> {
-    let keys = frame.column(key).map_err(polars_bug)?.as_materialized_series().clone();
-    let dup = keys.is_duplicated().map_err(polars_bug)?;
-    if !dup.any() {
-        return Ok(());
-    }
-    // Name the first repeated value's two rows; the value itself is client-level data.
+    let keys = frame.column(key).map_err(polars_bug)?.str().map_err(polars_bug)?.clone();
     let rows = frame.column(ROW).map_err(polars_bug)?.cast(&DataType::UInt64).map_err(polars_bug)?;
     let rows = rows.u64().map_err(polars_bug)?;
-    let mut seen: std::collections::HashMap<String, u64> = std::collections::HashMap::new();
-    let keys = keys.str().map_err(polars_bug)?;
-    for (i, k) in keys.into_iter().enumerate() {
-        let (Some(k), true) = (k, dup.get(i).unwrap_or(false)) else { continue };
-        let row = rows.get(i).unwrap_or(0);
-        if let Some(first) = seen.get(k) {
-            return Err(LoadError::Duplicate { at: origin.row(row), column: key.to_string(), first_row: *first });
+    let mut seen: std::collections::HashMap<&str, u64> = std::collections::HashMap::with_capacity(keys.len());
+    // Name the two rows only; the repeated value itself is client-level data.
+    for (k, row) in keys.iter().zip(rows.iter()) {
+        let (Some(k), Some(row)) = (k, row) else { continue };
+        if let Some(first) = seen.insert(k, row) {
+            return Err(LoadError::Duplicate { at: origin.row(row), column: key.to_string(), first_row: first });
         }
-        seen.insert(k.to_string(), row);
     }
-    Err(LoadError::Duplicate { at: origin.row(0), column: key.to_string(), first_row: 0 })
+    Ok(())
 }
 
 fn summarise(bad: &DataFrame, table: &str) -> Result<Vec<Exclusion>, LoadError> {

@@ -31,17 +31,17 @@ pub fn days_between(from: &str, to: &str) -> Expr {
 /// Text column values as strings (null as empty).
 pub fn strings(frame: &DataFrame, column: &str) -> Result<Vec<String>> {
     let c = frame.column(column)?.cast(&DataType::String)?;
-    Ok(c.str()?.into_iter().map(|v| v.unwrap_or_default().to_string()).collect())
+    Ok(c.str()?.iter().map(|v| v.unwrap_or_default().to_string()).collect())
 }
 
 pub fn ints(frame: &DataFrame, column: &str) -> Result<Vec<i64>> {
     let c = frame.column(column)?.cast(&DataType::Int64)?;
-    Ok(c.i64()?.into_iter().map(|v| v.unwrap_or(0)).collect())
+    Ok(c.i64()?.iter().map(|v| v.unwrap_or(0)).collect())
 }
 
 pub fn floats(frame: &DataFrame, column: &str) -> Result<Vec<Option<f64>>> {
     let c = frame.column(column)?.cast(&DataType::Float64)?;
-    Ok(c.f64()?.into_iter().collect())
+    Ok(c.f64()?.iter().collect())
 }
 
 /// One row per category with a count column `n`: pushes them sorted by category name, so the

@@ -38,7 +38,7 @@ fn canonical_domain(e: Expr) -> Expr {
 
 fn of_forms(forms: &[&str]) -> Expr {
     let s = Series::new("forms".into(), forms.iter().map(|f| f.to_string()).collect::<Vec<_>>());
-    col(VORM).is_in(lit(s).implode(), false)
+    col(VORM).is_in(lit(s).implode(false), false)
 }
 
 /// The three counts per form, for one period.
@@ -85,9 +85,9 @@ fn age_at(born: &str, day: chrono::NaiveDate) -> Expr {
 
 fn age_band(age: Expr) -> Expr {
     let bands = [(18, "0-17"), (25, "18-24"), (35, "25-34"), (45, "35-44"), (55, "45-54"), (65, "55-64"), (75, "65-74")];
-    let mut e = when(age.clone().is_null()).then(lit("Onbekend"));
-    for (upper, label) in bands {
-        e = e.when(age.clone().lt(lit(upper))).then(lit(label));
+    let mut e = when(age.clone().is_null()).then(lit("Onbekend")).when(age.clone().lt(lit(bands[0].0))).then(lit(bands[0].1));
+    for (upper, label) in &bands[1..] {
+        e = e.when(age.clone().lt(lit(*upper))).then(lit(*label));
     }
     e.otherwise(lit("75+"))
 }

@@ -8,10 +8,10 @@ pub mod memo;
 pub mod report;
 pub mod world;
 
-use typst::WorldExt;
+use typst::{World, WorldExt};
 use typst::diag::{SourceDiagnostic, Warned};
 use typst::foundations::{Datetime, Smart};
-use typst::layout::PagedDocument;
+use typst_layout::PagedDocument;
 use typst_pdf::{PdfOptions, PdfStandard, PdfStandards, Timestamp};
 
 pub use world::Engine;
@@ -65,7 +65,7 @@ pub fn compile(engine: &Engine, job: Job) -> Result<Vec<u8>, RenderError> {
     let layout = job.layout.to_string();
     let world = DocWorld::new(engine, job.layout, job.data, job.extra, job.date);
     let Warned { output, warnings: _ } = typst::compile::<PagedDocument>(&world);
-    let document = output.map_err(|errors| RenderError::Layout { layout: layout.clone(), message: describe(&world, &errors) })?;
+    let document = output.map_err(|errors| RenderError::Layout { layout: layout.clone(), message: describe(&world, &errors[..]) })?;
     let standards = PdfStandards::new(&[PdfStandard::Ua_1])
         .map_err(|e| RenderError::Layout { layout: layout.clone(), message: format!("{e:?}") })?;
     let datetime = Datetime::from_ymd_hms(job.date.year(), job.date.month() as u8, job.date.day() as u8, 7, 0, 0).expect("a valid date");
@@ -78,5 +78,5 @@ pub fn compile(engine: &Engine, job: Job) -> Result<Vec<u8>, RenderError> {
         tagged: true,
         pretty: false,
     };
-    typst_pdf::pdf(&document, &options).map_err(|errors| RenderError::Layout { layout, message: describe(&world, &errors) })
+    typst_pdf::pdf(&document, &options).map_err(|errors| RenderError::Layout { layout, message: describe(&world, &errors[..]) })
 }

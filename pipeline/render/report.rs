@@ -8,7 +8,7 @@ use super::document::*;
 use super::format;
 use crate::monitor::finance::{Amounts, FinanceRow};
 use crate::monitor::individual::{AGE_BANDS, FORMS, GENDERS};
-use crate::monitor::suppress::{self, Shown};
+use crate::monitor::suppress;
 use crate::monitor::{Figures, Monitor, Value};
 
 /// The names of the support forms as the seeds write them, in the plural of a table row.

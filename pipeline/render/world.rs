@@ -34,9 +34,9 @@ impl Engine {
         for dir in std::iter::once(root.join("fonts")).chain(font_dirs.iter().cloned()) {
             if dir.is_dir() {
                 // Sorted so the font book, and with it the output, does not depend on readdir order.
-                let mut found: Vec<_> = typst_kit::fonts::scan(&dir).collect();
-                found.sort_by(|a, b| a.0.path.cmp(&b.0.path).then(a.0.index.cmp(&b.0.index)));
-                fonts.extend(found);
+                for (font, info) in fonts_in(&dir) {
+                    fonts.push((font, info));
+                }
             }
         }
         fonts.extend(typst_kit::fonts::embedded());
@@ -129,3 +129,32 @@ impl World for DocWorld<'_> {
 
 /// Shared handle for rendering from several places.
 pub type SharedEngine = Arc<Engine>;
+
+/// The fonts in one folder, sorted by file name so the font book, and with it the output,
+/// does not depend on the order the file system lists them in.
+fn fonts_in(dir: &Path) -> Vec<(typst::text::Font, typst::text::FontInfo)> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| {
+            let ext = p.extension().and_then(|e| e.to_str()).unwrap_or_default().to_ascii_lowercase();
+            matches!(ext.as_str(), "ttf" | "otf" | "ttc" | "otc")
+        })
+        .collect();
+    files.sort();
+    let mut found = Vec::new();
+    for file in files {
+        match std::fs::read(&file) {
+            Ok(data) => {
+                for font in typst::text::Font::iter(typst::foundations::Bytes::new(data)) {
+                    let info = font.info().clone();
+                    found.push((font, info));
+                }
+            }
+            Err(e) => tracing::warn!(file = %file.display(), error = %e, "font not readable; skipped"),
+        }
+    }
+    found
+}

@@ -154,8 +154,7 @@ pub fn documents(ctx: &Context, monitor: &Monitor, version: u32) -> Documents {
     let (now, before) = (&monitor.period.label, &monitor.before.label);
 
     let report_public = docs.kwartaalrapportage.public;
-    let mut report_changes = changes::sentences(&monitor.figures, now, before, quarter.year() - 1, settings, report_public);
-    report_changes.extend(finance_lines.iter().cloned());
+    let report_changes = changes::sentences(&monitor.figures, now, before, quarter.year() - 1, settings, report_public);
     let report_doc = report::build(&report::ReportInput {
         monitor,
         meta: meta(tenant, quarter, monitor, date, "Monitor Sociaal Domein", format!("Kwartaalrapportage {}", quarter.label_nl()), report_public, version),
@@ -164,14 +163,15 @@ pub fn documents(ctx: &Context, monitor: &Monitor, version: u32) -> Documents {
         commentary: &commentary,
         zrm_norm: settings.zrm_norm,
         changes: report_changes,
+        finance_changes: finance_lines,
         snapshot: ctx.snapshot_id.to_string(),
         budget_file: ctx.budget_file.clone(),
         flag_amount: settings.flag_amount,
         flag_share: settings.flag_share,
     });
     let memo_public = docs.raadsmemo.public;
-    let mut memo_changes = changes::sentences(&monitor.figures, now, before, quarter.year() - 1, settings, memo_public);
-    memo_changes.extend(finance_lines);
+    // The memo names the flagged budget lines in its own finance paragraph.
+    let memo_changes = changes::sentences(&monitor.figures, now, before, quarter.year() - 1, settings, memo_public);
     let memo_doc = memo::build(&memo::MemoInput {
         monitor,
         meta: meta(tenant, quarter, monitor, date, &format!("Raadsmemo Monitor Sociaal Domein {}", quarter.label_nl()), report_title.clone(), memo_public, version),

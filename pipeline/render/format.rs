@@ -23,12 +23,18 @@ pub fn int(v: i64) -> String {
     if v < 0 { format!("-{grouped}") } else { grouped }
 }
 
-/// A number with `digits` decimals and a decimal comma: `7,6`, `1.234,50`.
+/// A number with `digits` decimals and a decimal comma: `7,6`, `1.234,50`. Halves round away
+/// from zero as a reader rounds by hand (12,25 → 12,3), not to even as `format!` would.
 pub fn decimal(v: f64, digits: usize) -> String {
-    let text = format!("{:.*}", digits, v.abs());
-    let (whole, frac) = text.split_once('.').unwrap_or((&text, ""));
-    let sign = if v < 0.0 && text.chars().any(|c| c.is_ascii_digit() && c != '0') { "-" } else { "" };
-    if frac.is_empty() { format!("{sign}{}", group_thousands(whole)) } else { format!("{sign}{},{frac}", group_thousands(whole)) }
+    let scale = 10f64.powi(digits as i32);
+    let scaled = v.abs() * scale;
+    // A tie within floating-point noise (1,005 × 100 = 100,4999…) is still a tie.
+    let units = if (scaled - scaled.floor() - 0.5).abs() < 1e-7 { scaled.floor() + 1.0 } else { scaled.round() };
+    let units = units as u128;
+    let divisor = 10u128.pow(digits as u32);
+    let whole = group_thousands(&(units / divisor).to_string());
+    let sign = if v < 0.0 && units > 0 { "-" } else { "" };
+    if digits == 0 { format!("{sign}{whole}") } else { format!("{sign}{whole},{:0digits$}", units % divisor) }
 }
 
 /// Whole euros: `€ 3.668.000`, `-€ 12.500`.
@@ -85,6 +91,16 @@ pub fn period(start: NaiveDate, end: NaiveDate) -> String {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn halves_round_away_from_zero() {
+        assert_eq!(super::decimal(12.25, 1), "12,3");
+        assert_eq!(super::decimal(-12.25, 1), "-12,3");
+        assert_eq!(super::decimal(1.005, 2), "1,01");
+        assert_eq!(super::decimal(-0.04, 1), "0,0");
+        assert_eq!(super::decimal(1234.5, 0), "1.235");
+        assert_eq!(super::decimal(0.07, 2), "0,07");
+    }
+
     use super::*;
 
     #[test]
@@ -97,7 +113,7 @@ mod tests {
         assert_eq!(decimal(7.6, 1), "7,6");
         assert_eq!(decimal(1234.5, 2), "1.234,50");
         assert_eq!(decimal(-0.04, 1), "0,0");
-        assert_eq!(decimal(-1.25, 1), "-1,2");
+        assert_eq!(decimal(-1.25, 1), "-1,3");
         assert_eq!(euro(3_668_000.0), "€ 3.668.000");
         assert_eq!(euro(-12_500.4), "-€ 12.500");
         assert_eq!(amount(86_000.2), "86.000");

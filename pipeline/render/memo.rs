@@ -51,7 +51,7 @@ pub fn build(input: &MemoInput) -> MemoDoc {
     let key_figures = TableBlock {
         table: Table {
             caption: format!("Kerncijfers, {}", input.meta.period),
-            note: c.public.then(|| format!("Aantallen van 1 tot {} worden ter bescherming van de privacy getoond als <{}.", c.threshold, c.threshold)),
+            note: c.public.then(|| format!("Aantallen van 1 tot en met {} worden ter bescherming van de privacy getoond als <{}.", c.threshold - 1, c.threshold)),
             columns: vec![
                 TableColumn { label: String::new(), align: Align::Left },
                 TableColumn { label: input.meta.previous_year.clone(), align: Align::Right },

@@ -120,8 +120,10 @@ pub struct ReportInput<'a> {
     /// Commentary per section id.
     pub commentary: &'a dyn Fn(&str) -> Vec<TextBlock>,
     pub zrm_norm: f64,
-    /// The notable-change sentences (figures and finance).
+    /// The notable-change sentences of the registration.
     pub changes: Vec<String>,
+    /// The budget lines flagged for explanation, as sentences.
+    pub finance_changes: Vec<String>,
     /// Snapshot id, for the appendix.
     pub snapshot: String,
     /// The budget workbook's name and sha256, when there is one.
@@ -191,6 +193,11 @@ fn summary_blocks(input: &ReportInput, cmp: &Comparison) -> Vec<Block> {
     let mut blocks = Vec::new();
     if !input.changes.is_empty() {
         blocks.push(Block::Changes { title: "Opvallende ontwikkelingen".into(), items: input.changes.clone() });
+    }
+    if !input.finance_changes.is_empty() {
+        // Kept apart from the registration's changes: these ask the budget holders for an
+        // explanation, they are no development of the registration.
+        blocks.push(Block::Changes { title: "Begrotingsregels die om toelichting vragen".into(), items: input.finance_changes.clone() });
     }
     let in_behandeling = total_of(f, "ind_in_behandeling", cmp.now, &FORMS);
     let before = total_of(f, "ind_in_behandeling", cmp.before, &FORMS);

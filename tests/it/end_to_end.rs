@@ -45,7 +45,37 @@ fn a_run_publishes_both_pdfs_and_figures_that_agree() {
         let numbers: Vec<&str> = line.split_whitespace().filter(|w| w.chars().all(|c| c.is_ascii_digit() || c == '.')).collect();
         assert_eq!(&numbers[..2], &[before.as_str(), now.as_str()], "{line}");
     }
-    assert!(value("ind_in_behandeling", "2024Q1-Q4", "IA") >= 1000, "the demo's numbers need a thousands dot to test the notation");
+    // Every indicator code of contracts/figures.md, for the year to date and the same period
+    // last year; the finances for the budget year to date, fin_clienten per single quarter.
+    const REGISTRATION: [&str; 32] = [
+        "ind_in_behandeling", "ind_opgestart", "ind_afgesloten", "ind_opgestart_kwartaal", "ind_clienten", "ind_leeftijd",
+        "ind_geslacht", "ind_werksoort", "ind_team", "ind_woonplaats", "ind_zrm_hoofddomein", "ind_zrm_groei",
+        "ind_zrm_doel_behaald", "ind_verwijzer", "ind_samenwerking", "ind_afsluitreden", "ind_recidive", "ind_doorlooptijd",
+        "ind_contactmomenten", "ind_wachtlijst", "ind_wachttijd", "ind_tevredenheid", "col_trajecten", "col_opgestart",
+        "col_bijeenkomsten", "col_deelnemers", "col_kracht_groei", "col_doelgroep", "col_thuiskamers",
+        "col_thuiskamer_bezoek_week", "inf_mantelzorgers", "inf_vrijwilligers",
+    ];
+    const FINANCE: [&str; 14] = [
+        "fin_lasten_realisatie_vj", "fin_baten_realisatie_vj", "fin_lasten_begroting_primitief", "fin_baten_begroting_primitief",
+        "fin_lasten_begroting", "fin_baten_begroting", "fin_lasten_realisatie", "fin_baten_realisatie", "fin_lasten_prognose",
+        "fin_baten_prognose", "fin_verschil", "fin_besteed_pct", "fin_taakstelling", "fin_taakstelling_gerealiseerd",
+    ];
+    let has = |indicator: &str, period: &str| rows.iter().any(|r| r[0] == indicator && r[3] == period);
+    for indicator in REGISTRATION {
+        let (now, before) = if indicator == "ind_opgestart_kwartaal" { ("2024Q4", "2023Q4") } else { ("2024Q1-Q4", "2023Q1-Q4") };
+        assert!(has(indicator, now) && has(indicator, before), "{indicator} for {now} and {before}");
+    }
+    for indicator in FINANCE {
+        assert!(has(indicator, "2024Q1-Q4"), "{indicator} for 2024Q1-Q4");
+    }
+    for quarter in ["2024Q1", "2024Q2", "2024Q3", "2024Q4"] {
+        assert!(has("fin_clienten", quarter), "fin_clienten for {quarter}");
+    }
+
+    // Thousands get a dot: the collective table's Totaal row.
+    let deelnemers = value("col_deelnemers", "2024Q1-Q4", "");
+    assert!(deelnemers >= 1000, "the demo's numbers need a thousands dot to test the notation");
+    assert!(report.lines().any(|l| l.trim_start().starts_with("Totaal") && l.contains(&dutch(deelnemers))), "Totaal {}:\n{report}", dutch(deelnemers));
 
     let memo = pdf_text(&v1.join("raadsmemo.pdf"));
     for expected in ["Memo", "Gemeenteraad", "Geachte leden van de raad", "Hoogachtend", "J. Jansen", "burgemeester"] {

@@ -5,6 +5,7 @@
 
 pub mod config;
 pub mod demo;
+pub mod ledger;
 pub mod load;
 pub mod logging;
 pub mod monitor;

@@ -16,7 +16,11 @@ use pipeline::render::Engine;
 use pipeline::run::{self, Progress, RunRequest, STAGES};
 
 #[derive(Parser)]
-#[command(name = "pipeline", version, about = "Publishes the quarterly Monitor Sociaal Domein: pulls the registration export and the budget workbook, computes the figures and typesets the kwartaalrapportage and raadsmemo as PDFs.")]
+#[command(
+    name = "pipeline",
+    version,
+    about = "Publishes the quarterly Monitor Sociaal Domein: pulls the registration export and the budget workbook, computes the figures and typesets the kwartaalrapportage and raadsmemo as PDFs."
+)]
 struct Cli {
     /// Log format; JSON by default under systemd, text otherwise.
     #[arg(long, global = true, value_enum)]
@@ -77,7 +81,12 @@ struct Logged;
 
 impl Progress for Logged {
     fn stage(&self, index: usize, name: &str) {
-        tracing::info!(stage = name, step = index + 1, of = STAGES.len(), "stage started");
+        tracing::info!(
+            stage = name,
+            step = index + 1,
+            of = STAGES.len(),
+            "stage started"
+        );
     }
     fn done(&self, _index: usize, name: &str, seconds: f64) {
         tracing::info!(stage = name, seconds, "stage finished");
@@ -87,7 +96,10 @@ impl Progress for Logged {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let interactive = logging::interactive();
-    logging::init(cli.log_format, interactive && matches!(cli.command, Command::Run { .. }));
+    logging::init(
+        cli.log_format,
+        interactive && matches!(cli.command, Command::Run { .. }),
+    );
     match execute(cli.command, interactive) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
@@ -101,14 +113,31 @@ fn main() -> ExitCode {
 
 fn execute(command: Command, interactive: bool) -> anyhow::Result<()> {
     match command {
-        Command::Run { quarter, config, tenant, snapshot, no_mail: _ } => {
+        Command::Run {
+            quarter,
+            config,
+            tenant,
+            snapshot,
+            no_mail: _,
+        } => {
             let config = Config::load(&config)?;
             let tenant = config.tenant(tenant.as_deref())?;
             let engine = Engine::new(&config.layouts_dir, &config.font_dirs);
-            let request = RunRequest { config: &config, tenant, quarter, snapshot, date: None };
+            let request = RunRequest {
+                config: &config,
+                tenant,
+                quarter,
+                snapshot,
+                date: None,
+                trigger: pipeline::ledger::Trigger::Manual,
+                cancel: None,
+            };
             let outcome = if interactive {
                 let bar = ProgressBar::new(STAGES.len() as u64);
-                bar.set_style(ProgressStyle::with_template("{spinner} [{pos}/{len}] {msg}").expect("a valid template"));
+                bar.set_style(
+                    ProgressStyle::with_template("{spinner} [{pos}/{len}] {msg}")
+                        .expect("a valid template"),
+                );
                 bar.enable_steady_tick(Duration::from_millis(120));
                 let result = run::run(&request, &engine, &Bar(bar.clone()));
                 bar.finish_and_clear();
@@ -116,17 +145,37 @@ fn execute(command: Command, interactive: bool) -> anyhow::Result<()> {
             } else {
                 run::run(&request, &engine, &Logged)?
             };
-            let state = if outcome.new { "published" } else { "unchanged, already published" };
-            println!("{} {} for {}: {state} as version {}", tenant.organisation, quarter, tenant.municipality, outcome.version);
+            let state = if outcome.new {
+                "published"
+            } else {
+                "unchanged, already published"
+            };
+            println!(
+                "{} {} for {}: {state} as version {}",
+                tenant.organisation, quarter, tenant.municipality, outcome.version
+            );
             for file in &outcome.files {
                 println!("  {}", file.display());
             }
             Ok(())
         }
-        Command::DemoData { out, seed, scale, until } => {
-            let until = until.unwrap_or_else(|| Quarter::last_complete(chrono::Local::now().date_naive()));
-            let summary = pipeline::demo::generate(&out, &DemoOptions { seed, scale, until: until.last_day() })
-                .with_context(|| format!("writing demo data to {}", out.display()))?;
+        Command::DemoData {
+            out,
+            seed,
+            scale,
+            until,
+        } => {
+            let until =
+                until.unwrap_or_else(|| Quarter::last_complete(chrono::Local::now().date_naive()));
+            let summary = pipeline::demo::generate(
+                &out,
+                &DemoOptions {
+                    seed,
+                    scale,
+                    until: until.last_day(),
+                },
+            )
+            .with_context(|| format!("writing demo data to {}", out.display()))?;
             for (file, rows) in &summary.files {
                 println!("{file:<28} {rows:>12} rows");
             }

@@ -1,15 +1,17 @@
 //! One run for one tenant and quarter: pull → load → monitor → render → publish.
 
-use std::path::PathBuf;
-use std::time::Instant;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
 
 use chrono::{Datelike, NaiveDate};
 use sha2::{Digest, Sha256};
 
 use crate::config::{Brand, Config, Tenant};
+use crate::ledger::{Ledger, LedgerError, RunEnd, RunStatus, Trigger};
 use crate::load::{self, LoadError};
 use crate::monitor::{self, Monitor, changes};
-use crate::publish::{self, Manifest, QuarterDir};
+use crate::publish::{self, FigureChange, Manifest, QuarterDir};
 use crate::pull::{self, SnapshotStore};
 use crate::quarter::Quarter;
 use crate::render::document::{BrandData, Meta};
@@ -30,7 +32,15 @@ pub enum RunError {
     Render(#[from] render::RenderError),
     #[error(transparent)]
     Publish(#[from] publish::PublishError),
-    }
+    #[error(transparent)]
+    Ledger(#[from] LedgerError),
+    #[error("another run of {tenant} {quarter} is in progress; try again when it has finished")]
+    Busy { tenant: String, quarter: Quarter },
+    #[error("lock file {path}: {reason}")]
+    Lock { path: String, reason: String },
+    #[error("stopped before publishing: the service is shutting down")]
+    Cancelled,
+}
 
 /// The stages, in order, for progress and timing.
 pub const STAGES: [&str; 5] = ["pull", "load", "monitor", "render", "publish"];
@@ -54,6 +64,10 @@ pub struct RunRequest<'a> {
     pub snapshot: Option<String>,
     /// The date printed on the documents; by default the 10th of the month after the quarter.
     pub date: Option<NaiveDate>,
+    pub trigger: Trigger,
+    /// Set when the service shuts down: the run stops at the next stage boundary, before
+    /// anything is published.
+    pub cancel: Option<&'a AtomicBool>,
 }
 
 #[derive(Debug, Clone)]
@@ -64,6 +78,10 @@ pub struct RunOutcome {
     pub new: bool,
     pub snapshot: String,
     pub files: Vec<PathBuf>,
+    /// The ledger's id of this run.
+    pub run_id: i64,
+    /// For a correction: every figure that changed since the previous version.
+    pub changes: Vec<FigureChange>,
 }
 
 /// The day a quarter's documents carry: the 10th of the month after it.
@@ -88,20 +106,44 @@ fn brand_data(brand: &Brand) -> BrandData {
 fn tint(hex: &str) -> String {
     let channel = |i: usize| u8::from_str_radix(&hex[i..i + 2], 16).unwrap_or(0) as f64;
     let mix = |c: f64| (c + (255.0 - c) * 0.88).round() as u8;
-    format!("#{:02x}{:02x}{:02x}", mix(channel(1)), mix(channel(3)), mix(channel(5)))
+    format!(
+        "#{:02x}{:02x}{:02x}",
+        mix(channel(1)),
+        mix(channel(3)),
+        mix(channel(5))
+    )
 }
 
 fn logo_file(brand: &Brand) -> Result<Option<(String, Vec<u8>)>, render::RenderError> {
-    let Some(path) = &brand.logo else { return Ok(None) };
-    let ext = path.extension().map(|e| e.to_string_lossy().to_lowercase()).unwrap_or_default();
+    let Some(path) = &brand.logo else {
+        return Ok(None);
+    };
+    let ext = path
+        .extension()
+        .map(|e| e.to_string_lossy().to_lowercase())
+        .unwrap_or_default();
     if !["svg", "png", "jpg", "jpeg"].contains(&ext.as_str()) {
-        return Err(render::RenderError::Logo { path: path.display().to_string(), reason: "expected an SVG or PNG file".into() });
+        return Err(render::RenderError::Logo {
+            path: path.display().to_string(),
+            reason: "expected an SVG or PNG file".into(),
+        });
     }
-    let bytes = std::fs::read(path).map_err(|e| render::RenderError::Logo { path: path.display().to_string(), reason: e.to_string() })?;
+    let bytes = std::fs::read(path).map_err(|e| render::RenderError::Logo {
+        path: path.display().to_string(),
+        reason: e.to_string(),
+    })?;
     Ok(Some((format!("/logo.{ext}"), bytes)))
 }
 
-fn meta(tenant: &Tenant, quarter: Quarter, monitor: &Monitor, date: NaiveDate, title: &str, subtitle: String, public: bool, version: u32) -> Meta {
+fn meta(
+    ctx: &Context,
+    monitor: &Monitor,
+    title: &str,
+    subtitle: String,
+    public: bool,
+    version: u32,
+) -> Meta {
+    let (tenant, quarter, date) = (ctx.tenant, monitor.quarter, ctx.date);
     Meta {
         title: title.into(),
         subtitle,
@@ -136,30 +178,58 @@ pub struct Context<'a> {
 
 /// Builds both data documents for `version` from the monitor.
 pub fn documents(ctx: &Context, monitor: &Monitor, version: u32) -> Documents {
-    let (config, tenant, quarter, date) = (ctx.config, ctx.tenant, monitor.quarter, ctx.date);
+    let (config, tenant, quarter) = (ctx.config, ctx.tenant, monitor.quarter);
     let settings = &config.monitor;
     let docs = &tenant.documents;
     let report_brand = &tenant.brands[&docs.kwartaalrapportage.brand];
     let memo_brand = &tenant.brands[&docs.raadsmemo.brand];
     let commentary_dir = config.commentary_dir.join(&tenant.id);
-    let commentary = |section: &str| match render::commentary::read(&commentary_dir, &quarter.to_string(), section) {
+    let commentary = |section: &str| match render::commentary::read(
+        &commentary_dir,
+        &quarter.to_string(),
+        section,
+    ) {
         Ok(blocks) => blocks,
         Err(e) => {
             tracing::warn!(error = %e, "commentary cannot be read");
             Vec::new()
         }
     };
-    let report_title = format!("Monitor Sociaal Domein — Kwartaalrapportage {}", quarter.label_nl());
-    let finance_lines = monitor.finance.as_ref().map(changes::finance_sentences).unwrap_or_default();
+    let report_title = format!(
+        "Monitor Sociaal Domein — Kwartaalrapportage {}",
+        quarter.label_nl()
+    );
+    let finance_lines = monitor
+        .finance
+        .as_ref()
+        .map(changes::finance_sentences)
+        .unwrap_or_default();
     let (now, before) = (&monitor.period.label, &monitor.before.label);
 
     let report_public = docs.kwartaalrapportage.public;
-    let report_changes = changes::sentences(&monitor.figures, now, before, quarter.year() - 1, settings, report_public);
+    let report_changes = changes::sentences(
+        &monitor.figures,
+        now,
+        before,
+        quarter.year() - 1,
+        settings,
+        report_public,
+    );
     let report_doc = report::build(&report::ReportInput {
         monitor,
-        meta: meta(tenant, quarter, monitor, date, "Monitor Sociaal Domein", format!("Kwartaalrapportage {}", quarter.label_nl()), report_public, version),
+        meta: meta(
+            ctx,
+            monitor,
+            "Monitor Sociaal Domein",
+            format!("Kwartaalrapportage {}", quarter.label_nl()),
+            report_public,
+            version,
+        ),
         brand: brand_data(report_brand),
-        counts: Counts { public: report_public, threshold: settings.suppression_threshold },
+        counts: Counts {
+            public: report_public,
+            threshold: settings.suppression_threshold,
+        },
         commentary: &commentary,
         zrm_norm: settings.zrm_norm,
         changes: report_changes,
@@ -171,13 +241,30 @@ pub fn documents(ctx: &Context, monitor: &Monitor, version: u32) -> Documents {
     });
     let memo_public = docs.raadsmemo.public;
     // The memo names the flagged budget lines in its own finance paragraph.
-    let memo_changes = changes::sentences(&monitor.figures, now, before, quarter.year() - 1, settings, memo_public);
+    let memo_changes = changes::sentences(
+        &monitor.figures,
+        now,
+        before,
+        quarter.year() - 1,
+        settings,
+        memo_public,
+    );
     let memo_doc = memo::build(&memo::MemoInput {
         monitor,
-        meta: meta(tenant, quarter, monitor, date, &format!("Raadsmemo Monitor Sociaal Domein {}", quarter.label_nl()), report_title.clone(), memo_public, version),
+        meta: meta(
+            ctx,
+            monitor,
+            &format!("Raadsmemo Monitor Sociaal Domein {}", quarter.label_nl()),
+            report_title.clone(),
+            memo_public,
+            version,
+        ),
         brand: brand_data(memo_brand),
         config: &docs.raadsmemo,
-        counts: Counts { public: memo_public, threshold: settings.suppression_threshold },
+        counts: Counts {
+            public: memo_public,
+            threshold: settings.suppression_threshold,
+        },
         changes: memo_changes,
         report_title,
     });
@@ -188,7 +275,12 @@ pub fn documents(ctx: &Context, monitor: &Monitor, version: u32) -> Documents {
 }
 
 /// Compiles both documents to PDF: (kwartaalrapportage, raadsmemo).
-pub fn render_pdfs(ctx: &Context, engine: &Engine, docs: &Documents, version: u32) -> Result<(Vec<u8>, Vec<u8>), RunError> {
+pub fn render_pdfs(
+    ctx: &Context,
+    engine: &Engine,
+    docs: &Documents,
+    version: u32,
+) -> Result<(Vec<u8>, Vec<u8>), RunError> {
     let tenant = ctx.tenant;
     let quarter_id = docs_quarter(&docs.report);
     let one = |layout: &str, data: &[u8], brand: &Brand, doc: &str| -> Result<Vec<u8>, RunError> {
@@ -196,22 +288,148 @@ pub fn render_pdfs(ctx: &Context, engine: &Engine, docs: &Documents, version: u3
         let logo = logo_file(brand)?;
         let data = with_logo(data, logo.as_ref().map(|(p, _)| p.as_str()));
         let ident = format!("{}/{quarter_id}/{doc}/v{version}", tenant.id);
-        Ok(render::compile(engine, Job { layout, data, extra: logo.into_iter().collect(), date: ctx.date, ident })?)
+        Ok(render::compile(
+            engine,
+            Job {
+                layout,
+                data,
+                extra: logo.into_iter().collect(),
+                date: ctx.date,
+                ident,
+            },
+        )?)
     };
-    let report = one("kwartaalrapportage.typ", &docs.report, &tenant.brands[&tenant.documents.kwartaalrapportage.brand], "kwartaalrapportage")?;
-    let memo = one("raadsmemo.typ", &docs.memo, &tenant.brands[&tenant.documents.raadsmemo.brand], "raadsmemo")?;
+    let report = one(
+        "kwartaalrapportage.typ",
+        &docs.report,
+        &tenant.brands[&tenant.documents.kwartaalrapportage.brand],
+        "kwartaalrapportage",
+    )?;
+    let memo = one(
+        "raadsmemo.typ",
+        &docs.memo,
+        &tenant.brands[&tenant.documents.raadsmemo.brand],
+        "raadsmemo",
+    )?;
     Ok((report, memo))
 }
 
 fn docs_quarter(report: &[u8]) -> String {
     let doc: serde_json::Value = serde_json::from_slice(report).expect("our own JSON");
-    doc["meta"]["quarter_label"].as_str().unwrap_or_default().replace(' ', "-")
+    doc["meta"]["quarter_label"]
+        .as_str()
+        .unwrap_or_default()
+        .replace(' ', "-")
 }
 
 /// Runs every stage; nothing is published unless all of them succeed.
-pub fn run(req: &RunRequest, engine: &Engine, progress: &dyn Progress) -> Result<RunOutcome, RunError> {
+/// How long a run waits for another process that holds the ledger's write lock.
+const LEDGER_BUSY: Duration = Duration::from_secs(30);
+
+/// Holds `<state>/locks/<tenant>-<quarter>.lock` for the duration of a run: one run per
+/// tenant and quarter at a time, across processes (daemon and manual runs alike). The
+/// operating system releases it when the process ends, however it ends.
+pub struct RunLock {
+    _file: std::fs::File,
+}
+
+impl RunLock {
+    pub fn acquire(state_dir: &Path, tenant: &str, quarter: Quarter) -> Result<RunLock, RunError> {
+        let dir = state_dir.join("locks");
+        let path = dir.join(format!("{tenant}-{quarter}.lock"));
+        let lock_err = |e: std::io::Error| RunError::Lock {
+            path: path.display().to_string(),
+            reason: e.to_string(),
+        };
+        std::fs::create_dir_all(&dir).map_err(lock_err)?;
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .map_err(lock_err)?;
+        match file.try_lock() {
+            Ok(()) => Ok(RunLock { _file: file }),
+            Err(std::fs::TryLockError::WouldBlock) => Err(RunError::Busy {
+                tenant: tenant.to_string(),
+                quarter,
+            }),
+            Err(std::fs::TryLockError::Error(e)) => Err(lock_err(e)),
+        }
+    }
+}
+
+/// One run, recorded in the ledger: refused while another run of the same tenant and
+/// quarter holds the lock.
+pub fn run(
+    req: &RunRequest,
+    engine: &Engine,
+    progress: &dyn Progress,
+) -> Result<RunOutcome, RunError> {
+    let _lock = RunLock::acquire(&req.config.state_dir, &req.tenant.id, req.quarter)?;
+    let ledger = Ledger::open(&req.config.state_dir, LEDGER_BUSY)?;
+    let run_id = ledger.start_run(&req.tenant.id, req.quarter, req.trigger)?;
+    let result = stages(req, engine, progress, run_id);
+    let (status, end) = match &result {
+        Ok(o) => (
+            if o.new {
+                RunStatus::Published
+            } else {
+                RunStatus::Unchanged
+            },
+            RunEnd {
+                snapshot: Some(o.snapshot.clone()),
+                version: Some(o.version),
+                pdf_hashes: pdf_hashes(&o.files),
+                error: None,
+            },
+        ),
+        Err(RunError::Cancelled) => (
+            RunStatus::Abandoned,
+            RunEnd {
+                error: Some(RunError::Cancelled.to_string()),
+                ..Default::default()
+            },
+        ),
+        Err(e) => (
+            RunStatus::Failed,
+            RunEnd {
+                error: Some(e.to_string()),
+                ..Default::default()
+            },
+        ),
+    };
+    // The publication stands even if the ledger cannot record it; the error is reported.
+    ledger.end_run(run_id, status, &end)?;
+    result
+}
+
+fn pdf_hashes(files: &[PathBuf]) -> Option<(String, String)> {
+    let hash = |name: &str| -> Option<String> {
+        let path = files
+            .iter()
+            .find(|f| f.file_name().is_some_and(|n| n == name))?;
+        Some(hex::encode(Sha256::digest(std::fs::read(path).ok()?)))
+    };
+    Some((hash("kwartaalrapportage.pdf")?, hash("raadsmemo.pdf")?))
+}
+
+fn check_cancel(req: &RunRequest) -> Result<(), RunError> {
+    match req.cancel {
+        Some(flag) if flag.load(Ordering::SeqCst) => Err(RunError::Cancelled),
+        _ => Ok(()),
+    }
+}
+
+fn stages(
+    req: &RunRequest,
+    engine: &Engine,
+    progress: &dyn Progress,
+    run_id: i64,
+) -> Result<RunOutcome, RunError> {
     let (config, tenant, quarter) = (req.config, req.tenant, req.quarter);
-    let timed = |i: usize, started: Instant| progress.done(i, STAGES[i], started.elapsed().as_secs_f64());
+    let timed =
+        |i: usize, started: Instant| progress.done(i, STAGES[i], started.elapsed().as_secs_f64());
 
     progress.stage(0, STAGES[0]);
     let t = Instant::now();
@@ -226,13 +444,23 @@ pub fn run(req: &RunRequest, engine: &Engine, progress: &dyn Progress) -> Result
     tracing::info!(snapshot = %snapshot.id, files = snapshot.files.len(), "snapshot ready");
     timed(0, t);
 
+    check_cancel(req)?;
     progress.stage(1, STAGES[1]);
     let t = Instant::now();
     let (export, mut quality, budget) = {
         let _span = tracing::info_span!("load").entered();
-        let (export, quality) = load::load_export(&snapshot.dir, &snapshot.hashes(), tenant, tenant.export.csv(), &config.monitor)?;
+        let (export, quality) = load::load_export(
+            &snapshot.dir,
+            &snapshot.hashes(),
+            tenant,
+            tenant.export.csv(),
+            &config.monitor,
+        )?;
         let budget = match snapshot.file("budget") {
-            Some(file) => Some(load::budget::load_budget(&snapshot.dir.join(&file.name), file.sha256.clone())?),
+            Some(file) => Some(load::budget::load_budget(
+                &snapshot.dir.join(&file.name),
+                file.sha256.clone(),
+            )?),
             None => None,
         };
         (export, quality, budget)
@@ -245,6 +473,7 @@ pub fn run(req: &RunRequest, engine: &Engine, progress: &dyn Progress) -> Result
     }
     timed(1, t);
 
+    check_cancel(req)?;
     progress.stage(2, STAGES[2]);
     let t = Instant::now();
     let monitor = {
@@ -255,6 +484,7 @@ pub fn run(req: &RunRequest, engine: &Engine, progress: &dyn Progress) -> Result
     tracing::info!(figures = monitor.figures.rows().len(), "figures computed");
     timed(2, t);
 
+    check_cancel(req)?;
     progress.stage(3, STAGES[3]);
     let t = Instant::now();
     let date = req.date.unwrap_or_else(|| document_date(quarter));
@@ -281,17 +511,41 @@ pub fn run(req: &RunRequest, engine: &Engine, progress: &dyn Progress) -> Result
     if let Some((version, manifest)) = &current
         && manifest.content == content
     {
-        tracing::info!(version, "the same content is already published; nothing new");
+        tracing::info!(
+            version,
+            "the same content is already published; nothing new"
+        );
         let dir = quarter_dir.version_dir(*version);
         let files = manifest.files.iter().map(|f| dir.join(&f.name)).collect();
         timed(3, t);
-        return Ok(RunOutcome { version: *version, dir, new: false, snapshot: snapshot.id, files });
+        return Ok(RunOutcome {
+            version: *version,
+            dir,
+            new: false,
+            snapshot: snapshot.id,
+            files,
+            run_id,
+            changes: Vec::new(),
+        });
     }
-    let version = current.map_or(1, |(v, _)| v + 1);
-    let docs = if version == 1 { unversioned } else { documents(&ctx, &monitor, version) };
+    let version = current.as_ref().map_or(1, |(v, _)| v + 1);
+    let changes = match &current {
+        Some((v, _)) => {
+            let old = std::fs::read_to_string(quarter_dir.version_dir(*v).join("figures.csv"))
+                .unwrap_or_default();
+            publish::changed_figures(&old, &String::from_utf8_lossy(&figures_csv))
+        }
+        None => Vec::new(),
+    };
+    let docs = if version == 1 {
+        unversioned
+    } else {
+        documents(&ctx, &monitor, version)
+    };
     let (report_pdf, memo_pdf) = render_pdfs(&ctx, engine, &docs, version)?;
     timed(3, t);
 
+    check_cancel(req)?;
     progress.stage(4, STAGES[4]);
     let t = Instant::now();
     let files = vec![
@@ -314,12 +568,22 @@ pub fn run(req: &RunRequest, engine: &Engine, progress: &dyn Progress) -> Result
     tracing::info!(version, dir = %dir.display(), "published");
     timed(4, t);
     let files = files.iter().map(|(n, _)| dir.join(n)).collect();
-    Ok(RunOutcome { version, dir, new: true, snapshot: snapshot.id, files })
+    Ok(RunOutcome {
+        version,
+        dir,
+        new: true,
+        snapshot: snapshot.id,
+        files,
+        run_id,
+        changes,
+    })
 }
 
 /// Sets the brand logo's virtual path in a data document.
 fn with_logo(data: &[u8], logo: Option<&str>) -> Vec<u8> {
     let mut doc: serde_json::Value = serde_json::from_slice(data).expect("our own JSON");
-    doc["brand"]["logo"] = logo.map_or(serde_json::Value::Null, |p| serde_json::Value::String(p.to_string()));
+    doc["brand"]["logo"] = logo.map_or(serde_json::Value::Null, |p| {
+        serde_json::Value::String(p.to_string())
+    });
     serde_json::to_vec_pretty(&doc).expect("our own JSON")
 }

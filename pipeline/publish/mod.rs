@@ -10,6 +10,8 @@
 //! place; only then does `current` move. A failed run leaves every earlier version and the
 //! pointer as they were.
 
+pub mod changes;
+
 use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -19,6 +21,8 @@ use sha2::{Digest, Sha256};
 
 use crate::quarter::Quarter;
 
+pub use changes::{FigureChange, changed_figures};
+
 #[derive(Debug, thiserror::Error)]
 pub enum PublishError {
     #[error("{path}: {reason}")]
@@ -26,7 +30,10 @@ pub enum PublishError {
 }
 
 fn io(path: &Path) -> impl Fn(std::io::Error) -> PublishError + '_ {
-    move |e| PublishError::Io { path: path.display().to_string(), reason: e.to_string() }
+    move |e| PublishError::Io {
+        path: path.display().to_string(),
+        reason: e.to_string(),
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -55,7 +62,9 @@ pub struct QuarterDir {
 
 impl QuarterDir {
     pub fn new(output_dir: &Path, tenant: &str, quarter: Quarter) -> Self {
-        Self { dir: output_dir.join(tenant).join(quarter.to_string()) }
+        Self {
+            dir: output_dir.join(tenant).join(quarter.to_string()),
+        }
     }
 
     pub fn version_dir(&self, version: u32) -> PathBuf {
@@ -79,14 +88,26 @@ impl QuarterDir {
     }
 
     /// Writes `files` as version `version` in one step and points `current` at it.
-    pub fn publish(&self, version: u32, mut manifest: Manifest, files: &[(String, Vec<u8>)]) -> Result<PathBuf, PublishError> {
+    pub fn publish(
+        &self,
+        version: u32,
+        mut manifest: Manifest,
+        files: &[(String, Vec<u8>)],
+    ) -> Result<PathBuf, PublishError> {
         fs::create_dir_all(&self.dir).map_err(io(&self.dir))?;
-        let building = tempfile::Builder::new().prefix(&format!(".v{version}-")).tempdir_in(&self.dir).map_err(io(&self.dir))?;
+        let building = tempfile::Builder::new()
+            .prefix(&format!(".v{version}-"))
+            .tempdir_in(&self.dir)
+            .map_err(io(&self.dir))?;
         manifest.files.clear();
         for (name, bytes) in files {
             let path = building.path().join(name);
             write_synced(&path, bytes)?;
-            manifest.files.push(PublishedFile { name: name.clone(), size: bytes.len() as u64, sha256: hex::encode(Sha256::digest(bytes)) });
+            manifest.files.push(PublishedFile {
+                name: name.clone(),
+                size: bytes.len() as u64,
+                sha256: hex::encode(Sha256::digest(bytes)),
+            });
         }
         let text = serde_json::to_vec_pretty(&manifest).expect("a manifest serialises");
         write_synced(&building.path().join("manifest.json"), &text)?;
@@ -123,7 +144,9 @@ fn write_synced(path: &Path, bytes: &[u8]) -> Result<(), PublishError> {
 
 /// Removes leftovers of publications that were interrupted before their rename.
 pub fn clean_abandoned(quarter_dir: &Path) {
-    let Ok(entries) = fs::read_dir(quarter_dir) else { return };
+    let Ok(entries) = fs::read_dir(quarter_dir) else {
+        return;
+    };
     for entry in entries.flatten() {
         let name = entry.file_name().to_string_lossy().into_owned();
         if name.starts_with(".v") {
@@ -139,7 +162,14 @@ mod tests {
     use super::*;
 
     fn manifest(content: &str) -> Manifest {
-        Manifest { tenant: "t".into(), quarter: "2024Q4".into(), version: 0, snapshot: "s".into(), content: content.into(), files: Vec::new() }
+        Manifest {
+            tenant: "t".into(),
+            quarter: "2024Q4".into(),
+            version: 0,
+            snapshot: "s".into(),
+            content: content.into(),
+            files: Vec::new(),
+        }
     }
 
     #[test]
@@ -147,17 +177,39 @@ mod tests {
         let out = tempfile::tempdir().unwrap();
         let q = QuarterDir::new(out.path(), "t", "2024Q4".parse().unwrap());
         assert!(q.current().is_none());
-        q.publish(1, manifest("a"), &[("figures.csv".into(), b"one".to_vec())]).unwrap();
-        q.publish(2, manifest("b"), &[("figures.csv".into(), b"two".to_vec())]).unwrap();
-        assert_eq!(fs::read(q.version_dir(1).join("figures.csv")).unwrap(), b"one");
-        assert_eq!(fs::read(q.dir.join("current").join("figures.csv")).unwrap(), b"two");
+        q.publish(1, manifest("a"), &[("figures.csv".into(), b"one".to_vec())])
+            .unwrap();
+        q.publish(2, manifest("b"), &[("figures.csv".into(), b"two".to_vec())])
+            .unwrap();
+        assert_eq!(
+            fs::read(q.version_dir(1).join("figures.csv")).unwrap(),
+            b"one"
+        );
+        assert_eq!(
+            fs::read(q.dir.join("current").join("figures.csv")).unwrap(),
+            b"two"
+        );
         let (v, m) = q.current().unwrap();
         assert_eq!((v, m.content.as_str()), (2, "b"));
         assert_eq!(m.files[0].sha256, hex::encode(Sha256::digest(b"two")));
         // An existing version is never overwritten.
-        assert!(q.publish(2, manifest("c"), &[("figures.csv".into(), b"three".to_vec())]).is_err());
-        assert_eq!(fs::read(q.version_dir(2).join("figures.csv")).unwrap(), b"two");
-        let leftovers: Vec<_> = fs::read_dir(&q.dir).unwrap().flatten().filter(|e| e.file_name().to_string_lossy().starts_with('.')).collect();
+        assert!(
+            q.publish(
+                2,
+                manifest("c"),
+                &[("figures.csv".into(), b"three".to_vec())]
+            )
+            .is_err()
+        );
+        assert_eq!(
+            fs::read(q.version_dir(2).join("figures.csv")).unwrap(),
+            b"two"
+        );
+        let leftovers: Vec<_> = fs::read_dir(&q.dir)
+            .unwrap()
+            .flatten()
+            .filter(|e| e.file_name().to_string_lossy().starts_with('.'))
+            .collect();
         assert!(leftovers.is_empty(), "{leftovers:?}");
     }
 }

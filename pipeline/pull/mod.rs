@@ -19,7 +19,11 @@ use crate::quarter::Quarter;
 #[derive(Debug, thiserror::Error)]
 pub enum PullError {
     #[error("{source_name}: {path}: {reason}")]
-    Source { source_name: String, path: String, reason: String },
+    Source {
+        source_name: String,
+        path: String,
+        reason: String,
+    },
     #[error("snapshot store {path}: {reason}")]
     Store { path: String, reason: String },
     #[error("demo data for {path}: {reason}")]
@@ -35,7 +39,7 @@ fn wanted(dir: &Path, names: &[String]) -> Result<Vec<PathBuf>, std::io::Error> 
     for entry in std::fs::read_dir(dir)? {
         let entry = entry?;
         let name = entry.file_name().to_string_lossy().to_lowercase();
-        if names.iter().any(|n| *n == name) && entry.file_type()?.is_file() {
+        if names.contains(&name) && entry.file_type()?.is_file() {
             found.push(entry.path());
         }
     }
@@ -44,18 +48,35 @@ fn wanted(dir: &Path, names: &[String]) -> Result<Vec<PathBuf>, std::io::Error> 
 }
 
 fn export_names() -> Vec<String> {
-    TABLES.iter().flat_map(|t| [format!("{}.csv", t.name), format!("{}.xlsx", t.name)]).collect()
+    TABLES
+        .iter()
+        .flat_map(|t| [format!("{}.csv", t.name), format!("{}.xlsx", t.name)])
+        .collect()
 }
 
 /// Generates the demo export into the configured folder when it is not there yet.
 pub fn ensure_demo(source: &Source) -> Result<(), PullError> {
-    let Source::Dir { path, demo: Some(demo), .. } = source else { return Ok(()) };
+    let Source::Dir {
+        path,
+        demo: Some(demo),
+        ..
+    } = source
+    else {
+        return Ok(());
+    };
     if path.join("casussen.csv").exists() {
         return Ok(());
     }
     tracing::info!(path = %path.display(), scale = ?demo.scale, until = %demo.until, "generating the demo export");
-    let opts = crate::demo::DemoOptions { seed: demo.seed, scale: demo.scale, until: demo.until.last_day() };
-    crate::demo::generate(path, &opts).map_err(|e| PullError::Demo { path: path.display().to_string(), reason: e.to_string() })?;
+    let opts = crate::demo::DemoOptions {
+        seed: demo.seed,
+        scale: demo.scale,
+        until: demo.until.last_day(),
+    };
+    crate::demo::generate(path, &opts).map_err(|e| PullError::Demo {
+        path: path.display().to_string(),
+        reason: e.to_string(),
+    })?;
     Ok(())
 }
 
@@ -69,25 +90,48 @@ struct Wanted {
 }
 
 fn export_urls(http: &crate::config::HttpOptions) -> Vec<Wanted> {
-    let base = if http.url.ends_with('/') { http.url.clone() } else { format!("{}/", http.url) };
+    let base = if http.url.ends_with('/') {
+        http.url.clone()
+    } else {
+        format!("{}/", http.url)
+    };
     match &http.files {
-        Some(files) => files.iter().map(|f| Wanted { source: "export", name: f.clone(), url: format!("{base}{f}"), required: true }).collect(),
+        Some(files) => files
+            .iter()
+            .map(|f| Wanted {
+                source: "export",
+                name: f.clone(),
+                url: format!("{base}{f}"),
+                required: true,
+            })
+            .collect(),
         None => TABLES
             .iter()
-            .map(|t| Wanted { source: "export", name: format!("{}.csv", t.name), url: format!("{base}{}.csv", t.name), required: t.required })
+            .map(|t| Wanted {
+                source: "export",
+                name: format!("{}.csv", t.name),
+                url: format!("{base}{}.csv", t.name),
+                required: t.required,
+            })
             .collect(),
     }
 }
 
 /// Fetches the HTTPS sources concurrently, each with its own client and credentials.
-fn pull_http(store: &SnapshotStore, jobs: Vec<(&crate::config::HttpOptions, Wanted)>) -> Result<Vec<SnapshotFile>, PullError> {
+fn pull_http(
+    store: &SnapshotStore,
+    jobs: Vec<(&crate::config::HttpOptions, Wanted)>,
+) -> Result<Vec<SnapshotFile>, PullError> {
     if jobs.is_empty() {
         return Ok(Vec::new());
     }
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
-        .map_err(|e| PullError::Store { path: "tokio runtime".into(), reason: e.to_string() })?;
+        .map_err(|e| PullError::Store {
+            path: "tokio runtime".into(),
+            reason: e.to_string(),
+        })?;
     runtime.block_on(async {
         let mut fetches = Vec::new();
         for (options, wanted) in jobs {
@@ -120,14 +164,21 @@ fn pull_http(store: &SnapshotStore, jobs: Vec<(&crate::config::HttpOptions, Want
 }
 
 /// Pulls the tenant's export and the budget workbook of `quarter`'s year into one snapshot.
-pub fn pull(store: &SnapshotStore, tenant: &Tenant, quarter: Quarter) -> Result<Snapshot, PullError> {
+pub fn pull(
+    store: &SnapshotStore,
+    tenant: &Tenant,
+    quarter: Quarter,
+) -> Result<Snapshot, PullError> {
     let mut files = Vec::new();
     let mut remote = Vec::new();
     match &tenant.export {
         Source::Dir { path, .. } => {
             ensure_demo(&tenant.export)?;
-            let export = wanted(path, &export_names())
-                .map_err(|e| PullError::Source { source_name: "export".into(), path: path.display().to_string(), reason: e.to_string() })?;
+            let export = wanted(path, &export_names()).map_err(|e| PullError::Source {
+                source_name: "export".into(),
+                path: path.display().to_string(),
+                reason: e.to_string(),
+            })?;
             for file in export {
                 files.push(store.add("export", &file)?);
             }
@@ -144,14 +195,25 @@ pub fn pull(store: &SnapshotStore, tenant: &Tenant, quarter: Quarter) -> Result<
                     return Err(PullError::Source {
                         source_name: "budget".into(),
                         path: file.display().to_string(),
-                        reason: format!("the budget workbook for {} is missing (expected {name})", quarter.year()),
+                        reason: format!(
+                            "the budget workbook for {} is missing (expected {name})",
+                            quarter.year()
+                        ),
                     });
                 }
                 files.push(store.add("budget", &file)?);
             }
             Source::Https(http) => {
                 let url = http.url.replace("{year}", &quarter.year().to_string());
-                remote.push((http, Wanted { source: "budget", name, url, required: true }));
+                remote.push((
+                    http,
+                    Wanted {
+                        source: "budget",
+                        name,
+                        url,
+                        required: true,
+                    },
+                ));
             }
         }
     }

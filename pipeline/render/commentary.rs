@@ -15,7 +15,10 @@ pub fn read(dir: &Path, quarter: &str, section: &str) -> std::io::Result<Vec<Tex
     match std::fs::read_to_string(&path) {
         Ok(text) => Ok(parse(&text)),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Vec::new()),
-        Err(e) => Err(std::io::Error::new(e.kind(), format!("{}: {e}", path.display()))),
+        Err(e) => Err(std::io::Error::new(
+            e.kind(),
+            format!("{}: {e}", path.display()),
+        )),
     }
 }
 
@@ -31,7 +34,10 @@ struct Builder {
 
 enum Container {
     Quote(Vec<TextBlock>),
-    List { ordered: bool, items: Vec<Vec<Inline>> },
+    List {
+        ordered: bool,
+        items: Vec<Vec<Inline>>,
+    },
 }
 
 impl Builder {
@@ -44,7 +50,11 @@ impl Builder {
                     && let Some(item) = items.last_mut()
                 {
                     if !item.is_empty() {
-                        item.push(Inline { text: " ".into(), bold: false, italic: false });
+                        item.push(Inline {
+                            text: " ".into(),
+                            bold: false,
+                            italic: false,
+                        });
                     }
                     item.extend(inlines);
                 }
@@ -57,7 +67,11 @@ impl Builder {
         let (bold, italic) = (self.bold > 0, self.italic > 0);
         match self.inlines.last_mut() {
             Some(last) if last.bold == bold && last.italic == italic => last.text.push_str(text),
-            _ => self.inlines.push(Inline { text: text.to_string(), bold, italic }),
+            _ => self.inlines.push(Inline {
+                text: text.to_string(),
+                bold,
+                italic,
+            }),
         }
     }
 
@@ -81,7 +95,10 @@ pub fn parse(markdown: &str) -> Vec<TextBlock> {
                     b.emit(TextBlock::Quote { blocks });
                 }
             }
-            Event::Start(Tag::List(first)) => b.stack.push(Container::List { ordered: first.is_some(), items: Vec::new() }),
+            Event::Start(Tag::List(first)) => b.stack.push(Container::List {
+                ordered: first.is_some(),
+                items: Vec::new(),
+            }),
             Event::End(TagEnd::List(_)) => {
                 if let Some(Container::List { ordered, items }) = b.stack.pop() {
                     b.emit(TextBlock::List { ordered, items });
@@ -104,7 +121,10 @@ pub fn parse(markdown: &str) -> Vec<TextBlock> {
             }
             Event::End(TagEnd::Heading(level)) => {
                 let inlines = b.take_inlines();
-                b.emit(TextBlock::Heading { level: level as u8, inlines });
+                b.emit(TextBlock::Heading {
+                    level: level as u8,
+                    inlines,
+                });
             }
             Event::End(TagEnd::Paragraph) => {
                 let inlines = b.take_inlines();
@@ -112,7 +132,12 @@ pub fn parse(markdown: &str) -> Vec<TextBlock> {
                     b.emit(TextBlock::Paragraph { inlines });
                 }
             }
-            Event::Text(t) | Event::Code(t) | Event::Html(t) | Event::InlineHtml(t) | Event::InlineMath(t) | Event::DisplayMath(t) => b.text(&t),
+            Event::Text(t)
+            | Event::Code(t)
+            | Event::Html(t)
+            | Event::InlineHtml(t)
+            | Event::InlineMath(t)
+            | Event::DisplayMath(t) => b.text(&t),
             Event::SoftBreak | Event::HardBreak => b.text(" "),
             Event::End(TagEnd::CodeBlock) | Event::End(TagEnd::HtmlBlock) => {
                 let inlines = b.take_inlines();
@@ -135,25 +160,54 @@ mod tests {
     use super::*;
 
     fn plain(text: &str) -> Inline {
-        Inline { text: text.into(), bold: false, italic: false }
+        Inline {
+            text: text.into(),
+            bold: false,
+            italic: false,
+        }
     }
 
     #[test]
     fn headings_paragraphs_lists_emphasis_quotes() {
-        let blocks = parse("## Wachtlijst\n\nDe wachtlijst is **kleiner** en *korter*.\n\n- een\n- twee\n\n> Citaat van team Uithuizen\n");
+        let blocks = parse(
+            "## Wachtlijst\n\nDe wachtlijst is **kleiner** en *korter*.\n\n- een\n- twee\n\n> Citaat van team Uithuizen\n",
+        );
         assert_eq!(blocks.len(), 4);
-        assert_eq!(blocks[0], TextBlock::Heading { level: 2, inlines: vec![plain("Wachtlijst")] });
-        let TextBlock::Paragraph { inlines } = &blocks[1] else { panic!("{blocks:?}") };
+        assert_eq!(
+            blocks[0],
+            TextBlock::Heading {
+                level: 2,
+                inlines: vec![plain("Wachtlijst")]
+            }
+        );
+        let TextBlock::Paragraph { inlines } = &blocks[1] else {
+            panic!("{blocks:?}")
+        };
         assert!(inlines.iter().any(|i| i.bold && i.text == "kleiner"));
         assert!(inlines.iter().any(|i| i.italic && i.text == "korter"));
-        assert_eq!(blocks[2], TextBlock::List { ordered: false, items: vec![vec![plain("een")], vec![plain("twee")]] });
-        let TextBlock::Quote { blocks: inner } = &blocks[3] else { panic!("{blocks:?}") };
-        assert_eq!(inner[0], TextBlock::Paragraph { inlines: vec![plain("Citaat van team Uithuizen")] });
+        assert_eq!(
+            blocks[2],
+            TextBlock::List {
+                ordered: false,
+                items: vec![vec![plain("een")], vec![plain("twee")]]
+            }
+        );
+        let TextBlock::Quote { blocks: inner } = &blocks[3] else {
+            panic!("{blocks:?}")
+        };
+        assert_eq!(
+            inner[0],
+            TextBlock::Paragraph {
+                inlines: vec![plain("Citaat van team Uithuizen")]
+            }
+        );
     }
 
     #[test]
     fn markup_stays_text() {
-        let blocks = parse("#import \"/etc/passwd\"\n\n#read(\"/etc/passwd\") ] $x$ <script>alert(1)</script>\n");
+        let blocks = parse(
+            "#import \"/etc/passwd\"\n\n#read(\"/etc/passwd\") ] $x$ <script>alert(1)</script>\n",
+        );
         let all: String = format!("{blocks:?}");
         assert!(all.contains("#read(\\\"/etc/passwd\\\")"), "{all}");
         assert!(all.contains("<script>"), "{all}");
@@ -162,6 +216,10 @@ mod tests {
     #[test]
     fn a_missing_file_is_no_commentary() {
         let dir = tempfile::tempdir().unwrap();
-        assert!(read(dir.path(), "2024Q4", "individueel").unwrap().is_empty());
+        assert!(
+            read(dir.path(), "2024Q4", "individueel")
+                .unwrap()
+                .is_empty()
+        );
     }
 }

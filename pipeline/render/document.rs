@@ -68,10 +68,18 @@ pub struct TableRow {
 
 impl TableRow {
     pub fn new(cells: Vec<String>) -> Self {
-        Self { cells, style: RowStyle::Normal, flag: false }
+        Self {
+            cells,
+            style: RowStyle::Normal,
+            flag: false,
+        }
     }
     pub fn styled(cells: Vec<String>, style: RowStyle) -> Self {
-        Self { cells, style, flag: false }
+        Self {
+            cells,
+            style,
+            flag: false,
+        }
     }
 }
 
@@ -150,10 +158,20 @@ pub struct Inline {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "lowercase")]
 pub enum TextBlock {
-    Heading { level: u8, inlines: Vec<Inline> },
-    Paragraph { inlines: Vec<Inline> },
-    List { ordered: bool, items: Vec<Vec<Inline>> },
-    Quote { blocks: Vec<TextBlock> },
+    Heading {
+        level: u8,
+        inlines: Vec<Inline>,
+    },
+    Paragraph {
+        inlines: Vec<Inline>,
+    },
+    List {
+        ordered: bool,
+        items: Vec<Vec<Inline>>,
+    },
+    Quote {
+        blocks: Vec<TextBlock>,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

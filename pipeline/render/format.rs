@@ -3,13 +3,25 @@
 
 use chrono::{Datelike, NaiveDate};
 
-const MONTHS: [&str; 12] =
-    ["januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus", "september", "oktober", "november", "december"];
+const MONTHS: [&str; 12] = [
+    "januari",
+    "februari",
+    "maart",
+    "april",
+    "mei",
+    "juni",
+    "juli",
+    "augustus",
+    "september",
+    "oktober",
+    "november",
+    "december",
+];
 
 fn group_thousands(digits: &str) -> String {
     let mut out = String::with_capacity(digits.len() + digits.len() / 3);
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push('.');
         }
         out.push(c);
@@ -20,7 +32,11 @@ fn group_thousands(digits: &str) -> String {
 /// A whole number with dots between thousands: `1.234`, `-12.500`.
 pub fn int(v: i64) -> String {
     let grouped = group_thousands(&v.unsigned_abs().to_string());
-    if v < 0 { format!("-{grouped}") } else { grouped }
+    if v < 0 {
+        format!("-{grouped}")
+    } else {
+        grouped
+    }
 }
 
 /// A number with `digits` decimals and a decimal comma: `7,6`, `1.234,50`. Halves round away
@@ -29,18 +45,30 @@ pub fn decimal(v: f64, digits: usize) -> String {
     let scale = 10f64.powi(digits as i32);
     let scaled = v.abs() * scale;
     // A tie within floating-point noise (1,005 × 100 = 100,4999…) is still a tie.
-    let units = if (scaled - scaled.floor() - 0.5).abs() < 1e-7 { scaled.floor() + 1.0 } else { scaled.round() };
+    let units = if (scaled - scaled.floor() - 0.5).abs() < 1e-7 {
+        scaled.floor() + 1.0
+    } else {
+        scaled.round()
+    };
     let units = units as u128;
     let divisor = 10u128.pow(digits as u32);
     let whole = group_thousands(&(units / divisor).to_string());
     let sign = if v < 0.0 && units > 0 { "-" } else { "" };
-    if digits == 0 { format!("{sign}{whole}") } else { format!("{sign}{whole},{:0digits$}", units % divisor) }
+    if digits == 0 {
+        format!("{sign}{whole}")
+    } else {
+        format!("{sign}{whole},{:0digits$}", units % divisor)
+    }
 }
 
 /// Whole euros: `€ 3.668.000`, `-€ 12.500`.
 pub fn euro(v: f64) -> String {
     let rounded = v.round() as i64;
-    if rounded < 0 { format!("-€ {}", int(-rounded)) } else { format!("€ {}", int(rounded)) }
+    if rounded < 0 {
+        format!("-€ {}", int(-rounded))
+    } else {
+        format!("€ {}", int(rounded))
+    }
 }
 
 /// An amount without the euro sign, for tables whose caption says euros.
@@ -83,7 +111,12 @@ pub fn date(d: NaiveDate) -> String {
 /// `1 januari t/m 30 september 2024`; the year once when both ends share it.
 pub fn period(start: NaiveDate, end: NaiveDate) -> String {
     if start.year() == end.year() {
-        format!("{} {} t/m {}", start.day(), MONTHS[start.month0() as usize], date(end))
+        format!(
+            "{} {} t/m {}",
+            start.day(),
+            MONTHS[start.month0() as usize],
+            date(end)
+        )
     } else {
         format!("{} t/m {}", date(start), date(end))
     }
@@ -129,7 +162,13 @@ mod tests {
     fn dutch_dates() {
         let d = |y, m, day| NaiveDate::from_ymd_opt(y, m, day).unwrap();
         assert_eq!(date(d(2024, 10, 10)), "10 oktober 2024");
-        assert_eq!(period(d(2024, 1, 1), d(2024, 9, 30)), "1 januari t/m 30 september 2024");
-        assert_eq!(period(d(2023, 12, 1), d(2024, 2, 29)), "1 december 2023 t/m 29 februari 2024");
+        assert_eq!(
+            period(d(2024, 1, 1), d(2024, 9, 30)),
+            "1 januari t/m 30 september 2024"
+        );
+        assert_eq!(
+            period(d(2023, 12, 1), d(2024, 2, 29)),
+            "1 december 2023 t/m 29 februari 2024"
+        );
     }
 }

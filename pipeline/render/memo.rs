@@ -26,27 +26,60 @@ pub fn build(input: &MemoInput) -> MemoDoc {
     let c = input.counts;
     let (now, before) = (m.period.label.as_str(), m.before.label.as_str());
     let q = m.quarter;
-    let onderwerp = format!("Monitor Sociaal Domein, {} kwartaal {}", QUARTER_WORDS[usize::from(q.number()) - 1], q.year());
+    let onderwerp = format!(
+        "Monitor Sociaal Domein, {} kwartaal {}",
+        QUARTER_WORDS[usize::from(q.number()) - 1],
+        q.year()
+    );
 
     let mut rows = Vec::new();
-    let forms_before: Vec<i64> = FORMS.iter().map(|v| f.count_of("ind_in_behandeling", before, v)).collect();
-    let forms_now: Vec<i64> = FORMS.iter().map(|v| f.count_of("ind_in_behandeling", now, v)).collect();
+    let forms_before: Vec<i64> = FORMS
+        .iter()
+        .map(|v| f.count_of("ind_in_behandeling", before, v))
+        .collect();
+    let forms_now: Vec<i64> = FORMS
+        .iter()
+        .map(|v| f.count_of("ind_in_behandeling", now, v))
+        .collect();
     let (fb, tb) = c.column(&forms_before, Some(forms_before.iter().sum()));
     let (fnow, tnow) = c.column(&forms_now, Some(forms_now.iter().sum()));
     for (i, v) in FORMS.iter().enumerate() {
-        rows.push(TableRow::new(vec![format!("{} in behandeling", form_name(v)), fb[i].clone(), fnow[i].clone()]));
+        rows.push(TableRow::new(vec![
+            format!("{} in behandeling", form_name(v)),
+            fb[i].clone(),
+            fnow[i].clone(),
+        ]));
     }
-    rows.push(TableRow::styled(vec!["Casussen in behandeling, totaal".into(), tb.unwrap_or_default(), tnow.unwrap_or_default()], RowStyle::Subtotal));
+    rows.push(TableRow::styled(
+        vec![
+            "Casussen in behandeling, totaal".into(),
+            tb.unwrap_or_default(),
+            tnow.unwrap_or_default(),
+        ],
+        RowStyle::Subtotal,
+    ));
     for (indicator, category, label) in [
         ("ind_clienten", "", "Inwoners met een casus in behandeling"),
-        ("ind_wachtlijst", "", "Wachtenden aan het einde van de periode"),
+        (
+            "ind_wachtlijst",
+            "",
+            "Wachtenden aan het einde van de periode",
+        ),
         ("col_trajecten", "", "Collectieve trajecten"),
         ("col_bijeenkomsten", "", "Collectieve bijeenkomsten"),
-        ("inf_mantelzorgers", "totaal", "Geregistreerde mantelzorgers"),
+        (
+            "inf_mantelzorgers",
+            "totaal",
+            "Geregistreerde mantelzorgers",
+        ),
         ("inf_mantelzorgers", "jong", "waarvan jonge mantelzorgers"),
         ("inf_vrijwilligers", "", "Actieve vrijwilligers"),
     ] {
-        rows.push(TableRow::new(vec![label.into(), c.one(f.count_of(indicator, before, category)), c.one(f.count_of(indicator, now, category))]));
+        rows.push(TableRow::new(vec![
+            label.into(),
+            c.one(f.count_of(indicator, before, category)),
+            c.one(f.count_of(indicator, now, category)),
+        ]));
     }
     let key_figures = TableBlock {
         table: Table {
@@ -115,7 +148,10 @@ pub fn build(input: &MemoInput) -> MemoDoc {
             q.year(),
             input.meta.organisation
         ),
-        format!("De cijfers betreffen de periode {} en worden vergeleken met dezelfde periode in {}.", input.meta.period, input.meta.previous_year),
+        format!(
+            "De cijfers betreffen de periode {} en worden vergeleken met dezelfde periode in {}.",
+            input.meta.period, input.meta.previous_year
+        ),
     ];
     if let Some(note) = &input.meta.version_note {
         context.push(format!("Dit is een {}: de eerder verzonden versie bevatte cijfers die inmiddels zijn gecorrigeerd.", note.to_lowercase()));
@@ -139,7 +175,17 @@ pub fn build(input: &MemoInput) -> MemoDoc {
         finance_note,
         bijlagen: vec![input.report_title.clone()],
         closing: "Hoogachtend,".into(),
-        signatory_body: format!("Het college van burgemeester en wethouders van {},", input.meta.municipality),
-        signatures: cfg.signatures.iter().map(|s| SignatureData { name: s.name.clone(), function: s.function.clone() }).collect(),
+        signatory_body: format!(
+            "Het college van burgemeester en wethouders van {},",
+            input.meta.municipality
+        ),
+        signatures: cfg
+            .signatures
+            .iter()
+            .map(|s| SignatureData {
+                name: s.name.clone(),
+                function: s.function.clone(),
+            })
+            .collect(),
     }
 }

@@ -8,14 +8,14 @@ pub mod memo;
 pub mod report;
 pub mod world;
 
-use typst::{World, WorldExt};
 use typst::diag::{SourceDiagnostic, Warned};
 use typst::foundations::{Datetime, Smart};
+use typst::{World, WorldExt};
 use typst_layout::PagedDocument;
 use typst_pdf::{PdfOptions, PdfStandard, PdfStandards, Timestamp};
 
-pub use world::Engine;
 use world::DocWorld;
+pub use world::Engine;
 
 #[derive(Debug, thiserror::Error)]
 pub enum RenderError {
@@ -50,7 +50,12 @@ fn describe(world: &DocWorld, errors: &[SourceDiagnostic]) -> String {
                     let source = world.source(id).ok()?;
                     let range = world.range(d.span)?;
                     let (line, column) = source.lines().byte_to_line_column(range.start)?;
-                    Some(format!("{}:{}:{}: ", id.vpath().get_without_slash(), line + 1, column + 1))
+                    Some(format!(
+                        "{}:{}:{}: ",
+                        id.vpath().get_without_slash(),
+                        line + 1,
+                        column + 1
+                    ))
                 })
                 .unwrap_or_default();
             format!("{place}{}", d.message)
@@ -64,11 +69,27 @@ pub fn compile(engine: &Engine, job: Job) -> Result<Vec<u8>, RenderError> {
     use chrono::Datelike;
     let layout = job.layout.to_string();
     let world = DocWorld::new(engine, job.layout, job.data, job.extra, job.date);
-    let Warned { output, warnings: _ } = typst::compile::<PagedDocument>(&world);
-    let document = output.map_err(|errors| RenderError::Layout { layout: layout.clone(), message: describe(&world, &errors[..]) })?;
-    let standards = PdfStandards::new(&[PdfStandard::Ua_1])
-        .map_err(|e| RenderError::Layout { layout: layout.clone(), message: format!("{e:?}") })?;
-    let datetime = Datetime::from_ymd_hms(job.date.year(), job.date.month() as u8, job.date.day() as u8, 7, 0, 0).expect("a valid date");
+    let Warned {
+        output,
+        warnings: _,
+    } = typst::compile::<PagedDocument>(&world);
+    let document = output.map_err(|errors| RenderError::Layout {
+        layout: layout.clone(),
+        message: describe(&world, &errors[..]),
+    })?;
+    let standards = PdfStandards::new(&[PdfStandard::Ua_1]).map_err(|e| RenderError::Layout {
+        layout: layout.clone(),
+        message: format!("{e:?}"),
+    })?;
+    let datetime = Datetime::from_ymd_hms(
+        job.date.year(),
+        job.date.month() as u8,
+        job.date.day() as u8,
+        7,
+        0,
+        0,
+    )
+    .expect("a valid date");
     let options = PdfOptions {
         ident: Smart::Custom(job.ident),
         creator: Smart::Custom(Some("pipeline — Monitor Sociaal Domein".into())),
@@ -78,5 +99,8 @@ pub fn compile(engine: &Engine, job: Job) -> Result<Vec<u8>, RenderError> {
         tagged: true,
         pretty: false,
     };
-    typst_pdf::pdf(&document, &options).map_err(|errors| RenderError::Layout { layout, message: describe(&world, &errors[..]) })
+    typst_pdf::pdf(&document, &options).map_err(|errors| RenderError::Layout {
+        layout,
+        message: describe(&world, &errors[..]),
+    })
 }

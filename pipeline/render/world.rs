@@ -43,7 +43,11 @@ impl Engine {
         let mut inputs = Dict::new();
         inputs.insert("data".into(), DATA_PATH.into_value());
         let library = Library::builder().with_inputs(inputs).build();
-        Self { root: root.to_path_buf(), library: LazyHash::new(library), fonts }
+        Self {
+            root: root.to_path_buf(),
+            library: LazyHash::new(library),
+            fonts,
+        }
     }
 
     pub fn root(&self) -> &Path {
@@ -52,7 +56,11 @@ impl Engine {
 }
 
 fn id(path: &str) -> FileId {
-    RootedPath::new(VirtualRoot::Project, VirtualPath::new(path).expect("a valid virtual path")).intern()
+    RootedPath::new(
+        VirtualRoot::Project,
+        VirtualPath::new(path).expect("a valid virtual path"),
+    )
+    .intern()
 }
 
 /// One compilation: a main layout with its data and extra in-memory files.
@@ -66,19 +74,34 @@ pub struct DocWorld<'a> {
 
 impl<'a> DocWorld<'a> {
     /// `layout` is a file name in the layouts folder, e.g. `kwartaalrapportage.typ`.
-    pub fn new(engine: &'a Engine, layout: &str, data: Vec<u8>, extra: Vec<(String, Vec<u8>)>, date: chrono::NaiveDate) -> Self {
+    pub fn new(
+        engine: &'a Engine,
+        layout: &str,
+        data: Vec<u8>,
+        extra: Vec<(String, Vec<u8>)>,
+        date: chrono::NaiveDate,
+    ) -> Self {
         let mut virtual_files = HashMap::new();
         virtual_files.insert(id(DATA_PATH), Bytes::new(data));
         for (path, bytes) in extra {
             virtual_files.insert(id(&path), Bytes::new(bytes));
         }
-        let today = Datetime::from_ymd(date.year(), date.month() as u8, date.day() as u8).expect("a valid date");
-        Self { engine, main: id(&format!("/{layout}")), virtual_files, today, sources: Default::default() }
+        let today = Datetime::from_ymd(date.year(), date.month() as u8, date.day() as u8)
+            .expect("a valid date");
+        Self {
+            engine,
+            main: id(&format!("/{layout}")),
+            virtual_files,
+            today,
+            sources: Default::default(),
+        }
     }
 
     fn read(&self, id: FileId) -> FileResult<Vec<u8>> {
         let vpath = id.vpath();
-        let path = vpath.realize(&self.engine.root).map_err(FileError::Realize)?;
+        let path = vpath
+            .realize(&self.engine.root)
+            .map_err(FileError::Realize)?;
         std::fs::read(&path).map_err(|e| FileError::from_io(e, &path))
     }
 }
@@ -103,7 +126,10 @@ impl World for DocWorld<'_> {
         let bytes = self.file(id)?;
         let text = String::from_utf8(bytes.to_vec()).map_err(|_| FileError::InvalidUtf8)?;
         let source = Source::new(id, text);
-        self.sources.lock().expect("source cache").insert(id, source.clone());
+        self.sources
+            .lock()
+            .expect("source cache")
+            .insert(id, source.clone());
         Ok(source)
     }
 
@@ -113,7 +139,9 @@ impl World for DocWorld<'_> {
         }
         if !matches!(id.root(), VirtualRoot::Project) {
             // Packages would be downloaded; layouts must bring what they need.
-            return Err(FileError::Other(Some("packages are not available: layouts must be self-contained".into())));
+            return Err(FileError::Other(Some(
+                "packages are not available: layouts must be self-contained".into(),
+            )));
         }
         self.read(id).map(Bytes::new)
     }
@@ -139,7 +167,11 @@ fn fonts_in(dir: &Path) -> Vec<(typst::text::Font, typst::text::FontInfo)> {
         .flatten()
         .map(|e| e.path())
         .filter(|p| {
-            let ext = p.extension().and_then(|e| e.to_str()).unwrap_or_default().to_ascii_lowercase();
+            let ext = p
+                .extension()
+                .and_then(|e| e.to_str())
+                .unwrap_or_default()
+                .to_ascii_lowercase();
             matches!(ext.as_str(), "ttf" | "otf" | "ttc" | "otc")
         })
         .collect();
@@ -153,7 +185,9 @@ fn fonts_in(dir: &Path) -> Vec<(typst::text::Font, typst::text::FontInfo)> {
                     found.push((font, info));
                 }
             }
-            Err(e) => tracing::warn!(file = %file.display(), error = %e, "font not readable; skipped"),
+            Err(e) => {
+                tracing::warn!(file = %file.display(), error = %e, "font not readable; skipped")
+            }
         }
     }
     found

@@ -16,11 +16,23 @@ use crate::quarter::Quarter;
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     #[error("{path}: cannot read the config file: {source}")]
-    Read { path: String, source: std::io::Error },
+    Read {
+        path: String,
+        source: std::io::Error,
+    },
     #[error("{path}: line {line}, column {column}: {message}")]
-    Parse { path: String, line: usize, column: usize, message: String },
+    Parse {
+        path: String,
+        line: usize,
+        column: usize,
+        message: String,
+    },
     #[error("{path}: {key}: {message}")]
-    Invalid { path: String, key: String, message: String },
+    Invalid {
+        path: String,
+        key: String,
+        message: String,
+    },
 }
 
 /// The whole configuration, with paths resolved against the config file's folder.
@@ -342,7 +354,10 @@ const INLINE_SECRET_KEYS: &[&str] = &["password", "token", "secret", "api_key", 
 impl Config {
     pub fn load(path: &Path) -> Result<Config, ConfigError> {
         let shown = path.display().to_string();
-        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read { path: shown.clone(), source })?;
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: shown.clone(),
+            source,
+        })?;
         Self::parse(&text, path)
     }
 
@@ -352,7 +367,12 @@ impl Config {
         refuse_inline_secrets(text, &shown)?;
         let mut config: Config = toml::from_str(text).map_err(|e| {
             let (line, column) = e.span().map(|s| line_col(text, s.start)).unwrap_or((0, 0));
-            ConfigError::Parse { path: shown.clone(), line, column, message: e.message().trim().replace('\n', " ") }
+            ConfigError::Parse {
+                path: shown.clone(),
+                line,
+                column,
+                message: e.message().trim().replace('\n', " "),
+            }
         })?;
         let base = path.parent().map(Path::to_path_buf).unwrap_or_default();
         config.source = path.to_path_buf();
@@ -400,20 +420,37 @@ impl Config {
             message,
         };
         if self.tenants.is_empty() {
-            return Err(invalid("tenant".into(), "at least one [[tenant]] is needed".into()));
+            return Err(invalid(
+                "tenant".into(),
+                "at least one [[tenant]] is needed".into(),
+            ));
         }
         let s = &self.monitor;
         if s.suppression_threshold < 2 {
-            return Err(invalid("monitor.suppression_threshold".into(), "must be at least 2".into()));
+            return Err(invalid(
+                "monitor.suppression_threshold".into(),
+                "must be at least 2".into(),
+            ));
         }
         if !(0.0..=1.0).contains(&s.max_excluded_share) {
-            return Err(invalid("monitor.max_excluded_share".into(), "must be between 0 and 1 (0.01 = 1 %)".into()));
+            return Err(invalid(
+                "monitor.max_excluded_share".into(),
+                "must be between 0 and 1 (0.01 = 1 %)".into(),
+            ));
         }
         for (i, t) in self.tenants.iter().enumerate() {
-            if t.id.is_empty() || !t.id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
+            if t.id.is_empty()
+                || !t
+                    .id
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+            {
                 return Err(invalid(
                     format!("tenant[{i}].id"),
-                    format!("'{}' must be letters, digits, - or _ (it names folders)", t.id),
+                    format!(
+                        "'{}' must be letters, digits, - or _ (it names folders)",
+                        t.id
+                    ),
                 ));
             }
             for (doc, brand) in [
@@ -429,7 +466,11 @@ impl Config {
                 }
             }
             for (name, b) in &t.brands {
-                for (key, colour) in [("primary", Some(&b.primary)), ("accent", Some(&b.accent)), ("light", b.light.as_ref())] {
+                for (key, colour) in [
+                    ("primary", Some(&b.primary)),
+                    ("accent", Some(&b.accent)),
+                    ("light", b.light.as_ref()),
+                ] {
                     if let Some(c) = colour
                         && !is_hex_colour(c)
                     {
@@ -447,14 +488,23 @@ impl Config {
     pub fn tenant(&self, id: Option<&str>) -> Result<&Tenant, ConfigError> {
         match id {
             None => Ok(&self.tenants[0]),
-            Some(id) => self.tenants.iter().find(|t| t.id == id).ok_or_else(|| ConfigError::Invalid {
-                path: self.source.display().to_string(),
-                key: "tenant".into(),
-                message: format!(
-                    "no tenant '{id}' (configured: {})",
-                    self.tenants.iter().map(|t| t.id.as_str()).collect::<Vec<_>>().join(", ")
-                ),
-            }),
+            Some(id) => {
+                self.tenants
+                    .iter()
+                    .find(|t| t.id == id)
+                    .ok_or_else(|| ConfigError::Invalid {
+                        path: self.source.display().to_string(),
+                        key: "tenant".into(),
+                        message: format!(
+                            "no tenant '{id}' (configured: {})",
+                            self.tenants
+                                .iter()
+                                .map(|t| t.id.as_str())
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        ),
+                    })
+            }
         }
     }
 }
@@ -465,12 +515,17 @@ pub fn is_hex_colour(c: &str) -> bool {
 
 fn refuse_inline_secrets(text: &str, path: &str) -> Result<(), ConfigError> {
     for (n, line) in text.lines().enumerate() {
-        let Some((key, _)) = line.split_once('=') else { continue };
+        let Some((key, _)) = line.split_once('=') else {
+            continue;
+        };
         let key = key.trim().trim_matches('"').to_ascii_lowercase();
         if line.trim_start().starts_with('#') {
             continue;
         }
-        if INLINE_SECRET_KEYS.iter().any(|s| key == *s || key.ends_with(&format!("_{s}")) && !key.ends_with("_env")) {
+        if INLINE_SECRET_KEYS
+            .iter()
+            .any(|s| key == *s || key.ends_with(&format!("_{s}")) && !key.ends_with("_env"))
+        {
             return Err(ConfigError::Parse {
                 path: path.to_string(),
                 line: n + 1,
@@ -488,7 +543,10 @@ fn refuse_inline_secrets(text: &str, path: &str) -> Result<(), ConfigError> {
 fn line_col(text: &str, offset: usize) -> (usize, usize) {
     let before = &text[..offset.min(text.len())];
     let line = before.matches('\n').count() + 1;
-    let column = before.rfind('\n').map_or(before.len(), |i| before.len() - i - 1) + 1;
+    let column = before
+        .rfind('\n')
+        .map_or(before.len(), |i| before.len() - i - 1)
+        + 1;
     (line, column)
 }
 
@@ -519,7 +577,9 @@ signatures = [{ name = "J. Jansen", function = "burgemeester" }]
         let c = Config::parse(MINIMAL, Path::new("/etc/pipeline/pipeline.toml")).unwrap();
         assert_eq!(c.output_dir, PathBuf::from("/etc/pipeline/output"));
         assert_eq!(c.monitor.suppression_threshold, 5);
-        let Source::Dir { path, .. } = &c.tenants[0].export else { panic!("a dir source") };
+        let Source::Dir { path, .. } = &c.tenants[0].export else {
+            panic!("a dir source")
+        };
         assert_eq!(path, &PathBuf::from("/etc/pipeline/data"));
         assert!(c.tenants[0].documents.raadsmemo.public);
         assert!(!c.tenants[0].documents.kwartaalrapportage.public);
@@ -528,7 +588,9 @@ signatures = [{ name = "J. Jansen", function = "burgemeester" }]
     #[test]
     fn a_mistyped_key_is_named_with_file_and_line() {
         let text = MINIMAL.replace("municipality =", "municipalty =");
-        let err = Config::parse(&text, Path::new("conf/p.toml")).unwrap_err().to_string();
+        let err = Config::parse(&text, Path::new("conf/p.toml"))
+            .unwrap_err()
+            .to_string();
         assert!(err.starts_with("conf/p.toml: line 5"), "{err}");
         assert!(err.contains("municipalty"), "{err}");
         assert!(!err.contains('\n'), "{err}");
@@ -537,35 +599,63 @@ signatures = [{ name = "J. Jansen", function = "burgemeester" }]
     #[test]
     fn an_unknown_top_level_key_is_refused() {
         let text = format!("output_folder = \"x\"\n{MINIMAL}");
-        let err = Config::parse(&text, Path::new("p.toml")).unwrap_err().to_string();
-        assert!(err.contains("line 1") && err.contains("output_folder"), "{err}");
+        let err = Config::parse(&text, Path::new("p.toml"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("line 1") && err.contains("output_folder"),
+            "{err}"
+        );
     }
 
     #[test]
     fn an_unknown_brand_is_named() {
         let text = MINIMAL.replacen("brand = \"gemeente\"", "brand = \"organisatie\"", 1);
-        let err = Config::parse(&text, Path::new("p.toml")).unwrap_err().to_string();
-        assert!(err.contains("documents.kwartaalrapportage.brand") && err.contains("organisatie"), "{err}");
+        let err = Config::parse(&text, Path::new("p.toml"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("documents.kwartaalrapportage.brand") && err.contains("organisatie"),
+            "{err}"
+        );
     }
 
     #[test]
     fn a_bad_colour_is_named() {
         let text = MINIMAL.replace("#e8862a", "orange");
-        let err = Config::parse(&text, Path::new("p.toml")).unwrap_err().to_string();
-        assert!(err.contains("brands.gemeente.accent") && err.contains("#rrggbb"), "{err}");
+        let err = Config::parse(&text, Path::new("p.toml"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("brands.gemeente.accent") && err.contains("#rrggbb"),
+            "{err}"
+        );
     }
 
     #[test]
     fn an_inline_secret_is_refused_with_the_alternative() {
         let text = format!("{MINIMAL}\n[smtp]\npassword = \"hunter2\"\n");
-        let err = Config::parse(&text, Path::new("p.toml")).unwrap_err().to_string();
-        assert!(err.contains("password_env") && err.contains("credential"), "{err}");
-        assert!(!err.contains("hunter2"), "the secret itself must not be echoed: {err}");
+        let err = Config::parse(&text, Path::new("p.toml"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("password_env") && err.contains("credential"),
+            "{err}"
+        );
+        assert!(
+            !err.contains("hunter2"),
+            "the secret itself must not be echoed: {err}"
+        );
     }
 
     #[test]
     fn a_missing_file_is_named() {
-        let err = Config::load(Path::new("/nonexistent/pipeline.toml")).unwrap_err().to_string();
-        assert!(err.starts_with("/nonexistent/pipeline.toml: cannot read"), "{err}");
+        let err = Config::load(Path::new("/nonexistent/pipeline.toml"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.starts_with("/nonexistent/pipeline.toml: cannot read"),
+            "{err}"
+        );
     }
 }

@@ -31,10 +31,19 @@ pub fn init(format: Option<LogFormat>, quiet_for_progress: bool) {
         Some(f) => f == LogFormat::Json,
         None => under_systemd(),
     };
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
     let _ = if json {
-        builder.json().flatten_event(true).with_current_span(true).try_init()
+        builder
+            .json()
+            .flatten_event(true)
+            .with_current_span(true)
+            .try_init()
     } else {
-        builder.with_target(false).with_ansi(std::io::stderr().is_terminal()).try_init()
+        builder
+            .with_target(false)
+            .with_ansi(std::io::stderr().is_terminal())
+            .try_init()
     };
 }

@@ -17,7 +17,9 @@ pub struct Quarter {
 }
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
-#[error("'{0}' is not a quarter: expected a year and quarter number like 2024Q4 (also 2024-Q4 or 2024q4)")]
+#[error(
+    "'{0}' is not a quarter: expected a year and quarter number like 2024Q4 (also 2024-Q4 or 2024q4)"
+)]
 pub struct QuarterError(pub String);
 
 impl Quarter {
@@ -39,7 +41,8 @@ impl Quarter {
     }
 
     pub fn first_day(self) -> NaiveDate {
-        NaiveDate::from_ymd_opt(self.year, u32::from(self.q) * 3 - 2, 1).expect("valid quarter start")
+        NaiveDate::from_ymd_opt(self.year, u32::from(self.q) * 3 - 2, 1)
+            .expect("valid quarter start")
     }
 
     pub fn last_day(self) -> NaiveDate {
@@ -49,28 +52,46 @@ impl Quarter {
 
     pub fn next(self) -> Self {
         if self.q == 4 {
-            Self { year: self.year + 1, q: 1 }
+            Self {
+                year: self.year + 1,
+                q: 1,
+            }
         } else {
-            Self { year: self.year, q: self.q + 1 }
+            Self {
+                year: self.year,
+                q: self.q + 1,
+            }
         }
     }
 
     pub fn previous(self) -> Self {
         if self.q == 1 {
-            Self { year: self.year - 1, q: 4 }
+            Self {
+                year: self.year - 1,
+                q: 4,
+            }
         } else {
-            Self { year: self.year, q: self.q - 1 }
+            Self {
+                year: self.year,
+                q: self.q - 1,
+            }
         }
     }
 
     /// The same quarter one year earlier.
     pub fn year_before(self) -> Self {
-        Self { year: self.year - 1, q: self.q }
+        Self {
+            year: self.year - 1,
+            q: self.q,
+        }
     }
 
     /// The quarter that holds `day`.
     pub fn containing(day: NaiveDate) -> Self {
-        Self { year: day.year(), q: (day.month0() / 3 + 1) as u8 }
+        Self {
+            year: day.year(),
+            q: (day.month0() / 3 + 1) as u8,
+        }
     }
 
     /// The last quarter that has fully ended on `today`.
@@ -80,7 +101,11 @@ impl Quarter {
 
     /// This quarter alone.
     pub fn period(self) -> Period {
-        Period { start: self.first_day(), end: self.last_day(), label: self.to_string() }
+        Period {
+            start: self.first_day(),
+            end: self.last_day(),
+            label: self.to_string(),
+        }
     }
 
     /// 1 January through the end of this quarter.
@@ -94,7 +119,9 @@ impl Quarter {
 
     /// The single quarters of this year so far, Q1 first.
     pub fn quarters_of_year_so_far(self) -> Vec<Quarter> {
-        (1..=self.q).map(|q| Quarter { year: self.year, q }).collect()
+        (1..=self.q)
+            .map(|q| Quarter { year: self.year, q })
+            .collect()
     }
 
     /// Dutch label as a reader sees it: "Q3 2024".
@@ -158,11 +185,16 @@ impl Period {
     /// The same days one year earlier; 29 February maps to 28 February.
     pub fn year_before(&self) -> Period {
         let shift = |d: NaiveDate| {
-            d.with_year(d.year() - 1)
-                .unwrap_or_else(|| NaiveDate::from_ymd_opt(d.year() - 1, 2, 28).expect("28 February"))
+            d.with_year(d.year() - 1).unwrap_or_else(|| {
+                NaiveDate::from_ymd_opt(d.year() - 1, 2, 28).expect("28 February")
+            })
         };
         let label = shift_label(&self.label);
-        Period { start: shift(self.start), end: shift(self.end), label }
+        Period {
+            start: shift(self.start),
+            end: shift(self.end),
+            label,
+        }
     }
 }
 
@@ -184,16 +216,34 @@ mod tests {
     #[test]
     fn parses_the_accepted_spellings() {
         for text in ["2024Q4", "2024-Q4", "2024q4", " 2024Q4 ", "2024-q4"] {
-            assert_eq!(text.parse::<Quarter>().unwrap(), Quarter::new(2024, 4).unwrap(), "{text}");
+            assert_eq!(
+                text.parse::<Quarter>().unwrap(),
+                Quarter::new(2024, 4).unwrap(),
+                "{text}"
+            );
         }
     }
 
     #[test]
     fn refuses_everything_else_with_one_clear_line() {
-        for text in ["2024Q5", "2024Q0", "2024", "Q4 2024", "24Q4", "2024Q44", "2024/Q4", "", "２０２４Q4", "2024Q4x"] {
+        for text in [
+            "2024Q5",
+            "2024Q0",
+            "2024",
+            "Q4 2024",
+            "24Q4",
+            "2024Q44",
+            "2024/Q4",
+            "",
+            "２０２４Q4",
+            "2024Q4x",
+        ] {
             let err = text.parse::<Quarter>().unwrap_err();
             let msg = err.to_string();
-            assert!(msg.contains("expected a year and quarter number like 2024Q4"), "{msg}");
+            assert!(
+                msg.contains("expected a year and quarter number like 2024Q4"),
+                "{msg}"
+            );
             assert!(!msg.contains('\n'));
         }
     }
@@ -204,20 +254,34 @@ mod tests {
         assert_eq!(q.first_day(), d(2024, 7, 1));
         assert_eq!(q.last_day(), d(2024, 9, 30));
         let ytd = q.year_to_date();
-        assert_eq!((ytd.start, ytd.end, ytd.label.as_str()), (d(2024, 1, 1), d(2024, 9, 30), "2024Q1-Q3"));
+        assert_eq!(
+            (ytd.start, ytd.end, ytd.label.as_str()),
+            (d(2024, 1, 1), d(2024, 9, 30), "2024Q1-Q3")
+        );
         let before = ytd.year_before();
-        assert_eq!((before.start, before.end, before.label.as_str()), (d(2023, 1, 1), d(2023, 9, 30), "2023Q1-Q3"));
+        assert_eq!(
+            (before.start, before.end, before.label.as_str()),
+            (d(2023, 1, 1), d(2023, 9, 30), "2023Q1-Q3")
+        );
         assert_eq!(Quarter::new(2024, 1).unwrap().last_day(), d(2024, 3, 31));
         assert_eq!(Quarter::new(2024, 4).unwrap().last_day(), d(2024, 12, 31));
         assert_eq!(q.period().label, "2024Q3");
         assert_eq!(q.period().days(), 92);
-        assert_eq!(Quarter::new(2024, 1).unwrap().period().days(), 91, "leap year Q1");
+        assert_eq!(
+            Quarter::new(2024, 1).unwrap().period().days(),
+            91,
+            "leap year Q1"
+        );
         assert_eq!(Quarter::new(2023, 1).unwrap().period().days(), 90);
     }
 
     #[test]
     fn leap_day_maps_to_28_february_a_year_earlier() {
-        let p = Period { start: d(2024, 2, 29), end: d(2024, 2, 29), label: "x".into() };
+        let p = Period {
+            start: d(2024, 2, 29),
+            end: d(2024, 2, 29),
+            label: "x".into(),
+        };
         assert_eq!(p.year_before().start, d(2023, 2, 28));
     }
 
@@ -226,9 +290,21 @@ mod tests {
         let q = Quarter::new(2024, 1).unwrap();
         assert_eq!(q.previous(), Quarter::new(2023, 4).unwrap());
         assert_eq!(q.previous().next(), q);
-        assert_eq!(Quarter::last_complete(d(2026, 11, 23)), Quarter::new(2026, 3).unwrap());
-        assert_eq!(Quarter::last_complete(d(2026, 1, 1)), Quarter::new(2025, 4).unwrap());
-        assert_eq!(Quarter::new(2024, 3).unwrap().quarters_of_year_so_far().len(), 3);
+        assert_eq!(
+            Quarter::last_complete(d(2026, 11, 23)),
+            Quarter::new(2026, 3).unwrap()
+        );
+        assert_eq!(
+            Quarter::last_complete(d(2026, 1, 1)),
+            Quarter::new(2025, 4).unwrap()
+        );
+        assert_eq!(
+            Quarter::new(2024, 3)
+                .unwrap()
+                .quarters_of_year_so_far()
+                .len(),
+            3
+        );
         assert_eq!(q.label_nl(), "Q1 2024");
     }
 }

@@ -311,7 +311,10 @@ fn disagreements(sheet: &Sheet) -> Vec<(String, String, f64)> {
                         get(*col)
                     };
                     let v = v.unwrap_or(0.0);
-                    if line.get(soort).is_some_and(|s| *s == Data::String("Baten".into())) {
+                    if line
+                        .get(soort)
+                        .is_some_and(|s| *s == Data::String("Baten".into()))
+                    {
                         -v.abs()
                     } else {
                         v

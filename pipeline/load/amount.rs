@@ -6,7 +6,10 @@
 /// thousands groups when every group after the first has three digits (`3.668.000`), which
 /// is how people type whole euros; `12.5` is refused rather than guessed.
 pub fn parse_amount(text: &str) -> Option<f64> {
-    let mut t: String = text.chars().filter(|c| !c.is_whitespace() && *c != '€' && *c != '\u{a0}').collect();
+    let mut t: String = text
+        .chars()
+        .filter(|c| !c.is_whitespace() && *c != '€' && *c != '\u{a0}')
+        .collect();
     if t.is_empty() {
         return None;
     }
@@ -22,7 +25,11 @@ pub fn parse_amount(text: &str) -> Option<f64> {
         t = rest.to_string();
     }
     let t = t.strip_prefix('€').unwrap_or(&t);
-    if t.is_empty() || !t.chars().all(|c| c.is_ascii_digit() || c == '.' || c == ',') {
+    if t.is_empty()
+        || !t
+            .chars()
+            .all(|c| c.is_ascii_digit() || c == '.' || c == ',')
+    {
         return None;
     }
     let (whole, decimals) = match t.split_once(',') {
@@ -31,7 +38,10 @@ pub fn parse_amount(text: &str) -> Option<f64> {
         None => (t, None),
     };
     let groups: Vec<&str> = whole.split('.').collect();
-    if groups.iter().any(|g| g.is_empty()) || groups.iter().skip(1).any(|g| g.len() != 3) || groups[0].len() > 3 && groups.len() > 1 {
+    if groups.iter().any(|g| g.is_empty())
+        || groups.iter().skip(1).any(|g| g.len() != 3)
+        || groups[0].len() > 3 && groups.len() > 1
+    {
         return None;
     }
     let digits: String = groups.concat();
@@ -61,7 +71,9 @@ mod tests {
 
     #[test]
     fn refuses_what_is_not_an_amount() {
-        for t in ["", "n.v.t.", "12.5", "1,2,3", "#DIV/0!", "1.23.456", "abc", "€", "1.2345"] {
+        for t in [
+            "", "n.v.t.", "12.5", "1,2,3", "#DIV/0!", "1.23.456", "abc", "€", "1.2345",
+        ] {
             assert_eq!(parse_amount(t), None, "{t}");
         }
     }

@@ -105,11 +105,19 @@ struct Sheet<'a> {
 
 impl Sheet<'_> {
     fn cell_ref(&self, row: usize, col: usize) -> String {
-        format!("{}!{}{}", self.name, column_letter(self.top.1 + col as u32), self.top.0 + row as u32 + 1)
+        format!(
+            "{}!{}{}",
+            self.name,
+            column_letter(self.top.1 + col as u32),
+            self.top.0 + row as u32 + 1
+        )
     }
 
     fn error(&self, message: String) -> LoadError {
-        LoadError::Budget { file: self.file.to_string(), message }
+        LoadError::Budget {
+            file: self.file.to_string(),
+            message,
+        }
     }
 
     /// The header row: the first row holding every required name; the map from header to column.
@@ -120,7 +128,10 @@ impl Sheet<'_> {
                 .enumerate()
                 .filter_map(|(j, c)| cell_text(c).map(|t| (t.trim().to_lowercase(), j)))
                 .collect();
-            if required.iter().all(|r| names.iter().any(|(n, _)| n == &r.to_lowercase())) {
+            if required
+                .iter()
+                .all(|r| names.iter().any(|(n, _)| n == &r.to_lowercase()))
+            {
                 return Ok((i, names));
             }
         }
@@ -158,7 +169,10 @@ impl Sheet<'_> {
     }
 
     fn text(&self, row: usize, col: Option<usize>) -> Option<String> {
-        col.and_then(|c| self.range.get((row, c))).and_then(cell_text).map(|t| t.trim().to_string()).filter(|t| !t.is_empty())
+        col.and_then(|c| self.range.get((row, c)))
+            .and_then(cell_text)
+            .map(|t| t.trim().to_string())
+            .filter(|t| !t.is_empty())
     }
 }
 
@@ -167,26 +181,50 @@ fn find(names: &[(String, usize)], column: &str) -> Option<usize> {
     names.iter().find(|(n, _)| *n == key).map(|(_, j)| *j)
 }
 
-fn open_sheet<'a>(book: &mut Xlsx<std::io::BufReader<std::fs::File>>, file: &'a str, name: &'a str) -> Result<Option<Sheet<'a>>, LoadError> {
-    let Some(actual) = book.sheet_names().into_iter().find(|n| n.trim().eq_ignore_ascii_case(name)) else {
+fn open_sheet<'a>(
+    book: &mut Xlsx<std::io::BufReader<std::fs::File>>,
+    file: &'a str,
+    name: &'a str,
+) -> Result<Option<Sheet<'a>>, LoadError> {
+    let Some(actual) = book
+        .sheet_names()
+        .into_iter()
+        .find(|n| n.trim().eq_ignore_ascii_case(name))
+    else {
         return Ok(None);
     };
     let range = book
         .worksheet_range(&actual)
-        .map_err(|e| LoadError::Budget { file: file.to_string(), message: format!("sheet {name} cannot be read: {e}") })?;
+        .map_err(|e| LoadError::Budget {
+            file: file.to_string(),
+            message: format!("sheet {name} cannot be read: {e}"),
+        })?;
     let top = range.start().unwrap_or((0, 0));
-    Ok(Some(Sheet { file, name, range, top }))
+    Ok(Some(Sheet {
+        file,
+        name,
+        range,
+        top,
+    }))
 }
 
 /// Reads one budget workbook.
 pub fn load_budget(path: &Path, sha256: String) -> Result<Budget, LoadError> {
-    let file = path.file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_default();
-    let mut book: Xlsx<_> = open_workbook(path)
-        .map_err(|e| LoadError::Budget { file: file.clone(), message: format!("not a readable XLSX workbook: {e}") })?;
+    let file = path
+        .file_name()
+        .map(|f| f.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let mut book: Xlsx<_> = open_workbook(path).map_err(|e| LoadError::Budget {
+        file: file.clone(),
+        message: format!("not a readable XLSX workbook: {e}"),
+    })?;
     let Some(sheet) = open_sheet(&mut book, &file, "Begroting")? else {
         return Err(LoadError::Budget {
             file: file.clone(),
-            message: format!("no sheet 'Begroting' (found: {})", book.sheet_names().join(", ")),
+            message: format!(
+                "no sheet 'Begroting' (found: {})",
+                book.sheet_names().join(", ")
+            ),
         });
     };
     let (header_row, names) = sheet.header(&REQUIRED)?;
@@ -199,13 +237,19 @@ pub fn load_budget(path: &Path, sha256: String) -> Result<Budget, LoadError> {
     let mut block: Vec<usize> = Vec::new();
     let mut since_subtotal: Vec<usize> = Vec::new();
     for (i, row) in sheet.range.rows().enumerate().skip(header_row + 1) {
-        if row.iter().all(|c| cell_text(c).is_none_or(|t| t.trim().is_empty())) {
+        if row
+            .iter()
+            .all(|c| cell_text(c).is_none_or(|t| t.trim().is_empty()))
+        {
             block.clear();
             since_subtotal.clear();
             continue;
         }
         let onderdeel = sheet.text(i, c("Onderdeel"));
-        let amounts: Vec<Option<f64>> = amount_cols.iter().map(|col| sheet.amount(i, *col)).collect::<Result<_, _>>()?;
+        let amounts: Vec<Option<f64>> = amount_cols
+            .iter()
+            .map(|col| sheet.amount(i, *col))
+            .collect::<Result<_, _>>()?;
         let Some(onderdeel) = onderdeel else {
             if amounts.iter().any(Option::is_some) {
                 return Err(sheet.error(format!(
@@ -217,7 +261,11 @@ pub fn load_budget(path: &Path, sha256: String) -> Result<Budget, LoadError> {
         };
         let lower = onderdeel.to_lowercase();
         if lower.starts_with("totaal") || lower.starts_with("subtotaal") {
-            let scope: &[usize] = if since_subtotal.is_empty() { &block } else { &since_subtotal };
+            let scope: &[usize] = if since_subtotal.is_empty() {
+                &block
+            } else {
+                &since_subtotal
+            };
             let restrict = if lower.contains("baten") {
                 Some(Soort::Baten)
             } else if lower.contains("lasten") {
@@ -225,8 +273,11 @@ pub fn load_budget(path: &Path, sha256: String) -> Result<Budget, LoadError> {
             } else {
                 None
             };
-            let covered: Vec<&BudgetLine> =
-                scope.iter().map(|&k| &lines[k]).filter(|l: &&BudgetLine| restrict.is_none_or(|s| l.soort == s)).collect();
+            let covered: Vec<&BudgetLine> = scope
+                .iter()
+                .map(|&k| &lines[k])
+                .filter(|l: &&BudgetLine| restrict.is_none_or(|s| l.soort == s))
+                .collect();
             check_subtotal(&sheet, i, &onderdeel, &amounts, &covered, &mut notes);
             since_subtotal.clear();
             continue;
@@ -243,7 +294,13 @@ pub fn load_budget(path: &Path, sha256: String) -> Result<Budget, LoadError> {
             }
         };
         // Many ledgers write Baten negative: on a Baten line the sign means nothing.
-        let fix = |v: Option<f64>| if soort == Soort::Baten { v.map(f64::abs) } else { v };
+        let fix = |v: Option<f64>| {
+            if soort == Soort::Baten {
+                v.map(f64::abs)
+            } else {
+                v
+            }
+        };
         let required = |k: usize, name: &str| {
             fix(amounts[k]).ok_or_else(|| {
                 sheet.error(format!(
@@ -254,7 +311,10 @@ pub fn load_budget(path: &Path, sha256: String) -> Result<Budget, LoadError> {
         };
         let line = BudgetLine {
             domein: sheet.text(i, c("Domein")).ok_or_else(|| {
-                sheet.error(format!("{} is empty: expected the Domein of budget line '{onderdeel}'", sheet.cell_ref(i, c("Domein").unwrap_or(0))))
+                sheet.error(format!(
+                    "{} is empty: expected the Domein of budget line '{onderdeel}'",
+                    sheet.cell_ref(i, c("Domein").unwrap_or(0))
+                ))
             })?,
             thema: sheet.text(i, c("Thema")).unwrap_or_default(),
             onderdeel: onderdeel.clone(),
@@ -263,7 +323,12 @@ pub fn load_budget(path: &Path, sha256: String) -> Result<Budget, LoadError> {
             realisatie_vj: fix(amounts[0]),
             begroting_primitief: required(1, "Begroting primitief")?,
             begroting_gewijzigd: fix(amounts[2]),
-            realisatie: [fix(amounts[3]), fix(amounts[4]), fix(amounts[5]), fix(amounts[6])],
+            realisatie: [
+                fix(amounts[3]),
+                fix(amounts[4]),
+                fix(amounts[5]),
+                fix(amounts[6]),
+            ],
             prognose: fix(amounts[7]),
             row: sheet.top.0 + i as u32 + 1,
         };
@@ -283,10 +348,24 @@ pub fn load_budget(path: &Path, sha256: String) -> Result<Budget, LoadError> {
         None => Vec::new(),
         Some(s) => read_volumes(&s)?,
     };
-    Ok(Budget { file, sha256, lines, taakstellingen, volumes, notes })
+    Ok(Budget {
+        file,
+        sha256,
+        lines,
+        taakstellingen,
+        volumes,
+        notes,
+    })
 }
 
-fn check_subtotal(sheet: &Sheet, row: usize, label: &str, written: &[Option<f64>], covered: &[&BudgetLine], notes: &mut Vec<String>) {
+fn check_subtotal(
+    sheet: &Sheet,
+    row: usize,
+    label: &str,
+    written: &[Option<f64>],
+    covered: &[&BudgetLine],
+    notes: &mut Vec<String>,
+) {
     if covered.is_empty() {
         return;
     }
@@ -302,13 +381,27 @@ fn check_subtotal(sheet: &Sheet, row: usize, label: &str, written: &[Option<f64>
                 _ => l.prognose.unwrap_or(0.0),
             }
         };
-        let sum: f64 = covered.iter().map(|l| if l.soort == Soort::Baten { -value(l) } else { value(l) }).sum();
+        let sum: f64 = covered
+            .iter()
+            .map(|l| {
+                if l.soort == Soort::Baten {
+                    -value(l)
+                } else {
+                    value(l)
+                }
+            })
+            .sum();
         // A block of Baten alone is often totalled as a positive number.
         let agrees = (w - sum).abs() <= 1.0 || all_baten && (w.abs() - sum.abs()).abs() <= 1.0;
         if !agrees {
             notes.push(format!(
                 "{}: subtotaal '{label}', {name}: {} in het werkblad, {} als som van de regels",
-                sheet.cell_ref(row, 0).split('!').next().map(|s| format!("{s}!rij {}", sheet.top.0 + row as u32 + 1)).unwrap_or_default(),
+                sheet
+                    .cell_ref(row, 0)
+                    .split('!')
+                    .next()
+                    .map(|s| format!("{s}!rij {}", sheet.top.0 + row as u32 + 1))
+                    .unwrap_or_default(),
                 crate::render::format::euro(w),
                 crate::render::format::euro(if all_baten { sum.abs() } else { sum }),
             ));
@@ -321,9 +414,14 @@ fn read_taakstellingen(s: &Sheet) -> Result<Vec<Taakstelling>, LoadError> {
     let c = |n: &str| find(&names, n);
     let mut out = Vec::new();
     for i in header + 1..s.range.height() {
-        let Some(omschrijving) = s.text(i, c("Omschrijving")) else { continue };
+        let Some(omschrijving) = s.text(i, c("Omschrijving")) else {
+            continue;
+        };
         let bedrag = s.amount(i, c("Bedrag"))?.ok_or_else(|| {
-            s.error(format!("{} is empty: expected the Bedrag of taakstelling '{omschrijving}'", s.cell_ref(i, c("Bedrag").unwrap_or(0))))
+            s.error(format!(
+                "{} is empty: expected the Bedrag of taakstelling '{omschrijving}'",
+                s.cell_ref(i, c("Bedrag").unwrap_or(0))
+            ))
         })?;
         out.push(Taakstelling {
             domein: s.text(i, c("Domein")).unwrap_or_default(),
@@ -340,10 +438,16 @@ fn read_volumes(s: &Sheet) -> Result<Vec<Volume>, LoadError> {
     let c = |n: &str| find(&names, n);
     let mut out = Vec::new();
     for i in header + 1..s.range.height() {
-        let (Some(domein), Some(onderdeel)) = (s.text(i, c("Domein")), s.text(i, c("Onderdeel"))) else { continue };
+        let (Some(domein), Some(onderdeel)) = (s.text(i, c("Domein")), s.text(i, c("Onderdeel")))
+        else {
+            continue;
+        };
         let kwartaal_text = s.text(i, c("Kwartaal")).unwrap_or_default();
         let kwartaal: crate::Quarter = kwartaal_text.parse().map_err(|_| {
-            s.error(format!("{} holds '{kwartaal_text}': expected a quarter like 2024Q3", s.cell_ref(i, c("Kwartaal").unwrap_or(0))))
+            s.error(format!(
+                "{} holds '{kwartaal_text}': expected a quarter like 2024Q3",
+                s.cell_ref(i, c("Kwartaal").unwrap_or(0))
+            ))
         })?;
         let count = s.amount(i, c("Cliënten"))?;
         let clienten = match count {
@@ -356,7 +460,12 @@ fn read_volumes(s: &Sheet) -> Result<Vec<Volume>, LoadError> {
                 )));
             }
         };
-        out.push(Volume { domein, onderdeel, kwartaal: kwartaal.to_string(), clienten });
+        out.push(Volume {
+            domein,
+            onderdeel,
+            kwartaal: kwartaal.to_string(),
+            clienten,
+        });
     }
     Ok(out)
 }

@@ -48,7 +48,10 @@ const CONTACTMOMENTEN: TableSpec = TableSpec {
     name: "contactmomenten",
     required: false,
     key: None,
-    columns: &[col_spec("Casusnummer", Kind::Text).value_required(), col_spec("Datum", Kind::Date).value_required()],
+    columns: &[
+        col_spec("Casusnummer", Kind::Text).value_required(),
+        col_spec("Datum", Kind::Date).value_required(),
+    ],
 };
 
 const ZRM: TableSpec = TableSpec {
@@ -71,7 +74,14 @@ const TEVREDENHEID: TableSpec = TableSpec {
     columns: &[
         col_spec("Casusnummer", Kind::Text).value_required(),
         col_spec("Datum", Kind::Date).value_required(),
-        col_spec("Score", Kind::Number { min: 1.0, max: 10.0 }).value_required(),
+        col_spec(
+            "Score",
+            Kind::Number {
+                min: 1.0,
+                max: 10.0,
+            },
+        )
+        .value_required(),
     ],
 };
 
@@ -97,7 +107,14 @@ const BIJEENKOMSTEN: TableSpec = TableSpec {
     columns: &[
         col_spec("Trajectnummer", Kind::Text).value_required(),
         col_spec("Datum", Kind::Date).value_required(),
-        col_spec("Deelnemers", Kind::Int { min: 0, max: i64::MAX }).value_required(),
+        col_spec(
+            "Deelnemers",
+            Kind::Int {
+                min: 0,
+                max: i64::MAX,
+            },
+        )
+        .value_required(),
     ],
 };
 
@@ -125,8 +142,17 @@ const VRIJWILLIGERS: TableSpec = TableSpec {
 };
 
 /// Every table of the contract, in load order (referenced tables first).
-pub const TABLES: [&TableSpec; 9] =
-    [&CASUSSEN, &CLIENTEN, &CONTACTMOMENTEN, &ZRM, &TEVREDENHEID, &TRAJECTEN, &BIJEENKOMSTEN, &MANTELZORGERS, &VRIJWILLIGERS];
+pub const TABLES: [&TableSpec; 9] = [
+    &CASUSSEN,
+    &CLIENTEN,
+    &CONTACTMOMENTEN,
+    &ZRM,
+    &TEVREDENHEID,
+    &TRAJECTEN,
+    &BIJEENKOMSTEN,
+    &MANTELZORGERS,
+    &VRIJWILLIGERS,
+];
 
 /// The export as typed frames. Dates are `Date`, support forms their codes (IA/LS/IT),
 /// scores integers; optional tables that were not delivered are empty.
@@ -150,7 +176,12 @@ fn mapping(tenant: &Tenant, spec: &TableSpec) -> Mapping {
     let mut values = BTreeMap::new();
     for c in spec.columns {
         if let Some(map) = tenant.values.get(c.name) {
-            values.insert(c.name.to_string(), map.iter().map(|(k, v)| (k.trim().to_lowercase(), v.clone())).collect());
+            values.insert(
+                c.name.to_string(),
+                map.iter()
+                    .map(|(k, v)| (k.trim().to_lowercase(), v.clone()))
+                    .collect(),
+            );
         }
     }
     Mapping { headers, values }
@@ -170,22 +201,35 @@ fn empty(spec: &TableSpec) -> DataFrame {
             };
             Column::new_empty(c.name.into(), &dtype)
         })
-        .chain(std::iter::once(Column::new_empty(table::ROW.into(), &DataType::UInt32)))
+        .chain(std::iter::once(Column::new_empty(
+            table::ROW.into(),
+            &DataType::UInt32,
+        )))
         .collect();
     DataFrame::new(0, columns).expect("empty frame of the contract's columns")
 }
 
 fn known(frame: &DataFrame, column: &str) -> Expr {
-    let values = frame.column(column).expect("key column").as_materialized_series().clone();
+    let values = frame
+        .column(column)
+        .expect("key column")
+        .as_materialized_series()
+        .clone();
     lit(values).implode(false)
 }
 
 fn ended_before_start(end: &str, start: &str) -> RowCheck {
-    RowCheck { kind: format!("{end} vóór {start}"), defective: col(end).lt(col(start)) }
+    RowCheck {
+        kind: format!("{end} vóór {start}"),
+        defective: col(end).lt(col(start)),
+    }
 }
 
 fn unknown_reference(column: &str, in_frame: &DataFrame) -> RowCheck {
-    RowCheck { kind: format!("onbekend {column}"), defective: col(column).is_in(known(in_frame, column), false).not() }
+    RowCheck {
+        kind: format!("onbekend {column}"),
+        defective: col(column).is_in(known(in_frame, column), false).not(),
+    }
 }
 
 /// Loads every table from a snapshot folder. `hashes` holds each file's sha256 by name.
@@ -200,10 +244,20 @@ pub fn load_export(
     let mut frames: BTreeMap<&str, DataFrame> = BTreeMap::new();
     for spec in TABLES {
         let checks = match spec.name {
-            "casussen" => vec![ended_before_start("Einddatum", "Startdatum"), ended_before_start("Startdatum", "Aanmelddatum")],
-            "contactmomenten" | "zrm_metingen" | "tevredenheid" => vec![unknown_reference("Casusnummer", &frames["casussen"])],
-            "collectieve_trajecten" | "vrijwilligers" => vec![ended_before_start("Einddatum", "Startdatum")],
-            "bijeenkomsten" => vec![unknown_reference("Trajectnummer", &frames["collectieve_trajecten"])],
+            "casussen" => vec![
+                ended_before_start("Einddatum", "Startdatum"),
+                ended_before_start("Startdatum", "Aanmelddatum"),
+            ],
+            "contactmomenten" | "zrm_metingen" | "tevredenheid" => {
+                vec![unknown_reference("Casusnummer", &frames["casussen"])]
+            }
+            "collectieve_trajecten" | "vrijwilligers" => {
+                vec![ended_before_start("Einddatum", "Startdatum")]
+            }
+            "bijeenkomsten" => vec![unknown_reference(
+                "Trajectnummer",
+                &frames["collectieve_trajecten"],
+            )],
             "mantelzorgers" => vec![ended_before_start("Uitschrijfdatum", "Registratiedatum")],
             _ => Vec::new(),
         };
@@ -218,9 +272,16 @@ pub fn load_export(
             frames.insert(spec.name, empty(spec));
             continue;
         };
-        let file_name = path.file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_default();
+        let file_name = path
+            .file_name()
+            .map(|f| f.to_string_lossy().into_owned())
+            .unwrap_or_default();
         let sha = hashes.get(&file_name).cloned().unwrap_or_default();
-        let Loaded { frame, file, exclusions } = table::load(&path, spec, &mapping(tenant, spec), csv, checks, sha)?;
+        let Loaded {
+            frame,
+            file,
+            exclusions,
+        } = table::load(&path, spec, &mapping(tenant, spec), csv, checks, sha)?;
         let excluded: u64 = exclusions.iter().map(|e| e.rows).sum();
         if file.rows > 0 && excluded as f64 / file.rows as f64 > settings.max_excluded_share {
             return Err(LoadError::TooManyExcluded {
@@ -247,10 +308,14 @@ pub fn load_export(
     let export = Export {
         cases: take("casussen").drop(table::ROW).map_err(internal)?,
         clients: take("clienten").drop(table::ROW).map_err(internal)?,
-        contacts: take("contactmomenten").select(["Casusnummer"]).map_err(internal)?,
+        contacts: take("contactmomenten")
+            .select(["Casusnummer"])
+            .map_err(internal)?,
         zrm: take("zrm_metingen"),
         survey: take("tevredenheid").drop(table::ROW).map_err(internal)?,
-        trajectories: take("collectieve_trajecten").drop(table::ROW).map_err(internal)?,
+        trajectories: take("collectieve_trajecten")
+            .drop(table::ROW)
+            .map_err(internal)?,
         meetings: take("bijeenkomsten").drop(table::ROW).map_err(internal)?,
         carers: take("mantelzorgers").drop(table::ROW).map_err(internal)?,
         volunteers: take("vrijwilligers").drop(table::ROW).map_err(internal)?,
@@ -264,8 +329,16 @@ fn internal(e: PolarsError) -> LoadError {
 
 fn list_files(folder: &Path) -> String {
     let mut names: Vec<String> = std::fs::read_dir(folder)
-        .map(|d| d.flatten().map(|e| e.file_name().to_string_lossy().into_owned()).collect())
+        .map(|d| {
+            d.flatten()
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .collect()
+        })
         .unwrap_or_default();
     names.sort();
-    if names.is_empty() { "no files".into() } else { names.join(", ") }
+    if names.is_empty() {
+        "no files".into()
+    } else {
+        names.join(", ")
+    }
 }

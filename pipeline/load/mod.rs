@@ -17,18 +17,45 @@ pub use quality::Quality;
 
 #[derive(Debug, thiserror::Error)]
 pub enum LoadError {
-    #[error("{folder}: required table '{table}' is missing: expected {table}.csv or {table}.xlsx (found: {found})")]
-    MissingTable { folder: String, table: String, found: String },
-    #[error("{file}: table '{table}' has no column '{column}'{aliases}; the headers found are: {found}")]
-    MissingColumn { file: String, table: String, column: String, aliases: String, found: String },
-    #[error("{at}: duplicate {column}: the same value as row {first_row} (each {column} must be unique)")]
-    Duplicate { at: String, column: String, first_row: u64 },
+    #[error(
+        "{folder}: required table '{table}' is missing: expected {table}.csv or {table}.xlsx (found: {found})"
+    )]
+    MissingTable {
+        folder: String,
+        table: String,
+        found: String,
+    },
+    #[error(
+        "{file}: table '{table}' has no column '{column}'{aliases}; the headers found are: {found}"
+    )]
+    MissingColumn {
+        file: String,
+        table: String,
+        column: String,
+        aliases: String,
+        found: String,
+    },
+    #[error(
+        "{at}: duplicate {column}: the same value as row {first_row} (each {column} must be unique)"
+    )]
+    Duplicate {
+        at: String,
+        column: String,
+        first_row: u64,
+    },
     #[error("{file}: cannot be read: {reason}")]
     Unreadable { file: String, reason: String },
     #[error(
         "{file}: {excluded} of {rows} rows excluded ({share}), more than the allowed {allowed}: {kinds}; nothing is published"
     )]
-    TooManyExcluded { file: String, excluded: u64, rows: u64, share: String, allowed: String, kinds: String },
+    TooManyExcluded {
+        file: String,
+        excluded: u64,
+        rows: u64,
+        share: String,
+        allowed: String,
+        kinds: String,
+    },
     #[error("{file}: {message}")]
     Budget { file: String, message: String },
     #[error("internal error while loading: {0}")]

@@ -34,10 +34,18 @@ pub const MAX_EXAMPLES: usize = 10;
 
 impl Quality {
     pub fn excluded_from(&self, table: &str) -> u64 {
-        self.exclusions.iter().filter(|e| e.table == table).map(|e| e.rows).sum()
+        self.exclusions
+            .iter()
+            .filter(|e| e.table == table)
+            .map(|e| e.rows)
+            .sum()
     }
 
     pub fn rows_read(&self, table: &str) -> u64 {
-        self.files.iter().filter(|f| f.table == table).map(|f| f.rows).sum()
+        self.files
+            .iter()
+            .filter(|f| f.table == table)
+            .map(|f| f.rows)
+            .sum()
     }
 }

@@ -26,8 +26,14 @@ pub enum Kind {
     Date,
     /// A date, or only a year (taken as 1 July of that year).
     BirthDate,
-    Int { min: i64, max: i64 },
-    Number { min: f64, max: f64 },
+    Int {
+        min: i64,
+        max: i64,
+    },
+    Number {
+        min: f64,
+        max: f64,
+    },
     /// The three support forms, mapped to their codes IA / LS / IT.
     Form,
     Gender,
@@ -47,7 +53,12 @@ pub struct ColumnSpec {
 }
 
 pub const fn col_spec(name: &'static str, kind: Kind) -> ColumnSpec {
-    ColumnSpec { name, kind, required: true, value_required: false }
+    ColumnSpec {
+        name,
+        kind,
+        required: true,
+        value_required: false,
+    }
 }
 
 impl ColumnSpec {
@@ -130,27 +141,57 @@ pub fn find_file(folder: &Path, table: &str) -> Result<Option<std::path::PathBuf
 
 /// The raw text of a table: every contract column present (absent optional ones as nulls),
 /// renamed to the contract's name, plus the row number.
-fn read_raw(path: &Path, spec: &TableSpec, mapping: &Mapping, csv: &CsvOptions) -> Result<(LazyFrame, Origin), LoadError> {
-    let file = path.file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_default();
-    let is_xlsx = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("xlsx"));
+fn read_raw(
+    path: &Path,
+    spec: &TableSpec,
+    mapping: &Mapping,
+    csv: &CsvOptions,
+) -> Result<(LazyFrame, Origin), LoadError> {
+    let file = path
+        .file_name()
+        .map(|f| f.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let is_xlsx = path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("xlsx"));
     if is_xlsx {
         let (frame, sheet) = xlsx_table::read(path, spec.name)?;
-        let origin = Origin { file, sheet: Some(sheet) };
-        let headers: Vec<String> = frame.get_column_names().iter().filter(|n| n.as_str() != ROW).map(|n| n.to_string()).collect();
+        let origin = Origin {
+            file,
+            sheet: Some(sheet),
+        };
+        let headers: Vec<String> = frame
+            .get_column_names()
+            .iter()
+            .filter(|n| n.as_str() != ROW)
+            .map(|n| n.to_string())
+            .collect();
         let select = select_mapped(spec, mapping, &headers, &origin)?;
         return Ok((frame.lazy().select(select), origin));
     }
-    let origin = Origin { file: file.clone(), sheet: None };
-    let unreadable = |e: &dyn std::fmt::Display| LoadError::Unreadable { file: file.clone(), reason: e.to_string() };
+    let origin = Origin {
+        file: file.clone(),
+        sheet: None,
+    };
+    let unreadable = |e: &dyn std::fmt::Display| LoadError::Unreadable {
+        file: file.clone(),
+        reason: e.to_string(),
+    };
     let encoding = match csv.encoding {
         Some(e) => e,
         None => text::detect_encoding(path).map_err(|e| unreadable(&e))?,
     };
     let header = text::header_line(path, encoding).map_err(|e| unreadable(&e))?;
     if header.trim().is_empty() {
-        return Err(LoadError::Unreadable { file, reason: "the file is empty: expected a header line".into() });
+        return Err(LoadError::Unreadable {
+            file,
+            reason: "the file is empty: expected a header line".into(),
+        });
     }
-    let delimiter = csv.delimiter.map(|c| c as u8).unwrap_or_else(|| text::sniff_delimiter(&header));
+    let delimiter = csv
+        .delimiter
+        .map(|c| c as u8)
+        .unwrap_or_else(|| text::sniff_delimiter(&header));
     let headers = text::split_header(&header, delimiter);
     let select = select_mapped(spec, mapping, &headers, &origin)?;
 
@@ -159,27 +200,43 @@ fn read_raw(path: &Path, spec: &TableSpec, mapping: &Mapping, csv: &CsvOptions) 
         Encoding::Windows1252 => {
             let bytes = std::fs::read(path).map_err(|e| unreadable(&e))?;
             let utf8 = text::transcode_1252(&bytes);
-            LazyCsvReader::new_with_sources(ScanSources::Buffers(Arc::from(vec![polars_buffer::Buffer::from(utf8)])))
+            LazyCsvReader::new_with_sources(ScanSources::Buffers(Arc::from(vec![
+                polars_buffer::Buffer::from(utf8),
+            ])))
         }
     };
     let frame = reader
         .with_has_header(true)
         .with_separator(delimiter)
         .with_infer_schema_length(Some(0))
-        .with_row_index(Some(RowIndex { name: ROW.into(), offset: 2 }))
+        .with_row_index(Some(RowIndex {
+            name: ROW.into(),
+            offset: 2,
+        }))
         .finish()
         .map_err(|e| unreadable(&e))?;
     Ok((frame.select(select), origin))
 }
 
 /// The expressions that pick each contract column out of the file's headers.
-fn select_mapped(spec: &TableSpec, mapping: &Mapping, headers: &[String], origin: &Origin) -> Result<Vec<Expr>, LoadError> {
+fn select_mapped(
+    spec: &TableSpec,
+    mapping: &Mapping,
+    headers: &[String],
+    origin: &Origin,
+) -> Result<Vec<Expr>, LoadError> {
     let mut select = vec![col(ROW)];
     for column in spec.columns {
         let alias = mapping.headers.get(column.name);
-        let wanted: Vec<String> = std::iter::once(column.name.to_string()).chain(alias.cloned()).map(|h| text::header_key(&h)).collect();
+        let wanted: Vec<String> = std::iter::once(column.name.to_string())
+            .chain(alias.cloned())
+            .map(|h| text::header_key(&h))
+            .collect();
         // The configured header wins over the contract's name when both are present.
-        let found = wanted.iter().rev().find_map(|w| headers.iter().find(|h| text::header_key(h) == *w));
+        let found = wanted
+            .iter()
+            .rev()
+            .find_map(|w| headers.iter().find(|h| text::header_key(h) == *w));
         match found {
             Some(h) => select.push(col(h.as_str()).cast(DataType::String).alias(column.name)),
             None if column.required => {
@@ -187,8 +244,14 @@ fn select_mapped(spec: &TableSpec, mapping: &Mapping, headers: &[String], origin
                     file: origin.file.clone(),
                     table: spec.name.to_string(),
                     column: column.name.to_string(),
-                    aliases: alias.map(|a| format!(" (configured header: \"{a}\")")).unwrap_or_default(),
-                    found: headers.iter().map(|h| h.trim().to_string()).collect::<Vec<_>>().join(", "),
+                    aliases: alias
+                        .map(|a| format!(" (configured header: \"{a}\")"))
+                        .unwrap_or_default(),
+                    found: headers
+                        .iter()
+                        .map(|h| h.trim().to_string())
+                        .collect::<Vec<_>>()
+                        .join(", "),
                 });
             }
             None => select.push(lit(NULL).cast(DataType::String).alias(column.name)),
@@ -200,25 +263,43 @@ fn select_mapped(spec: &TableSpec, mapping: &Mapping, headers: &[String], origin
 /// Trimmed text with empty as null.
 fn cleaned(name: &str) -> Expr {
     let t = col(name).str().strip_chars(lit(NULL));
-    when(t.clone().eq(lit(""))).then(lit(NULL).cast(DataType::String)).otherwise(t)
+    when(t.clone().eq(lit("")))
+        .then(lit(NULL).cast(DataType::String))
+        .otherwise(t)
 }
 
 /// `dd-mm-jjjj`, `d-m-jjjj` or ISO `jjjj-mm-dd`; anything else null.
 pub fn parse_date(text: Expr) -> Expr {
-    let opts = |f: &str| StrptimeOptions { format: Some(f.into()), strict: false, exact: true, cache: true };
-    coalesce(&[text.clone().str().to_date(opts("%d-%m-%Y")), text.str().to_date(opts("%Y-%m-%d"))])
+    let opts = |f: &str| StrptimeOptions {
+        format: Some(f.into()),
+        strict: false,
+        exact: true,
+        cache: true,
+    };
+    coalesce(&[
+        text.clone().str().to_date(opts("%d-%m-%Y")),
+        text.str().to_date(opts("%Y-%m-%d")),
+    ])
 }
 
 fn lower_lit(values: &[(&str, &str)]) -> (Expr, Expr) {
     let old: Vec<String> = values.iter().map(|(a, _)| a.to_lowercase()).collect();
     let new: Vec<&str> = values.iter().map(|(_, b)| *b).collect();
-    (lit(Series::new("old".into(), old)), lit(Series::new("new".into(), new)))
+    (
+        lit(Series::new("old".into(), old)),
+        lit(Series::new("new".into(), new)),
+    )
 }
 
 /// Maps text case-insensitively onto canonical values; unknown values become null.
 fn canonical(text: Expr, values: &[(&str, &str)]) -> Expr {
     let (old, new) = lower_lit(values);
-    text.str().to_lowercase().replace_strict(old, new, Some(lit(NULL).cast(DataType::String)), Some(DataType::String))
+    text.str().to_lowercase().replace_strict(
+        old,
+        new,
+        Some(lit(NULL).cast(DataType::String)),
+        Some(DataType::String),
+    )
 }
 
 pub const FORMS: &[(&str, &str)] = &[
@@ -254,9 +335,15 @@ pub fn load(
         let value_aliases = mapping.values.get(c.name);
         let text = match value_aliases {
             Some(map) if !map.is_empty() => {
-                let pairs: Vec<(&str, &str)> = map.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
+                let pairs: Vec<(&str, &str)> =
+                    map.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
                 let (old, new) = lower_lit(&pairs);
-                let mapped = text.clone().str().to_lowercase().replace_strict(old, new, Some(lit(NULL).cast(DataType::String)), Some(DataType::String));
+                let mapped = text.clone().str().to_lowercase().replace_strict(
+                    old,
+                    new,
+                    Some(lit(NULL).cast(DataType::String)),
+                    Some(DataType::String),
+                );
                 coalesce(&[mapped, text])
             }
             _ => text,
@@ -269,33 +356,64 @@ pub fn load(
             Kind::Text => text.clone(),
             Kind::Date => {
                 let d = parse_date(text.clone());
-                defects.push((present.clone().and(d.clone().is_null()), format!("onleesbare {} (verwacht dd-mm-jjjj)", c.name)));
+                defects.push((
+                    present.clone().and(d.clone().is_null()),
+                    format!("onleesbare {} (verwacht dd-mm-jjjj)", c.name),
+                ));
                 d
             }
             Kind::BirthDate => {
                 let year_only = text.clone().str().len_chars().eq(lit(4u32));
-                let from_year = (text.clone() + lit("-07-01")).str().to_date(StrptimeOptions {
-                    format: Some("%Y-%m-%d".into()),
-                    strict: false,
-                    exact: true,
-                    cache: true,
-                });
-                let d = when(year_only).then(from_year).otherwise(parse_date(text.clone()));
-                defects.push((present.clone().and(d.clone().is_null()), format!("onleesbare {} (verwacht dd-mm-jjjj of jjjj)", c.name)));
+                let from_year = (text.clone() + lit("-07-01"))
+                    .str()
+                    .to_date(StrptimeOptions {
+                        format: Some("%Y-%m-%d".into()),
+                        strict: false,
+                        exact: true,
+                        cache: true,
+                    });
+                let d = when(year_only)
+                    .then(from_year)
+                    .otherwise(parse_date(text.clone()));
+                defects.push((
+                    present.clone().and(d.clone().is_null()),
+                    format!("onleesbare {} (verwacht dd-mm-jjjj of jjjj)", c.name),
+                ));
                 d
             }
             Kind::Int { min, max } => {
                 // A non-strict cast: text that is no whole number becomes null.
                 let n = text.clone().cast(DataType::Int64);
-                let bad = present.clone().and(n.clone().is_null().or(n.clone().lt(lit(min))).or(n.clone().gt(lit(max))));
-                let range = if max == i64::MAX { format!("geheel getal vanaf {min}") } else { format!("geheel getal {min}–{max}") };
+                let bad = present.clone().and(
+                    n.clone()
+                        .is_null()
+                        .or(n.clone().lt(lit(min)))
+                        .or(n.clone().gt(lit(max))),
+                );
+                let range = if max == i64::MAX {
+                    format!("geheel getal vanaf {min}")
+                } else {
+                    format!("geheel getal {min}–{max}")
+                };
                 defects.push((bad, format!("{} buiten bereik (verwacht {range})", c.name)));
                 n
             }
             Kind::Number { min, max } => {
-                let n = text.clone().str().replace_all(lit(","), lit("."), true).cast(DataType::Float64);
-                let bad = present.clone().and(n.clone().is_null().or(n.clone().lt(lit(min))).or(n.clone().gt(lit(max))));
-                defects.push((bad, format!("{} buiten bereik (verwacht {min}–{max})", c.name)));
+                let n = text
+                    .clone()
+                    .str()
+                    .replace_all(lit(","), lit("."), true)
+                    .cast(DataType::Float64);
+                let bad = present.clone().and(
+                    n.clone()
+                        .is_null()
+                        .or(n.clone().lt(lit(min)))
+                        .or(n.clone().gt(lit(max))),
+                );
+                defects.push((
+                    bad,
+                    format!("{} buiten bereik (verwacht {min}–{max})", c.name),
+                ));
                 n
             }
             Kind::Form => {
@@ -309,10 +427,18 @@ pub fn load(
             }
             Kind::ZrmType => {
                 let t = canonical(text.clone(), &[("Meting", "Meting"), ("Doel", "Doel")]);
-                defects.push((present.clone().and(t.clone().is_null()), format!("onbekend {} (verwacht Meting of Doel)", c.name)));
+                defects.push((
+                    present.clone().and(t.clone().is_null()),
+                    format!("onbekend {} (verwacht Meting of Doel)", c.name),
+                ));
                 t.fill_null(lit("Meting"))
             }
-            Kind::YesNo => text.clone().str().to_lowercase().eq(lit("ja")).fill_null(lit(false)),
+            Kind::YesNo => text
+                .clone()
+                .str()
+                .to_lowercase()
+                .eq(lit("ja"))
+                .fill_null(lit(false)),
         };
         parsed.push(value.alias(c.name));
     }
@@ -323,18 +449,34 @@ pub fn load(
         let later = checks.into_iter().map(|c| (c.defective, c.kind)).collect();
         frame = frame.with_column(coalesce(&[col(DEFECT), first_defect(later)]).alias(DEFECT));
     }
-    let all = frame.collect().map_err(|e| LoadError::Unreadable { file: origin.file.clone(), reason: e.to_string() })?;
+    let all = frame.collect().map_err(|e| LoadError::Unreadable {
+        file: origin.file.clone(),
+        reason: e.to_string(),
+    })?;
     let rows = all.height() as u64;
     if let Some(key) = spec.key {
         check_unique(&all, key, &origin)?;
     }
     let defective = all.column(DEFECT).map_err(polars_bug)?.is_not_null();
-    let exclusions = if defective.any() { summarise(&all.filter(&defective).map_err(polars_bug)?, spec.name)? } else { Vec::new() };
-    let frame = if defective.any() { all.filter(&!&defective).map_err(polars_bug)? } else { all };
+    let exclusions = if defective.any() {
+        summarise(&all.filter(&defective).map_err(polars_bug)?, spec.name)?
+    } else {
+        Vec::new()
+    };
+    let frame = if defective.any() {
+        all.filter(&!&defective).map_err(polars_bug)?
+    } else {
+        all
+    };
     let frame = frame.drop(DEFECT).map_err(polars_bug)?;
     Ok(Loaded {
         frame,
-        file: FileRead { table: spec.name.to_string(), file: origin.file.clone(), rows, sha256 },
+        file: FileRead {
+            table: spec.name.to_string(),
+            file: origin.file.clone(),
+            rows,
+            sha256,
+        },
         exclusions,
     })
 }
@@ -347,21 +489,39 @@ fn polars_bug(e: PolarsError) -> LoadError {
 fn first_defect(defects: Vec<(Expr, String)>) -> Expr {
     let mut defect = lit(NULL).cast(DataType::String);
     for (cond, kind) in defects.into_iter().rev() {
-        defect = when(cond.fill_null(lit(false))).then(lit(kind)).otherwise(defect);
+        defect = when(cond.fill_null(lit(false)))
+            .then(lit(kind))
+            .otherwise(defect);
     }
     defect
 }
 
 fn check_unique(frame: &DataFrame, key: &str, origin: &Origin) -> Result<(), LoadError> {
-    let keys = frame.column(key).map_err(polars_bug)?.str().map_err(polars_bug)?.clone();
-    let rows = frame.column(ROW).map_err(polars_bug)?.cast(&DataType::UInt64).map_err(polars_bug)?;
+    let keys = frame
+        .column(key)
+        .map_err(polars_bug)?
+        .str()
+        .map_err(polars_bug)?
+        .clone();
+    let rows = frame
+        .column(ROW)
+        .map_err(polars_bug)?
+        .cast(&DataType::UInt64)
+        .map_err(polars_bug)?;
     let rows = rows.u64().map_err(polars_bug)?;
-    let mut seen: std::collections::HashMap<&str, u64> = std::collections::HashMap::with_capacity(keys.len());
+    let mut seen: std::collections::HashMap<&str, u64> =
+        std::collections::HashMap::with_capacity(keys.len());
     // Name the two rows only; the repeated value itself is client-level data.
     for (k, row) in keys.iter().zip(rows.iter()) {
-        let (Some(k), Some(row)) = (k, row) else { continue };
+        let (Some(k), Some(row)) = (k, row) else {
+            continue;
+        };
         if let Some(first) = seen.insert(k, row) {
-            return Err(LoadError::Duplicate { at: origin.row(row), column: key.to_string(), first_row: first });
+            return Err(LoadError::Duplicate {
+                at: origin.row(row),
+                column: key.to_string(),
+                first_row: first,
+            });
         }
     }
     Ok(())
@@ -372,18 +532,44 @@ fn summarise(bad: &DataFrame, table: &str) -> Result<Vec<Exclusion>, LoadError> 
         .clone()
         .lazy()
         .group_by_stable([col(DEFECT)])
-        .agg([len().alias("n"), col(ROW).head(Some(MAX_EXAMPLES)).alias("examples")])
+        .agg([
+            len().alias("n"),
+            col(ROW).head(Some(MAX_EXAMPLES)).alias("examples"),
+        ])
         .collect()
         .map_err(polars_bug)?;
-    let kinds = summary.column(DEFECT).map_err(polars_bug)?.str().map_err(polars_bug)?.clone();
-    let counts = summary.column("n").map_err(polars_bug)?.cast(&DataType::UInt64).map_err(polars_bug)?;
+    let kinds = summary
+        .column(DEFECT)
+        .map_err(polars_bug)?
+        .str()
+        .map_err(polars_bug)?
+        .clone();
+    let counts = summary
+        .column("n")
+        .map_err(polars_bug)?
+        .cast(&DataType::UInt64)
+        .map_err(polars_bug)?;
     let counts = counts.u64().map_err(polars_bug)?.clone();
-    let examples = summary.column("examples").map_err(polars_bug)?.list().map_err(polars_bug)?.clone();
+    let examples = summary
+        .column("examples")
+        .map_err(polars_bug)?
+        .list()
+        .map_err(polars_bug)?
+        .clone();
     let mut out = Vec::new();
     for i in 0..summary.height() {
         let rows = examples
             .get_as_series(i)
-            .map(|s| s.cast(&DataType::UInt64).ok().map(|s| s.u64().map(|c| c.into_no_null_iter().collect()).unwrap_or_default()).unwrap_or_default())
+            .map(|s| {
+                s.cast(&DataType::UInt64)
+                    .ok()
+                    .map(|s| {
+                        s.u64()
+                            .map(|c| c.into_no_null_iter().collect())
+                            .unwrap_or_default()
+                    })
+                    .unwrap_or_default()
+            })
             .unwrap_or_default();
         out.push(Exclusion {
             table: table.to_string(),

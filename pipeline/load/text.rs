@@ -35,7 +35,11 @@ pub fn is_utf8(path: &Path) -> std::io::Result<bool> {
 }
 
 pub fn detect_encoding(path: &Path) -> std::io::Result<Encoding> {
-    Ok(if is_utf8(path)? { Encoding::Utf8 } else { Encoding::Windows1252 })
+    Ok(if is_utf8(path)? {
+        Encoding::Utf8
+    } else {
+        Encoding::Windows1252
+    })
 }
 
 /// The file as UTF-8 text bytes (BOM kept; Polars skips it).
@@ -121,8 +125,14 @@ mod tests {
 
     #[test]
     fn splits_quoted_headers() {
-        assert_eq!(split_header("a;\"b;c\";\"d\"\"e\"", b';'), vec!["a", "b;c", "d\"e"]);
-        assert_eq!(split_header(" Casusnummer ,Team", b','), vec![" Casusnummer ", "Team"]);
+        assert_eq!(
+            split_header("a;\"b;c\";\"d\"\"e\"", b';'),
+            vec!["a", "b;c", "d\"e"]
+        );
+        assert_eq!(
+            split_header(" Casusnummer ,Team", b','),
+            vec![" Casusnummer ", "Team"]
+        );
     }
 
     #[test]

@@ -17,7 +17,9 @@ pub fn cell_text(cell: &Data) -> Option<String> {
         Data::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => Some(format!("{}", *f as i64)),
         Data::Float(f) => Some(f.to_string()),
         Data::Bool(b) => Some(if *b { "Ja" } else { "Nee" }.to_string()),
-        Data::DateTime(dt) => dt.as_datetime().map(|d| d.date().format("%Y-%m-%d").to_string()),
+        Data::DateTime(dt) => dt
+            .as_datetime()
+            .map(|d| d.date().format("%Y-%m-%d").to_string()),
         Data::DateTimeIso(s) => Some(s.get(..10).unwrap_or(s).to_string()),
         Data::DurationIso(s) => Some(s.clone()),
         Data::Error(e) => Some(format!("#{e:?}")),
@@ -28,9 +30,16 @@ pub fn cell_text(cell: &Data) -> Option<String> {
 /// row is the header. Returns the frame (text columns named as in the header, plus the sheet
 /// row number) and the sheet's name.
 pub fn read(path: &Path, table: &str) -> Result<(DataFrame, String), LoadError> {
-    let file = path.file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_default();
-    let unreadable = |reason: String| LoadError::Unreadable { file: file.clone(), reason };
-    let mut book: Xlsx<_> = open_workbook(path).map_err(|e| unreadable(format!("not a readable XLSX workbook: {e}")))?;
+    let file = path
+        .file_name()
+        .map(|f| f.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let unreadable = |reason: String| LoadError::Unreadable {
+        file: file.clone(),
+        reason,
+    };
+    let mut book: Xlsx<_> = open_workbook(path)
+        .map_err(|e| unreadable(format!("not a readable XLSX workbook: {e}")))?;
     let names = book.sheet_names();
     let sheet = names
         .iter()
@@ -38,13 +47,23 @@ pub fn read(path: &Path, table: &str) -> Result<(DataFrame, String), LoadError> 
         .or_else(|| names.first())
         .cloned()
         .ok_or_else(|| unreadable("the workbook has no sheets".into()))?;
-    let range = book.worksheet_range(&sheet).map_err(|e| unreadable(format!("sheet {sheet}: {e}")))?;
+    let range = book
+        .worksheet_range(&sheet)
+        .map_err(|e| unreadable(format!("sheet {sheet}: {e}")))?;
     let (top, _) = range.start().unwrap_or((0, 0));
-    let mut rows = range.rows().enumerate().skip_while(|(_, r)| r.iter().all(|c| matches!(c, Data::Empty)));
+    let mut rows = range
+        .rows()
+        .enumerate()
+        .skip_while(|(_, r)| r.iter().all(|c| matches!(c, Data::Empty)));
     let Some((header_at, header)) = rows.next() else {
-        return Err(unreadable(format!("sheet {sheet} is empty: expected a header row")));
+        return Err(unreadable(format!(
+            "sheet {sheet} is empty: expected a header row"
+        )));
     };
-    let headers: Vec<String> = header.iter().map(|c| cell_text(c).unwrap_or_default()).collect();
+    let headers: Vec<String> = header
+        .iter()
+        .map(|c| cell_text(c).unwrap_or_default())
+        .collect();
     let mut columns: Vec<Vec<Option<String>>> = vec![Vec::new(); headers.len()];
     let mut row_numbers: Vec<u32> = Vec::new();
     for (i, row) in rows {

@@ -7,25 +7,63 @@ use crate::render::format;
 
 /// The counts whose change against last year is worth a sentence, and how to name them.
 const WATCHED: [(&str, &str, &str); 10] = [
-    ("ind_in_behandeling", "IT", "individuele trajecten in behandeling"),
-    ("ind_in_behandeling", "LS", "leun- en steuncontacten in behandeling"),
-    ("ind_in_behandeling", "IA", "informatie- en adviesvragen in behandeling"),
+    (
+        "ind_in_behandeling",
+        "IT",
+        "individuele trajecten in behandeling",
+    ),
+    (
+        "ind_in_behandeling",
+        "LS",
+        "leun- en steuncontacten in behandeling",
+    ),
+    (
+        "ind_in_behandeling",
+        "IA",
+        "informatie- en adviesvragen in behandeling",
+    ),
     ("ind_clienten", "", "inwoners met een casus in behandeling"),
-    ("ind_wachtlijst", "", "wachtenden aan het einde van de periode"),
+    (
+        "ind_wachtlijst",
+        "",
+        "wachtenden aan het einde van de periode",
+    ),
     ("ind_verwijzer", "", "verwijzingen"),
     ("col_trajecten", "", "collectieve trajecten"),
-    ("col_deelnemers", "", "deelnemers aan collectieve bijeenkomsten"),
-    ("inf_mantelzorgers", "totaal", "geregistreerde mantelzorgers"),
+    (
+        "col_deelnemers",
+        "",
+        "deelnemers aan collectieve bijeenkomsten",
+    ),
+    (
+        "inf_mantelzorgers",
+        "totaal",
+        "geregistreerde mantelzorgers",
+    ),
     ("inf_vrijwilligers", "", "actieve vrijwilligers"),
 ];
 
 /// One sentence per watched count that changed by at least the configured share and count.
 /// In a public document a change involving a count below the threshold is left out.
-pub fn sentences(f: &Figures, period: &str, before: &str, previous_year: i32, settings: &MonitorSettings, public: bool) -> Vec<String> {
+pub fn sentences(
+    f: &Figures,
+    period: &str,
+    before: &str,
+    previous_year: i32,
+    settings: &MonitorSettings,
+    public: bool,
+) -> Vec<String> {
     let mut out = Vec::new();
     for (indicator, category, what) in WATCHED {
-        let (Some(now), Some(then)) = (f.get(indicator, period, category), f.get(indicator, before, category)) else { continue };
-        let (Some(now), Some(then)) = (now.value.count(), then.value.count()) else { continue };
+        let (Some(now), Some(then)) = (
+            f.get(indicator, period, category),
+            f.get(indicator, before, category),
+        ) else {
+            continue;
+        };
+        let (Some(now), Some(then)) = (now.value.count(), then.value.count()) else {
+            continue;
+        };
         let diff = now - then;
         if then == 0 || diff.abs() < settings.notable_count {
             continue;

@@ -3,7 +3,9 @@
 use polars::prelude::*;
 
 use super::figures::{Figure, Figures, Value};
-use super::frames::{Result, at_end, explode_multi, floats, in_behandeling, ints, mean, push_counts, within};
+use super::frames::{
+    Result, at_end, explode_multi, floats, in_behandeling, ints, mean, push_counts, within,
+};
 use crate::load::Export;
 use crate::quarter::Period;
 
@@ -13,37 +15,65 @@ fn is_thuiskamer() -> Expr {
 
 pub fn collective(f: &mut Figures, x: &Export, p: &Period) -> Result<()> {
     let label = p.label.as_str();
-    let trajectories = x.trajectories.clone().lazy().with_column(col("Categorie").fill_null(lit("Onbekend")));
-    let active = trajectories.clone().filter(in_behandeling(p, "Startdatum", "Einddatum"));
+    let trajectories = x
+        .trajectories
+        .clone()
+        .lazy()
+        .with_column(col("Categorie").fill_null(lit("Onbekend")));
+    let active = trajectories
+        .clone()
+        .filter(in_behandeling(p, "Startdatum", "Einddatum"));
 
-    let by_category = active.clone().group_by([col("Categorie")]).agg([len().alias("n")]).collect()?;
-    push_counts(f, &by_category, "col_trajecten", label, "categorie", "Categorie")?;
+    let by_category = active
+        .clone()
+        .group_by([col("Categorie")])
+        .agg([len().alias("n")])
+        .collect()?;
+    push_counts(
+        f,
+        &by_category,
+        "col_trajecten",
+        label,
+        "categorie",
+        "Categorie",
+    )?;
     let totals = active
         .clone()
         .select([len().alias("n"), is_thuiskamer().sum().alias("thuiskamers")])
         .collect()?;
     f.count("col_trajecten", label, "", "", ints(&totals, "n")?[0]);
-    let started = trajectories.clone().filter(within(p, "Startdatum")).select([len().alias("n")]).collect()?;
+    let started = trajectories
+        .clone()
+        .filter(within(p, "Startdatum"))
+        .select([len().alias("n")])
+        .collect()?;
     f.count("col_opgestart", label, "", "", ints(&started, "n")?[0]);
 
-    let meetings = x
-        .meetings
-        .clone()
-        .lazy()
-        .filter(within(p, "Datum"))
-        .join(
-            trajectories.clone().select([col("Trajectnummer"), col("Categorie")]),
-            [col("Trajectnummer")],
-            [col("Trajectnummer")],
-            JoinArgs::new(JoinType::Inner),
-        );
+    let meetings = x.meetings.clone().lazy().filter(within(p, "Datum")).join(
+        trajectories
+            .clone()
+            .select([col("Trajectnummer"), col("Categorie")]),
+        [col("Trajectnummer")],
+        [col("Trajectnummer")],
+        JoinArgs::new(JoinType::Inner),
+    );
     let per_category = meetings
         .clone()
         .group_by([col("Categorie")])
-        .agg([len().alias("bijeenkomsten"), col("Deelnemers").sum().alias("deelnemers")])
+        .agg([
+            len().alias("bijeenkomsten"),
+            col("Deelnemers").sum().alias("deelnemers"),
+        ])
         .collect()?;
-    for (indicator, column) in [("col_bijeenkomsten", "bijeenkomsten"), ("col_deelnemers", "deelnemers")] {
-        let counted = per_category.clone().lazy().select([col("Categorie"), col(column).alias("n")]).collect()?;
+    for (indicator, column) in [
+        ("col_bijeenkomsten", "bijeenkomsten"),
+        ("col_deelnemers", "deelnemers"),
+    ] {
+        let counted = per_category
+            .clone()
+            .lazy()
+            .select([col("Categorie"), col(column).alias("n")])
+            .collect()?;
         push_counts(f, &counted, indicator, label, "categorie", "Categorie")?;
     }
     let meeting_totals = meetings
@@ -51,27 +81,73 @@ pub fn collective(f: &mut Figures, x: &Export, p: &Period) -> Result<()> {
         .select([
             len().alias("bijeenkomsten"),
             col("Deelnemers").sum().alias("deelnemers"),
-            col("Deelnemers").filter(is_thuiskamer()).sum().alias("thuiskamer"),
+            col("Deelnemers")
+                .filter(is_thuiskamer())
+                .sum()
+                .alias("thuiskamer"),
         ])
         .collect()?;
-    f.count("col_bijeenkomsten", label, "", "", ints(&meeting_totals, "bijeenkomsten")?[0]);
-    f.count("col_deelnemers", label, "", "", ints(&meeting_totals, "deelnemers")?[0]);
+    f.count(
+        "col_bijeenkomsten",
+        label,
+        "",
+        "",
+        ints(&meeting_totals, "bijeenkomsten")?[0],
+    );
+    f.count(
+        "col_deelnemers",
+        label,
+        "",
+        "",
+        ints(&meeting_totals, "deelnemers")?[0],
+    );
 
     let scored = trajectories
         .clone()
-        .filter(within(p, "Einddatum").and(col("Kracht start").is_not_null()).and(col("Kracht eind").is_not_null()))
-        .select([(col("Kracht eind") - col("Kracht start")).cast(DataType::Float64).mean().alias("m"), len().alias("n")])
+        .filter(
+            within(p, "Einddatum")
+                .and(col("Kracht start").is_not_null())
+                .and(col("Kracht eind").is_not_null()),
+        )
+        .select([
+            (col("Kracht eind") - col("Kracht start"))
+                .cast(DataType::Float64)
+                .mean()
+                .alias("m"),
+            len().alias("n"),
+        ])
         .collect()?;
-    mean(f, "col_kracht_groei", label, "", "", floats(&scored, "m")?[0], ints(&scored, "n")?[0] as u64);
+    mean(
+        f,
+        "col_kracht_groei",
+        label,
+        "",
+        "",
+        floats(&scored, "m")?[0],
+        ints(&scored, "n")?[0] as u64,
+    );
 
-    let groups = explode_multi(active.select([col("Trajectnummer"), col("Doelgroep")]), "Doelgroep", "doelgroep")
-        .unique(Some(by_name(["Trajectnummer", "doelgroep"], true, false)), UniqueKeepStrategy::Any)
-        .group_by([col("doelgroep")])
-        .agg([len().alias("n")])
-        .collect()?;
+    let groups = explode_multi(
+        active.select([col("Trajectnummer"), col("Doelgroep")]),
+        "Doelgroep",
+        "doelgroep",
+    )
+    .unique(
+        Some(by_name(["Trajectnummer", "doelgroep"], true, false)),
+        UniqueKeepStrategy::Any,
+    )
+    .group_by([col("doelgroep")])
+    .agg([len().alias("n")])
+    .collect()?;
     push_counts(f, &groups, "col_doelgroep", label, "doelgroep", "doelgroep")?;
 
-    f.count("col_thuiskamers", label, "", "", ints(&totals, "thuiskamers")?[0]);
+    f.count(
+        "col_thuiskamers",
+        label,
+        "",
+        "",
+        ints(&totals, "thuiskamers")?[0],
+    );
     let visitors = ints(&meeting_totals, "thuiskamer")?[0] as f64;
     f.push(Figure {
         indicator: "col_thuiskamer_bezoek_week",
@@ -91,10 +167,25 @@ pub fn informal(f: &mut Figures, x: &Export, p: &Period) -> Result<()> {
         .clone()
         .lazy()
         .filter(at_end(p, "Registratiedatum", "Uitschrijfdatum"))
-        .select([len().alias("totaal"), col("Jonge mantelzorger").sum().alias("jong")])
+        .select([
+            len().alias("totaal"),
+            col("Jonge mantelzorger").sum().alias("jong"),
+        ])
         .collect()?;
-    f.count("inf_mantelzorgers", label, "soort", "totaal", ints(&carers, "totaal")?[0]);
-    f.count("inf_mantelzorgers", label, "soort", "jong", ints(&carers, "jong")?[0]);
+    f.count(
+        "inf_mantelzorgers",
+        label,
+        "soort",
+        "totaal",
+        ints(&carers, "totaal")?[0],
+    );
+    f.count(
+        "inf_mantelzorgers",
+        label,
+        "soort",
+        "jong",
+        ints(&carers, "jong")?[0],
+    );
     let volunteers = x
         .volunteers
         .clone()
@@ -102,6 +193,12 @@ pub fn informal(f: &mut Figures, x: &Export, p: &Period) -> Result<()> {
         .filter(at_end(p, "Startdatum", "Einddatum"))
         .select([col("Relatienummer").n_unique().alias("n")])
         .collect()?;
-    f.count("inf_vrijwilligers", label, "", "", ints(&volunteers, "n")?[0]);
+    f.count(
+        "inf_vrijwilligers",
+        label,
+        "",
+        "",
+        ints(&volunteers, "n")?[0],
+    );
     Ok(())
 }

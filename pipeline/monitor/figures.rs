@@ -65,12 +65,23 @@ pub struct Figures {
 
 impl Figures {
     pub fn push(&mut self, figure: Figure) {
-        let key = (figure.indicator.to_string(), figure.period.clone(), figure.category.clone());
+        let key = (
+            figure.indicator.to_string(),
+            figure.period.clone(),
+            figure.category.clone(),
+        );
         self.index.insert(key, self.rows.len());
         self.rows.push(figure);
     }
 
-    pub fn count(&mut self, indicator: &'static str, period: &str, dimension: &str, category: &str, value: i64) {
+    pub fn count(
+        &mut self,
+        indicator: &'static str,
+        period: &str,
+        dimension: &str,
+        category: &str,
+        value: i64,
+    ) {
         self.push(Figure {
             indicator,
             dimension: dimension.into(),
@@ -86,17 +97,28 @@ impl Figures {
     }
 
     pub fn get(&self, indicator: &str, period: &str, category: &str) -> Option<&Figure> {
-        self.index.get(&(indicator.to_string(), period.to_string(), category.to_string())).map(|&i| &self.rows[i])
+        self.index
+            .get(&(
+                indicator.to_string(),
+                period.to_string(),
+                category.to_string(),
+            ))
+            .map(|&i| &self.rows[i])
     }
 
     /// A count, 0 when the figure is absent (a category that did not occur).
     pub fn count_of(&self, indicator: &str, period: &str, category: &str) -> i64 {
-        self.get(indicator, period, category).and_then(|f| f.value.count()).unwrap_or(0)
+        self.get(indicator, period, category)
+            .and_then(|f| f.value.count())
+            .unwrap_or(0)
     }
 
     /// The categories of an indicator in a period, in computed order.
     pub fn categories(&self, indicator: &str, period: &str) -> Vec<&Figure> {
-        self.rows.iter().filter(|f| f.indicator == indicator && f.period == period && !f.category.is_empty()).collect()
+        self.rows
+            .iter()
+            .filter(|f| f.indicator == indicator && f.period == period && !f.category.is_empty())
+            .collect()
     }
 
     /// RFC 4180 CSV with LF line ends, as the contract defines.
@@ -125,7 +147,11 @@ impl Figures {
 }
 
 fn csv_field(text: &str) -> String {
-    if text.contains([',', '"', '\n', '\r']) { format!("\"{}\"", text.replace('"', "\"\"")) } else { text.to_string() }
+    if text.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", text.replace('"', "\"\""))
+    } else {
+        text.to_string()
+    }
 }
 
 #[cfg(test)]
@@ -135,7 +161,13 @@ mod tests {
     #[test]
     fn csv_quotes_and_decimals() {
         let mut f = Figures::default();
-        f.count("ind_verwijzer", "2024Q1-Q3", "verwijzer", "Gemeente: WMO, Jeugd", 12);
+        f.count(
+            "ind_verwijzer",
+            "2024Q1-Q3",
+            "verwijzer",
+            "Gemeente: WMO, Jeugd",
+            12,
+        );
         f.push(Figure {
             indicator: "ind_wachttijd",
             dimension: String::new(),
@@ -160,7 +192,10 @@ mod tests {
              ind_wachttijd,,,2024Q1-Q3,12.35,40\n\
              ind_tevredenheid,,,2024Q1-Q3,,0\n"
         );
-        assert_eq!(f.count_of("ind_verwijzer", "2024Q1-Q3", "Gemeente: WMO, Jeugd"), 12);
+        assert_eq!(
+            f.count_of("ind_verwijzer", "2024Q1-Q3", "Gemeente: WMO, Jeugd"),
+            12
+        );
         assert_eq!(f.count_of("ind_verwijzer", "2024Q1-Q3", "Onderwijs"), 0);
     }
 }

@@ -48,7 +48,10 @@ impl FinanceRow {
     /// The figures.csv dimension and category of this row.
     fn key(&self) -> (&'static str, String) {
         if !self.onderdeel.is_empty() {
-            ("domein+thema+onderdeel", format!("{}+{}+{}", self.domein, self.thema, self.onderdeel))
+            (
+                "domein+thema+onderdeel",
+                format!("{}+{}+{}", self.domein, self.thema, self.onderdeel),
+            )
         } else if !self.thema.is_empty() {
             ("domein+thema", format!("{}+{}", self.domein, self.thema))
         } else {
@@ -72,7 +75,11 @@ pub struct DomeinFinance {
 
 impl Finance {
     pub fn flagged_lines(&self) -> Vec<&FinanceRow> {
-        self.domeinen.iter().flat_map(|d| d.themas.iter().flat_map(|(_, lines)| lines.iter())).filter(|l| l.flagged).collect()
+        self.domeinen
+            .iter()
+            .flat_map(|d| d.themas.iter().flat_map(|(_, lines)| lines.iter()))
+            .filter(|l| l.flagged)
+            .collect()
     }
 }
 
@@ -81,7 +88,10 @@ fn line_amounts(line: &BudgetLine, q: u8) -> Amounts {
         realisatie_vj: line.realisatie_vj,
         begroting_primitief: line.begroting_primitief,
         begroting: line.begroting(),
-        realisatie: line.realisatie[..usize::from(q)].iter().map(|v| v.unwrap_or(0.0)).sum(),
+        realisatie: line.realisatie[..usize::from(q)]
+            .iter()
+            .map(|v| v.unwrap_or(0.0))
+            .sum(),
         prognose: line.prognose,
     }
 }
@@ -95,7 +105,11 @@ fn verschil(soort: Soort, begroting: f64, prognose: f64) -> f64 {
 }
 
 fn sum_amounts(lines: &[(&BudgetLine, Amounts)], soort: Soort) -> Option<Amounts> {
-    let of: Vec<&Amounts> = lines.iter().filter(|(l, _)| l.soort == soort).map(|(_, a)| a).collect();
+    let of: Vec<&Amounts> = lines
+        .iter()
+        .filter(|(l, _)| l.soort == soort)
+        .map(|(_, a)| a)
+        .collect();
     if of.is_empty() {
         return None;
     }
@@ -111,7 +125,10 @@ fn sum_amounts(lines: &[(&BudgetLine, Amounts)], soort: Soort) -> Option<Amounts
 }
 
 fn total_row(domein: &str, thema: &str, lines: &[(&BudgetLine, Amounts)]) -> FinanceRow {
-    let verschil_sum = lines.iter().map(|(l, a)| verschil(l.soort, a.begroting, a.prognose.unwrap_or(a.begroting))).sum();
+    let verschil_sum = lines
+        .iter()
+        .map(|(l, a)| verschil(l.soort, a.begroting, a.prognose.unwrap_or(a.begroting)))
+        .sum();
     FinanceRow {
         domein: domein.into(),
         thema: thema.into(),
@@ -124,7 +141,12 @@ fn total_row(domein: &str, thema: &str, lines: &[(&BudgetLine, Amounts)]) -> Fin
 }
 
 /// The finance view and its figures for the report quarter's year to date.
-pub fn compute(f: &mut Figures, budget: &Budget, quarter: Quarter, settings: &MonitorSettings) -> Finance {
+pub fn compute(
+    f: &mut Figures,
+    budget: &Budget,
+    quarter: Quarter,
+    settings: &MonitorSettings,
+) -> Finance {
     let q = quarter.number();
     let period = quarter.year_to_date().label;
     let mut finance = Finance::default();
@@ -135,8 +157,12 @@ pub fn compute(f: &mut Figures, budget: &Budget, quarter: Quarter, settings: &Mo
         }
     }
     for domein in &domeinen {
-        let of_domein: Vec<(&BudgetLine, Amounts)> =
-            budget.lines.iter().filter(|l| &l.domein == domein).map(|l| (l, line_amounts(l, q))).collect();
+        let of_domein: Vec<(&BudgetLine, Amounts)> = budget
+            .lines
+            .iter()
+            .filter(|l| &l.domein == domein)
+            .map(|l| (l, line_amounts(l, q)))
+            .collect();
         let mut themas: Vec<String> = Vec::new();
         for (l, _) in &of_domein {
             if !themas.contains(&l.thema) {
@@ -145,13 +171,19 @@ pub fn compute(f: &mut Figures, budget: &Budget, quarter: Quarter, settings: &Mo
         }
         let mut out = Vec::new();
         for thema in &themas {
-            let of_thema: Vec<(&BudgetLine, Amounts)> = of_domein.iter().filter(|(l, _)| &l.thema == thema).cloned().collect();
+            let of_thema: Vec<(&BudgetLine, Amounts)> = of_domein
+                .iter()
+                .filter(|(l, _)| &l.thema == thema)
+                .cloned()
+                .collect();
             let rows: Vec<FinanceRow> = of_thema
                 .iter()
                 .map(|(l, a)| {
                     let v = a.prognose.map(|p| verschil(l.soort, a.begroting, p));
                     let flagged = v.is_some_and(|v| {
-                        v.abs() >= settings.flag_amount || a.begroting != 0.0 && v.abs() >= settings.flag_share * a.begroting.abs()
+                        v.abs() >= settings.flag_amount
+                            || a.begroting != 0.0
+                                && v.abs() >= settings.flag_share * a.begroting.abs()
                     });
                     let (lasten, baten) = match l.soort {
                         Soort::Lasten => (Some(a.clone()), None),
@@ -170,13 +202,24 @@ pub fn compute(f: &mut Figures, budget: &Budget, quarter: Quarter, settings: &Mo
                 .collect();
             out.push((total_row(domein, thema, &of_thema), rows));
         }
-        finance.domeinen.push(DomeinFinance { total: total_row(domein, "", &of_domein), themas: out });
+        finance.domeinen.push(DomeinFinance {
+            total: total_row(domein, "", &of_domein),
+            themas: out,
+        });
     }
 
     // Figures: lines, then Thema totals, then Domein totals.
     let levels: Vec<Vec<&FinanceRow>> = vec![
-        finance.domeinen.iter().flat_map(|d| d.themas.iter().flat_map(|(_, l)| l.iter())).collect(),
-        finance.domeinen.iter().flat_map(|d| d.themas.iter().map(|(t, _)| t)).collect(),
+        finance
+            .domeinen
+            .iter()
+            .flat_map(|d| d.themas.iter().flat_map(|(_, l)| l.iter()))
+            .collect(),
+        finance
+            .domeinen
+            .iter()
+            .flat_map(|d| d.themas.iter().map(|(t, _)| t))
+            .collect(),
         finance.domeinen.iter().map(|d| &d.total).collect(),
     ];
     for rows in &levels {
@@ -224,8 +267,16 @@ pub fn compute(f: &mut Figures, budget: &Budget, quarter: Quarter, settings: &Mo
 
     let mut per_domein: Vec<(String, f64, Option<f64>)> = Vec::new();
     for t in &budget.taakstellingen {
-        finance.taakstellingen.push((t.domein.clone(), t.omschrijving.clone(), t.bedrag, t.gerealiseerd));
-        for (code, value) in [("fin_taakstelling", Some(t.bedrag)), ("fin_taakstelling_gerealiseerd", t.gerealiseerd)] {
+        finance.taakstellingen.push((
+            t.domein.clone(),
+            t.omschrijving.clone(),
+            t.bedrag,
+            t.gerealiseerd,
+        ));
+        for (code, value) in [
+            ("fin_taakstelling", Some(t.bedrag)),
+            ("fin_taakstelling_gerealiseerd", t.gerealiseerd),
+        ] {
             f.push(Figure {
                 indicator: code,
                 dimension: "omschrijving".into(),
@@ -246,7 +297,10 @@ pub fn compute(f: &mut Figures, budget: &Budget, quarter: Quarter, settings: &Mo
         }
     }
     for (domein, bedrag, gerealiseerd) in per_domein {
-        for (code, value) in [("fin_taakstelling", Some(bedrag)), ("fin_taakstelling_gerealiseerd", gerealiseerd)] {
+        for (code, value) in [
+            ("fin_taakstelling", Some(bedrag)),
+            ("fin_taakstelling_gerealiseerd", gerealiseerd),
+        ] {
             f.push(Figure {
                 indicator: code,
                 dimension: "domein".into(),
@@ -261,7 +315,13 @@ pub fn compute(f: &mut Figures, budget: &Budget, quarter: Quarter, settings: &Mo
     for q in quarter.quarters_of_year_so_far() {
         let label = q.to_string();
         for v in budget.volumes.iter().filter(|v| v.kwartaal == label) {
-            f.count("fin_clienten", &label, "domein+onderdeel", &format!("{}+{}", v.domein, v.onderdeel), v.clienten);
+            f.count(
+                "fin_clienten",
+                &label,
+                "domein+onderdeel",
+                &format!("{}+{}", v.domein, v.onderdeel),
+                v.clienten,
+            );
         }
     }
     finance
@@ -296,7 +356,13 @@ fn count_lasten_lines(finance: &Finance, row: &FinanceRow) -> u64 {
         .count() as u64
 }
 
-fn push_amount(f: &mut Figures, indicator: &'static str, row: &FinanceRow, period: &str, value: Option<f64>) {
+fn push_amount(
+    f: &mut Figures,
+    indicator: &'static str,
+    row: &FinanceRow,
+    period: &str,
+    value: Option<f64>,
+) {
     let (dimension, category) = row.key();
     f.push(Figure {
         indicator,

@@ -10,17 +10,23 @@ pub type Result<T> = std::result::Result<T, PolarsError>;
 
 /// *In behandeling*: started on or before the end and not ended before the start.
 pub fn in_behandeling(p: &Period, start: &str, end: &str) -> Expr {
-    col(start).lt_eq(lit(p.end)).and(col(end).is_null().or(col(end).gt_eq(lit(p.start))))
+    col(start)
+        .lt_eq(lit(p.end))
+        .and(col(end).is_null().or(col(end).gt_eq(lit(p.start))))
 }
 
 /// A date within the period, both ends inclusive.
 pub fn within(p: &Period, column: &str) -> Expr {
-    col(column).gt_eq(lit(p.start)).and(col(column).lt_eq(lit(p.end)))
+    col(column)
+        .gt_eq(lit(p.start))
+        .and(col(column).lt_eq(lit(p.end)))
 }
 
 /// *At the end of the period*: registered on or before the end and not ended on or before it.
 pub fn at_end(p: &Period, start: &str, end: &str) -> Expr {
-    col(start).lt_eq(lit(p.end)).and(col(end).is_null().or(col(end).gt(lit(p.end))))
+    col(start)
+        .lt_eq(lit(p.end))
+        .and(col(end).is_null().or(col(end).gt(lit(p.end))))
 }
 
 /// Whole days from `from` to `to`.
@@ -31,7 +37,10 @@ pub fn days_between(from: &str, to: &str) -> Expr {
 /// Text column values as strings (null as empty).
 pub fn strings(frame: &DataFrame, column: &str) -> Result<Vec<String>> {
     let c = frame.column(column)?.cast(&DataType::String)?;
-    Ok(c.str()?.iter().map(|v| v.unwrap_or_default().to_string()).collect())
+    Ok(c.str()?
+        .iter()
+        .map(|v| v.unwrap_or_default().to_string())
+        .collect())
 }
 
 pub fn ints(frame: &DataFrame, column: &str) -> Result<Vec<i64>> {
@@ -46,7 +55,14 @@ pub fn floats(frame: &DataFrame, column: &str) -> Result<Vec<Option<f64>>> {
 
 /// One row per category with a count column `n`: pushes them sorted by category name, so the
 /// CSV is stable whatever order the group-by produced.
-pub fn push_counts(f: &mut Figures, frame: &DataFrame, indicator: &'static str, period: &str, dimension: &str, key: &str) -> Result<()> {
+pub fn push_counts(
+    f: &mut Figures,
+    frame: &DataFrame,
+    indicator: &'static str,
+    period: &str,
+    dimension: &str,
+    key: &str,
+) -> Result<()> {
     let keys = strings(frame, key)?;
     let counts = ints(frame, "n")?;
     let mut pairs: Vec<(String, i64)> = keys.into_iter().zip(counts).collect();
@@ -58,17 +74,37 @@ pub fn push_counts(f: &mut Figures, frame: &DataFrame, indicator: &'static str, 
 }
 
 /// Pushes a count for each of `expected`, 0 where the frame has none.
-pub fn push_fixed(f: &mut Figures, frame: &DataFrame, indicator: &'static str, period: &str, dimension: &str, key: &str, expected: &[&str]) -> Result<()> {
+pub fn push_fixed(
+    f: &mut Figures,
+    frame: &DataFrame,
+    indicator: &'static str,
+    period: &str,
+    dimension: &str,
+    key: &str,
+    expected: &[&str],
+) -> Result<()> {
     let keys = strings(frame, key)?;
     let counts = ints(frame, "n")?;
     for e in expected {
-        let n = keys.iter().zip(&counts).find(|(k, _)| k == e).map_or(0, |(_, n)| *n);
+        let n = keys
+            .iter()
+            .zip(&counts)
+            .find(|(k, _)| k == e)
+            .map_or(0, |(_, n)| *n);
         f.count(indicator, period, dimension, e, n);
     }
     Ok(())
 }
 
-pub fn mean(f: &mut Figures, indicator: &'static str, period: &str, dimension: &str, category: &str, value: Option<f64>, n: u64) {
+pub fn mean(
+    f: &mut Figures,
+    indicator: &'static str,
+    period: &str,
+    dimension: &str,
+    category: &str,
+    value: Option<f64>,
+    n: u64,
+) {
     f.push(Figure {
         indicator,
         dimension: dimension.into(),
@@ -79,7 +115,15 @@ pub fn mean(f: &mut Figures, indicator: &'static str, period: &str, dimension: &
     });
 }
 
-pub fn pct(f: &mut Figures, indicator: &'static str, period: &str, dimension: &str, category: &str, value: Option<f64>, n: u64) {
+pub fn pct(
+    f: &mut Figures,
+    indicator: &'static str,
+    period: &str,
+    dimension: &str,
+    category: &str,
+    value: Option<f64>,
+    n: u64,
+) {
     f.push(Figure {
         indicator,
         dimension: dimension.into(),
@@ -94,7 +138,13 @@ pub fn pct(f: &mut Figures, indicator: &'static str, period: &str, dimension: &s
 pub fn explode_multi(frame: LazyFrame, column: &str, into: &str) -> LazyFrame {
     frame
         .with_column(col(column).str().split(lit("|")).alias(into))
-        .explode(by_name([into], true, false), ExplodeOptions { empty_as_null: true, keep_nulls: false })
+        .explode(
+            by_name([into], true, false),
+            ExplodeOptions {
+                empty_as_null: true,
+                keep_nulls: false,
+            },
+        )
         .with_column(col(into).str().strip_chars(lit(NULL)))
         .filter(col(into).is_not_null().and(col(into).neq(lit(""))))
 }

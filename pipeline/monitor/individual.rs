@@ -3,12 +3,17 @@
 use polars::prelude::*;
 
 use super::figures::Figures;
-use super::frames::{Result, days_between, explode_multi, floats, in_behandeling, ints, mean, pct, push_counts, push_fixed, strings, within};
+use super::frames::{
+    Result, days_between, explode_multi, floats, in_behandeling, ints, mean, pct, push_counts,
+    push_fixed, strings, within,
+};
 use crate::load::Export;
 use crate::quarter::Period;
 
 pub const FORMS: [&str; 3] = ["IA", "LS", "IT"];
-pub const AGE_BANDS: [&str; 9] = ["0-17", "18-24", "25-34", "35-44", "45-54", "55-64", "65-74", "75+", "Onbekend"];
+pub const AGE_BANDS: [&str; 9] = [
+    "0-17", "18-24", "25-34", "35-44", "45-54", "55-64", "65-74", "75+", "Onbekend",
+];
 pub const GENDERS: [&str; 4] = ["Man", "Vrouw", "Anders", "Onbekend"];
 pub const ZRM_DOMAINS: [&str; 13] = [
     "Financiën",
@@ -33,11 +38,22 @@ fn canonical_domain(e: Expr) -> Expr {
     let lower: Vec<String> = ZRM_DOMAINS.iter().map(|d| d.to_lowercase()).collect();
     let old = lit(Series::new("old".into(), lower));
     let new = lit(Series::new("new".into(), ZRM_DOMAINS.to_vec()));
-    coalesce(&[e.clone().str().to_lowercase().replace_strict(old, new, Some(lit(NULL).cast(DataType::String)), Some(DataType::String)), e])
+    coalesce(&[
+        e.clone().str().to_lowercase().replace_strict(
+            old,
+            new,
+            Some(lit(NULL).cast(DataType::String)),
+            Some(DataType::String),
+        ),
+        e,
+    ])
 }
 
 fn of_forms(forms: &[&str]) -> Expr {
-    let s = Series::new("forms".into(), forms.iter().map(|f| f.to_string()).collect::<Vec<_>>());
+    let s = Series::new(
+        "forms".into(),
+        forms.iter().map(|f| f.to_string()).collect::<Vec<_>>(),
+    );
     col(VORM).is_in(lit(s).implode(false), false)
 }
 
@@ -47,25 +63,55 @@ pub fn counts_per_form(f: &mut Figures, cases: &LazyFrame, p: &Period) -> Result
         .clone()
         .group_by([col(VORM)])
         .agg([
-            in_behandeling(p, "Startdatum", "Einddatum").sum().alias("in_behandeling"),
+            in_behandeling(p, "Startdatum", "Einddatum")
+                .sum()
+                .alias("in_behandeling"),
             within(p, "Startdatum").sum().alias("opgestart"),
             within(p, "Einddatum").sum().alias("afgesloten"),
         ])
         .collect()?;
-    for (indicator, column) in [("ind_in_behandeling", "in_behandeling"), ("ind_opgestart", "opgestart"), ("ind_afgesloten", "afgesloten")] {
-        let counted = frame.clone().lazy().select([col(VORM), col(column).alias("n")]).collect()?;
+    for (indicator, column) in [
+        ("ind_in_behandeling", "in_behandeling"),
+        ("ind_opgestart", "opgestart"),
+        ("ind_afgesloten", "afgesloten"),
+    ] {
+        let counted = frame
+            .clone()
+            .lazy()
+            .select([col(VORM), col(column).alias("n")])
+            .collect()?;
         push_fixed(f, &counted, indicator, &p.label, "vorm", VORM, &FORMS)?;
     }
     Ok(())
 }
 
 /// Cases opgestart per single quarter (the series of the chart).
-pub fn opgestart_per_quarter(f: &mut Figures, cases: &LazyFrame, quarters: &[Period]) -> Result<()> {
-    let aggs: Vec<Expr> = quarters.iter().enumerate().map(|(i, q)| within(q, "Startdatum").sum().alias(format!("q{i}"))).collect();
+pub fn opgestart_per_quarter(
+    f: &mut Figures,
+    cases: &LazyFrame,
+    quarters: &[Period],
+) -> Result<()> {
+    let aggs: Vec<Expr> = quarters
+        .iter()
+        .enumerate()
+        .map(|(i, q)| within(q, "Startdatum").sum().alias(format!("q{i}")))
+        .collect();
     let frame = cases.clone().group_by([col(VORM)]).agg(aggs).collect()?;
     for (i, q) in quarters.iter().enumerate() {
-        let counted = frame.clone().lazy().select([col(VORM), col(format!("q{i}")).alias("n")]).collect()?;
-        push_fixed(f, &counted, "ind_opgestart_kwartaal", &q.label, "vorm", VORM, &FORMS)?;
+        let counted = frame
+            .clone()
+            .lazy()
+            .select([col(VORM), col(format!("q{i}")).alias("n")])
+            .collect()?;
+        push_fixed(
+            f,
+            &counted,
+            "ind_opgestart_kwartaal",
+            &q.label,
+            "vorm",
+            VORM,
+            &FORMS,
+        )?;
     }
     Ok(())
 }
@@ -74,18 +120,29 @@ pub fn opgestart_per_quarter(f: &mut Figures, cases: &LazyFrame, quarters: &[Per
 fn age_at(born: &str, day: chrono::NaiveDate) -> Expr {
     use chrono::Datelike;
     let b = col(born);
-    let before_birthday = b
+    let before_birthday = b.clone().dt().month().gt(lit(day.month() as i8)).or(b
         .clone()
         .dt()
         .month()
-        .gt(lit(day.month() as i8))
-        .or(b.clone().dt().month().eq(lit(day.month() as i8)).and(b.clone().dt().day().gt(lit(day.day() as i8))));
+        .eq(lit(day.month() as i8))
+        .and(b.clone().dt().day().gt(lit(day.day() as i8))));
     lit(day.year()) - b.dt().year() - before_birthday.cast(DataType::Int32)
 }
 
 fn age_band(age: Expr) -> Expr {
-    let bands = [(18, "0-17"), (25, "18-24"), (35, "25-34"), (45, "35-44"), (55, "45-54"), (65, "55-64"), (75, "65-74")];
-    let mut e = when(age.clone().is_null()).then(lit("Onbekend")).when(age.clone().lt(lit(bands[0].0))).then(lit(bands[0].1));
+    let bands = [
+        (18, "0-17"),
+        (25, "18-24"),
+        (35, "25-34"),
+        (45, "35-44"),
+        (55, "45-54"),
+        (65, "55-64"),
+        (75, "65-74"),
+    ];
+    let mut e = when(age.clone().is_null())
+        .then(lit("Onbekend"))
+        .when(age.clone().lt(lit(bands[0].0)))
+        .then(lit(bands[0].1));
     for (upper, label) in &bands[1..] {
         e = e.when(age.clone().lt(lit(*upper))).then(lit(*label));
     }
@@ -96,7 +153,9 @@ pub fn compute(f: &mut Figures, x: &Export, p: &Period) -> Result<()> {
     let label = p.label.as_str();
     let cases = x.cases.clone().lazy();
     counts_per_form(f, &cases, p)?;
-    let active = cases.clone().filter(in_behandeling(p, "Startdatum", "Einddatum"));
+    let active = cases
+        .clone()
+        .filter(in_behandeling(p, "Startdatum", "Einddatum"));
     let started = cases.clone().filter(within(p, "Startdatum"));
     let closed = cases.clone().filter(within(p, "Einddatum"));
 
@@ -105,73 +164,218 @@ pub fn compute(f: &mut Figures, x: &Export, p: &Period) -> Result<()> {
         .clone()
         .select([col("Clientnummer")])
         .unique(None, UniqueKeepStrategy::Any)
-        .join(x.clients.clone().lazy(), [col("Clientnummer")], [col("Clientnummer")], JoinArgs::new(JoinType::Left))
+        .join(
+            x.clients.clone().lazy(),
+            [col("Clientnummer")],
+            [col("Clientnummer")],
+            JoinArgs::new(JoinType::Left),
+        )
         .with_columns([
             age_band(age_at("Geboortedatum", p.end)).alias("leeftijd"),
             col("Geslacht").fill_null(lit("Onbekend")),
         ]);
     let n_clients = clients.clone().select([len().alias("n")]).collect()?;
     f.count("ind_clienten", label, "", "", ints(&n_clients, "n")?[0]);
-    let by_age = clients.clone().group_by([col("leeftijd")]).agg([len().alias("n")]).collect()?;
-    push_fixed(f, &by_age, "ind_leeftijd", label, "leeftijd", "leeftijd", &AGE_BANDS)?;
-    let by_gender = clients.group_by([col("Geslacht")]).agg([len().alias("n")]).collect()?;
-    push_fixed(f, &by_gender, "ind_geslacht", label, "geslacht", "Geslacht", &GENDERS)?;
+    let by_age = clients
+        .clone()
+        .group_by([col("leeftijd")])
+        .agg([len().alias("n")])
+        .collect()?;
+    push_fixed(
+        f,
+        &by_age,
+        "ind_leeftijd",
+        label,
+        "leeftijd",
+        "leeftijd",
+        &AGE_BANDS,
+    )?;
+    let by_gender = clients
+        .group_by([col("Geslacht")])
+        .agg([len().alias("n")])
+        .collect()?;
+    push_fixed(
+        f,
+        &by_gender,
+        "ind_geslacht",
+        label,
+        "geslacht",
+        "Geslacht",
+        &GENDERS,
+    )?;
 
     let count_by = |frame: LazyFrame, key: &str| -> Result<DataFrame> {
-        frame.with_column(col(key).fill_null(lit("Onbekend"))).group_by([col(key)]).agg([len().alias("n")]).collect()
+        frame
+            .with_column(col(key).fill_null(lit("Onbekend")))
+            .group_by([col(key)])
+            .agg([len().alias("n")])
+            .collect()
     };
     let werksoort = count_by(active.clone().filter(of_forms(&["IT", "LS"])), "Werksoort")?;
-    push_counts(f, &werksoort, "ind_werksoort", label, "werksoort", "Werksoort")?;
-    push_counts(f, &count_by(active.clone(), "Team")?, "ind_team", label, "team", "Team")?;
-    push_counts(f, &count_by(active.clone(), "Woonplaats")?, "ind_woonplaats", label, "woonplaats", "Woonplaats")?;
+    push_counts(
+        f,
+        &werksoort,
+        "ind_werksoort",
+        label,
+        "werksoort",
+        "Werksoort",
+    )?;
+    push_counts(
+        f,
+        &count_by(active.clone(), "Team")?,
+        "ind_team",
+        label,
+        "team",
+        "Team",
+    )?;
+    push_counts(
+        f,
+        &count_by(active.clone(), "Woonplaats")?,
+        "ind_woonplaats",
+        label,
+        "woonplaats",
+        "Woonplaats",
+    )?;
 
     // Hoofddomeinen of the cases in behandeling, once per case and domain.
-    let domains = explode_multi(active.clone().select([col("Casusnummer"), col(VORM), col("Hoofddomeinen")]), "Hoofddomeinen", "domein")
-        .with_column(canonical_domain(col("domein")).alias("domein"))
-        .unique(Some(by_name(["Casusnummer", "domein"], true, false)), UniqueKeepStrategy::Any)
-        .group_by([col(VORM), col("domein")])
-        .agg([len().alias("n")])
-        .sort(["Ondersteuningsvorm", "domein"], Default::default())
-        .collect()?;
-    for ((vorm, domein), n) in strings(&domains, VORM)?.into_iter().zip(strings(&domains, "domein")?).zip(ints(&domains, "n")?) {
-        f.count("ind_zrm_hoofddomein", label, "vorm+domein", &format!("{vorm}+{domein}"), n);
+    let domains = explode_multi(
+        active
+            .clone()
+            .select([col("Casusnummer"), col(VORM), col("Hoofddomeinen")]),
+        "Hoofddomeinen",
+        "domein",
+    )
+    .with_column(canonical_domain(col("domein")).alias("domein"))
+    .unique(
+        Some(by_name(["Casusnummer", "domein"], true, false)),
+        UniqueKeepStrategy::Any,
+    )
+    .group_by([col(VORM), col("domein")])
+    .agg([len().alias("n")])
+    .sort(["Ondersteuningsvorm", "domein"], Default::default())
+    .collect()?;
+    for ((vorm, domein), n) in strings(&domains, VORM)?
+        .into_iter()
+        .zip(strings(&domains, "domein")?)
+        .zip(ints(&domains, "n")?)
+    {
+        f.count(
+            "ind_zrm_hoofddomein",
+            label,
+            "vorm+domein",
+            &format!("{vorm}+{domein}"),
+            n,
+        );
     }
 
     zrm(f, x, &closed, label)?;
 
     // Referrers of the cases opgestart, and their total.
     let referred = started.clone().filter(col("Verwijzer").is_not_null());
-    push_counts(f, &count_by(referred.clone(), "Verwijzer")?, "ind_verwijzer", label, "verwijzer", "Verwijzer")?;
-    f.count("ind_verwijzer", label, "", "", ints(&referred.select([len().alias("n")]).collect()?, "n")?[0]);
+    push_counts(
+        f,
+        &count_by(referred.clone(), "Verwijzer")?,
+        "ind_verwijzer",
+        label,
+        "verwijzer",
+        "Verwijzer",
+    )?;
+    f.count(
+        "ind_verwijzer",
+        label,
+        "",
+        "",
+        ints(&referred.select([len().alias("n")]).collect()?, "n")?[0],
+    );
 
-    let partners = explode_multi(closed.clone().select([col("Casusnummer"), col("Samenwerkingspartners")]), "Samenwerkingspartners", "partner")
-        .unique(Some(by_name(["Casusnummer", "partner"], true, false)), UniqueKeepStrategy::Any);
-    push_counts(f, &count_by(partners, "partner")?, "ind_samenwerking", label, "partner", "partner")?;
+    let partners = explode_multi(
+        closed
+            .clone()
+            .select([col("Casusnummer"), col("Samenwerkingspartners")]),
+        "Samenwerkingspartners",
+        "partner",
+    )
+    .unique(
+        Some(by_name(["Casusnummer", "partner"], true, false)),
+        UniqueKeepStrategy::Any,
+    );
+    push_counts(
+        f,
+        &count_by(partners, "partner")?,
+        "ind_samenwerking",
+        label,
+        "partner",
+        "partner",
+    )?;
 
     let closed_it_ls = closed.clone().filter(of_forms(&["IT", "LS"]));
-    let reasons = closed_it_ls.clone().filter(col("Afsluitreden").is_not_null());
-    push_counts(f, &count_by(reasons, "Afsluitreden")?, "ind_afsluitreden", label, "reden", "Afsluitreden")?;
+    let reasons = closed_it_ls
+        .clone()
+        .filter(col("Afsluitreden").is_not_null());
+    push_counts(
+        f,
+        &count_by(reasons, "Afsluitreden")?,
+        "ind_afsluitreden",
+        label,
+        "reden",
+        "Afsluitreden",
+    )?;
 
     recidive(f, x, &started, label)?;
 
     // Duration and contacts of the IT and LS cases afgesloten.
-    let contacts = x.contacts.clone().lazy().group_by([col("Casusnummer")]).agg([len().cast(DataType::Float64).alias("contacten")]);
+    let contacts = x
+        .contacts
+        .clone()
+        .lazy()
+        .group_by([col("Casusnummer")])
+        .agg([len().cast(DataType::Float64).alias("contacten")]);
     let per_form = closed_it_ls
-        .join(contacts, [col("Casusnummer")], [col("Casusnummer")], JoinArgs::new(JoinType::Left))
+        .join(
+            contacts,
+            [col("Casusnummer")],
+            [col("Casusnummer")],
+            JoinArgs::new(JoinType::Left),
+        )
         .group_by([col(VORM)])
         .agg([
-            days_between("Startdatum", "Einddatum").mean().alias("doorlooptijd"),
-            col("contacten").fill_null(lit(0.0)).mean().alias("contactmomenten"),
+            days_between("Startdatum", "Einddatum")
+                .mean()
+                .alias("doorlooptijd"),
+            col("contacten")
+                .fill_null(lit(0.0))
+                .mean()
+                .alias("contactmomenten"),
             len().alias("n"),
         ])
         .collect()?;
     let forms = strings(&per_form, VORM)?;
-    let (durations, contact_means, ns) = (floats(&per_form, "doorlooptijd")?, floats(&per_form, "contactmomenten")?, ints(&per_form, "n")?);
+    let (durations, contact_means, ns) = (
+        floats(&per_form, "doorlooptijd")?,
+        floats(&per_form, "contactmomenten")?,
+        ints(&per_form, "n")?,
+    );
     for vorm in ["IT", "LS"] {
         let i = forms.iter().position(|v| v == vorm);
         let n = i.map_or(0, |i| ns[i] as u64);
-        mean(f, "ind_doorlooptijd", label, "vorm", vorm, i.and_then(|i| durations[i]), n);
-        mean(f, "ind_contactmomenten", label, "vorm", vorm, i.and_then(|i| contact_means[i]), n);
+        mean(
+            f,
+            "ind_doorlooptijd",
+            label,
+            "vorm",
+            vorm,
+            i.and_then(|i| durations[i]),
+            n,
+        );
+        mean(
+            f,
+            "ind_contactmomenten",
+            label,
+            "vorm",
+            vorm,
+            i.and_then(|i| contact_means[i]),
+            n,
+        );
     }
 
     // Waiting at the period's end, and the wait of those who started.
@@ -180,66 +384,141 @@ pub fn compute(f: &mut Figures, x: &Export, p: &Period) -> Result<()> {
         .filter(
             col("Aanmelddatum")
                 .lt_eq(lit(p.end))
-                .and(col("Startdatum").is_null().or(col("Startdatum").gt(lit(p.end))))
-                .and(col("Einddatum").is_null().or(col("Einddatum").gt(lit(p.end)))),
+                .and(
+                    col("Startdatum")
+                        .is_null()
+                        .or(col("Startdatum").gt(lit(p.end))),
+                )
+                .and(
+                    col("Einddatum")
+                        .is_null()
+                        .or(col("Einddatum").gt(lit(p.end))),
+                ),
         )
         .select([len().alias("n")])
         .collect()?;
     f.count("ind_wachtlijst", label, "", "", ints(&waiting, "n")?[0]);
-    let wait = started.select([days_between("Aanmelddatum", "Startdatum").mean().alias("m"), len().alias("n")]).collect()?;
-    mean(f, "ind_wachttijd", label, "", "", floats(&wait, "m")?[0], ints(&wait, "n")?[0] as u64);
+    let wait = started
+        .select([
+            days_between("Aanmelddatum", "Startdatum").mean().alias("m"),
+            len().alias("n"),
+        ])
+        .collect()?;
+    mean(
+        f,
+        "ind_wachttijd",
+        label,
+        "",
+        "",
+        floats(&wait, "m")?[0],
+        ints(&wait, "n")?[0] as u64,
+    );
 
     let survey = x
         .survey
         .clone()
         .lazy()
         .filter(within(p, "Datum"))
-        .select([col("Score").mean().alias("m"), col("Casusnummer").n_unique().alias("n")])
+        .select([
+            col("Score").mean().alias("m"),
+            col("Casusnummer").n_unique().alias("n"),
+        ])
         .collect()?;
-    mean(f, "ind_tevredenheid", label, "", "", floats(&survey, "m")?[0], ints(&survey, "n")?[0] as u64);
+    mean(
+        f,
+        "ind_tevredenheid",
+        label,
+        "",
+        "",
+        floats(&survey, "m")?[0],
+        ints(&survey, "n")?[0] as u64,
+    );
     Ok(())
 }
 
 /// ZRM growth and goals over the IT cases afgesloten in the period.
 fn zrm(f: &mut Figures, x: &Export, closed: &LazyFrame, label: &str) -> Result<()> {
-    let it_closed = closed.clone().filter(col(VORM).eq(lit("IT"))).select([col("Casusnummer")]);
+    let it_closed = closed
+        .clone()
+        .filter(col(VORM).eq(lit("IT")))
+        .select([col("Casusnummer")]);
     // "The latest" is by Datum, then by file order.
     let rows = x
         .zrm
         .clone()
         .lazy()
-        .join(it_closed, [col("Casusnummer")], [col("Casusnummer")], JoinArgs::new(JoinType::Inner))
+        .join(
+            it_closed,
+            [col("Casusnummer")],
+            [col("Casusnummer")],
+            JoinArgs::new(JoinType::Inner),
+        )
         .with_column(canonical_domain(col("Domein")).alias("Domein"))
         .sort(["Datum", "__row"], Default::default());
     let series = rows
         .clone()
         .filter(col("Type").eq(lit("Meting")))
         .group_by([col("Casusnummer"), col("Domein")])
-        .agg([col("Score").first().alias("first"), col("Score").last().alias("last"), len().alias("metingen")]);
+        .agg([
+            col("Score").first().alias("first"),
+            col("Score").last().alias("last"),
+            len().alias("metingen"),
+        ]);
     let growth = series
         .clone()
         .filter(col("metingen").gt_eq(lit(2)))
         .group_by([col("Domein")])
-        .agg([(col("last") - col("first")).cast(DataType::Float64).mean().alias("m"), len().alias("n")])
+        .agg([
+            (col("last") - col("first"))
+                .cast(DataType::Float64)
+                .mean()
+                .alias("m"),
+            len().alias("n"),
+        ])
         .collect()?;
-    let goals = rows.filter(col("Type").eq(lit("Doel"))).group_by([col("Casusnummer"), col("Domein")]).agg([col("Score").last().alias("doel")]);
+    let goals = rows
+        .filter(col("Type").eq(lit("Doel")))
+        .group_by([col("Casusnummer"), col("Domein")])
+        .agg([col("Score").last().alias("doel")]);
     let reached = series
-        .join(goals, [col("Casusnummer"), col("Domein")], [col("Casusnummer"), col("Domein")], JoinArgs::new(JoinType::Inner))
+        .join(
+            goals,
+            [col("Casusnummer"), col("Domein")],
+            [col("Casusnummer"), col("Domein")],
+            JoinArgs::new(JoinType::Inner),
+        )
         .group_by([col("Domein")])
-        .agg([(col("last").gt_eq(col("doel")).cast(DataType::Float64).mean() * lit(100.0)).alias("m"), len().alias("n")])
+        .agg([
+            (col("last")
+                .gt_eq(col("doel"))
+                .cast(DataType::Float64)
+                .mean()
+                * lit(100.0))
+            .alias("m"),
+            len().alias("n"),
+        ])
         .collect()?;
-    let push = |f: &mut Figures, frame: &DataFrame, indicator: &'static str, as_pct: bool| -> Result<()> {
-        let keys = strings(frame, "Domein")?;
-        let (values, ns) = (floats(frame, "m")?, ints(frame, "n")?);
-        let mut domains: Vec<String> = ZRM_DOMAINS.iter().map(|d| d.to_string()).collect();
-        domains.extend(keys.iter().filter(|k| !ZRM_DOMAINS.contains(&k.as_str())).cloned());
-        for d in &domains {
-            let i = keys.iter().position(|k| k == d);
-            let (v, n) = (i.and_then(|i| values[i]), i.map_or(0, |i| ns[i] as u64));
-            if as_pct { pct(f, indicator, label, "domein", d, v, n) } else { mean(f, indicator, label, "domein", d, v, n) }
-        }
-        Ok(())
-    };
+    let push =
+        |f: &mut Figures, frame: &DataFrame, indicator: &'static str, as_pct: bool| -> Result<()> {
+            let keys = strings(frame, "Domein")?;
+            let (values, ns) = (floats(frame, "m")?, ints(frame, "n")?);
+            let mut domains: Vec<String> = ZRM_DOMAINS.iter().map(|d| d.to_string()).collect();
+            domains.extend(
+                keys.iter()
+                    .filter(|k| !ZRM_DOMAINS.contains(&k.as_str()))
+                    .cloned(),
+            );
+            for d in &domains {
+                let i = keys.iter().position(|k| k == d);
+                let (v, n) = (i.and_then(|i| values[i]), i.map_or(0, |i| ns[i] as u64));
+                if as_pct {
+                    pct(f, indicator, label, "domein", d, v, n)
+                } else {
+                    mean(f, indicator, label, "domein", d, v, n)
+                }
+            }
+            Ok(())
+        };
     push(f, &growth, "ind_zrm_groei", false)?;
     push(f, &reached, "ind_zrm_doel_behaald", true)?;
     Ok(())
@@ -247,23 +526,51 @@ fn zrm(f: &mut Figures, x: &Export, closed: &LazyFrame, label: &str) -> Result<(
 
 /// Recidive over the IT cases opgestart: clients with an earlier case closed before this one started.
 fn recidive(f: &mut Figures, x: &Export, started: &LazyFrame, label: &str) -> Result<()> {
-    let it = started.clone().filter(col(VORM).eq(lit("IT"))).select([col("Casusnummer"), col("Clientnummer"), col("Startdatum")]);
+    let it = started.clone().filter(col(VORM).eq(lit("IT"))).select([
+        col("Casusnummer"),
+        col("Clientnummer"),
+        col("Startdatum"),
+    ]);
     let history = x
         .cases
         .clone()
         .lazy()
         .filter(col("Einddatum").is_not_null())
-        .select([col("Casusnummer").alias("eerder"), col("Clientnummer"), col("Einddatum")]);
+        .select([
+            col("Casusnummer").alias("eerder"),
+            col("Clientnummer"),
+            col("Einddatum"),
+        ]);
     let pairs = it
         .clone()
-        .join(history, [col("Clientnummer")], [col("Clientnummer")], JoinArgs::new(JoinType::Inner))
+        .join(
+            history,
+            [col("Clientnummer")],
+            [col("Clientnummer")],
+            JoinArgs::new(JoinType::Inner),
+        )
         .filter(col("Einddatum").lt(col("Startdatum")))
         .select([col("Casusnummer"), col("eerder")]);
-    let domains = explode_multi(x.cases.clone().lazy().select([col("Casusnummer"), col("Hoofddomeinen")]), "Hoofddomeinen", "domein")
-        .select([col("Casusnummer"), canonical_domain(col("domein")).alias("domein")]);
+    let domains = explode_multi(
+        x.cases
+            .clone()
+            .lazy()
+            .select([col("Casusnummer"), col("Hoofddomeinen")]),
+        "Hoofddomeinen",
+        "domein",
+    )
+    .select([
+        col("Casusnummer"),
+        canonical_domain(col("domein")).alias("domein"),
+    ]);
     let shared = pairs
         .clone()
-        .join(domains.clone(), [col("Casusnummer")], [col("Casusnummer")], JoinArgs::new(JoinType::Inner))
+        .join(
+            domains.clone(),
+            [col("Casusnummer")],
+            [col("Casusnummer")],
+            JoinArgs::new(JoinType::Inner),
+        )
         .join(
             domains.select([col("Casusnummer").alias("eerder"), col("domein")]),
             [col("eerder"), col("domein")],
@@ -274,7 +581,10 @@ fn recidive(f: &mut Figures, x: &Export, started: &LazyFrame, label: &str) -> Re
         .collect()?;
     let per_case = pairs.group_by([col("Casusnummer")]).agg([len().alias("k")]);
     let counts = per_case
-        .select([len().alias("recidive"), col("k").gt_eq(lit(2)).sum().alias("meerdere")])
+        .select([
+            len().alias("recidive"),
+            col("k").gt_eq(lit(2)).sum().alias("meerdere"),
+        ])
         .collect()?;
     let opgestart = ints(&it.select([len().alias("n")]).collect()?, "n")?[0];
     let recidive = ints(&counts, "recidive")?.first().copied().unwrap_or(0);

@@ -35,7 +35,13 @@ pub struct Monitor {
 
 /// Computes every figure for the quarter's year to date, the same period last year and the
 /// single quarters of both years so far.
-pub fn compute(export: &Export, budget: Option<&Budget>, quarter: Quarter, quality: Quality, settings: &MonitorSettings) -> Result<Monitor, PolarsError> {
+pub fn compute(
+    export: &Export,
+    budget: Option<&Budget>,
+    quarter: Quarter,
+    quality: Quality,
+    settings: &MonitorSettings,
+) -> Result<Monitor, PolarsError> {
     let period = quarter.year_to_date();
     let before = quarter.year_before().year_to_date();
     let mut f = Figures::default();
@@ -53,7 +59,14 @@ pub fn compute(export: &Export, budget: Option<&Budget>, quarter: Quarter, quali
         .collect();
     individual::opgestart_per_quarter(&mut f, &export.cases.clone().lazy(), &quarters)?;
     let finance = budget.map(|b| finance::compute(&mut f, b, quarter, settings));
-    Ok(Monitor { quarter, period, before, figures: f, finance, quality })
+    Ok(Monitor {
+        quarter,
+        period,
+        before,
+        figures: f,
+        finance,
+        quality,
+    })
 }
 
 #[cfg(test)]

@@ -27,7 +27,11 @@ fn small(v: i64, threshold: u32) -> bool {
 
 /// A single count shown on its own.
 pub fn single(v: i64, threshold: u32) -> Shown {
-    if small(v, threshold) { Shown::Hidden } else { Shown::Count(v) }
+    if small(v, threshold) {
+        Shown::Hidden
+    } else {
+        Shown::Count(v)
+    }
 }
 
 /// The cells of one breakdown and its total. The total is hidden only when it is small
@@ -37,14 +41,32 @@ pub fn breakdown(cells: &[i64], total: i64, threshold: u32) -> (Vec<Shown>, Show
     let total_shown = single(total, threshold);
     if total_shown != Shown::Hidden && hidden.iter().filter(|&&h| h).count() == 1 {
         // The smallest shown non-zero cell; hiding a zero would protect nothing.
-        let next = cells.iter().enumerate().filter(|(i, v)| !hidden[*i] && **v > 0).min_by_key(|(i, v)| (**v, *i)).map(|(i, _)| i);
+        let next = cells
+            .iter()
+            .enumerate()
+            .filter(|(i, v)| !hidden[*i] && **v > 0)
+            .min_by_key(|(i, v)| (**v, *i))
+            .map(|(i, _)| i);
         match next {
             Some(i) => hidden[i] = true,
             // Every other cell is zero: the total alone reveals the hidden cell.
-            None => return (cells.iter().zip(&hidden).map(|(&v, &h)| if h { Shown::Hidden } else { Shown::Count(v) }).collect(), Shown::Hidden),
+            None => {
+                return (
+                    cells
+                        .iter()
+                        .zip(&hidden)
+                        .map(|(&v, &h)| if h { Shown::Hidden } else { Shown::Count(v) })
+                        .collect(),
+                    Shown::Hidden,
+                );
+            }
         }
     }
-    let shown = cells.iter().zip(&hidden).map(|(&v, &h)| if h { Shown::Hidden } else { Shown::Count(v) }).collect();
+    let shown = cells
+        .iter()
+        .zip(&hidden)
+        .map(|(&v, &h)| if h { Shown::Hidden } else { Shown::Count(v) })
+        .collect();
     (shown, total_shown)
 }
 
@@ -85,7 +107,10 @@ mod tests {
     #[test]
     fn a_lone_small_cell_beside_zeros_hides_the_total() {
         let (cells, total) = breakdown(&[0, 7, 0], 7, 5);
-        assert_eq!((cells, total), (vec![Count(0), Count(7), Count(0)], Count(7)));
+        assert_eq!(
+            (cells, total),
+            (vec![Count(0), Count(7), Count(0)], Count(7))
+        );
         let (cells, total) = breakdown(&[0, 3, 0], 3, 5);
         assert_eq!((cells, total), (vec![Count(0), Hidden, Count(0)], Hidden));
     }

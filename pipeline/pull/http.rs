@@ -31,11 +31,17 @@ pub fn shown_url(url: &str) -> String {
 }
 
 /// Reads a secret from the environment or a systemd credential.
-pub fn read_secret(env: Option<&str>, credential: Option<&str>, what: &str) -> Result<String, PullError> {
+pub fn read_secret(
+    env: Option<&str>,
+    credential: Option<&str>,
+    what: &str,
+) -> Result<String, PullError> {
     if let Some(var) = env {
         return std::env::var(var)
             .map(|s| s.trim().to_string())
-            .map_err(|_| PullError::Secret(format!("{what}: environment variable {var} is not set")));
+            .map_err(|_| {
+                PullError::Secret(format!("{what}: environment variable {var} is not set"))
+            });
     }
     if let Some(name) = credential {
         let dir = std::env::var_os("CREDENTIALS_DIRECTORY")
@@ -45,21 +51,46 @@ pub fn read_secret(env: Option<&str>, credential: Option<&str>, what: &str) -> R
             .map(|s| s.trim().to_string())
             .map_err(|e| PullError::Secret(format!("{what}: credential {}: {e}", path.display())));
     }
-    Err(PullError::Secret(format!("{what}: name an environment variable or a systemd credential")))
+    Err(PullError::Secret(format!(
+        "{what}: name an environment variable or a systemd credential"
+    )))
 }
 
 fn auth_header(auth: &Auth) -> Result<HeaderValue, PullError> {
     let value = match auth {
-        Auth::Bearer { token_env, token_credential } => {
-            format!("Bearer {}", read_secret(token_env.as_deref(), token_credential.as_deref(), "bearer token")?)
+        Auth::Bearer {
+            token_env,
+            token_credential,
+        } => {
+            format!(
+                "Bearer {}",
+                read_secret(
+                    token_env.as_deref(),
+                    token_credential.as_deref(),
+                    "bearer token"
+                )?
+            )
         }
-        Auth::Basic { user, password_env, password_credential } => {
+        Auth::Basic {
+            user,
+            password_env,
+            password_credential,
+        } => {
             use base64::Engine;
-            let password = read_secret(password_env.as_deref(), password_credential.as_deref(), "password")?;
-            format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}")))
+            let password = read_secret(
+                password_env.as_deref(),
+                password_credential.as_deref(),
+                "password",
+            )?;
+            format!(
+                "Basic {}",
+                base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}"))
+            )
         }
     };
-    let mut header = HeaderValue::from_str(&value).map_err(|_| PullError::Secret("the secret holds characters a header cannot carry".into()))?;
+    let mut header = HeaderValue::from_str(&value).map_err(|_| {
+        PullError::Secret("the secret holds characters a header cannot carry".into())
+    })?;
     header.set_sensitive(true);
     Ok(header)
 }
@@ -90,24 +121,44 @@ impl Fetcher {
             .timeout(Duration::from_secs(options.timeout_seconds))
             .user_agent(concat!("pipeline/", env!("CARGO_PKG_VERSION")));
         if let Some(ca) = &options.ca_file {
-            let pem = std::fs::read(ca).map_err(|e| PullError::Secret(format!("CA file {}: {e}", ca.display())))?;
-            let cert = reqwest::Certificate::from_pem(&pem).map_err(|e| PullError::Secret(format!("CA file {}: {e}", ca.display())))?;
+            let pem = std::fs::read(ca)
+                .map_err(|e| PullError::Secret(format!("CA file {}: {e}", ca.display())))?;
+            let cert = reqwest::Certificate::from_pem(&pem)
+                .map_err(|e| PullError::Secret(format!("CA file {}: {e}", ca.display())))?;
             builder = builder.add_root_certificate(cert);
         }
-        let client = builder.build().map_err(|e| PullError::Secret(format!("HTTP client: {e}")))?;
+        let client = builder
+            .build()
+            .map_err(|e| PullError::Secret(format!("HTTP client: {e}")))?;
         let auth = options.auth.as_ref().map(auth_header).transpose()?;
-        Ok(Self { client, auth, options: options.clone() })
+        Ok(Self {
+            client,
+            auth,
+            options: options.clone(),
+        })
     }
 
     /// GETs `url` into the store, retrying what is worth retrying.
-    pub async fn fetch(&self, store: &SnapshotStore, source: &str, name: &str, url: &str) -> Result<Fetched, PullError> {
+    pub async fn fetch(
+        &self,
+        store: &SnapshotStore,
+        source: &str,
+        name: &str,
+        url: &str,
+    ) -> Result<Fetched, PullError> {
         let shown = shown_url(url);
         let mut attempt = 0u32;
         loop {
             let outcome = self.try_once(store, source, name, url, &shown).await;
             match outcome {
                 Attempt::Done(f) => return Ok(f),
-                Attempt::Fail(reason) => return Err(PullError::Source { source_name: source.into(), path: shown, reason }),
+                Attempt::Fail(reason) => {
+                    return Err(PullError::Source {
+                        source_name: source.into(),
+                        path: shown,
+                        reason,
+                    });
+                }
                 Attempt::Retry(reason, _) if attempt >= self.options.retries => {
                     return Err(PullError::Source {
                         source_name: source.into(),
@@ -118,7 +169,8 @@ impl Fetcher {
                 Attempt::Retry(reason, after) => {
                     let base = self.options.backoff_ms as f64 * 2f64.powi(attempt as i32);
                     let jitter = rand::rng().random_range(0.0..=base * 0.5);
-                    let wait = Duration::from_millis((base + jitter).min(60_000.0) as u64).max(after.unwrap_or_default());
+                    let wait = Duration::from_millis((base + jitter).min(60_000.0) as u64)
+                        .max(after.unwrap_or_default());
                     tracing::warn!(url = %shown, attempt = attempt + 1, wait_ms = wait.as_millis() as u64, reason = %reason, "retrying");
                     tokio::time::sleep(wait).await;
                     attempt += 1;
@@ -127,15 +179,26 @@ impl Fetcher {
         }
     }
 
-    async fn try_once(&self, store: &SnapshotStore, source: &str, name: &str, url: &str, shown: &str) -> Attempt {
+    async fn try_once(
+        &self,
+        store: &SnapshotStore,
+        source: &str,
+        name: &str,
+        url: &str,
+        shown: &str,
+    ) -> Attempt {
         let mut request = self.client.get(url);
         if let Some(auth) = &self.auth {
             request = request.header(AUTHORIZATION, auth.clone());
         }
         let response = match request.send().await {
             Ok(r) => r,
-            Err(e) if e.is_timeout() => return Attempt::Retry("the server did not answer in time".into(), None),
-            Err(e) if e.is_connect() => return Attempt::Retry(format!("cannot connect: {}", root_cause(&e)), None),
+            Err(e) if e.is_timeout() => {
+                return Attempt::Retry("the server did not answer in time".into(), None);
+            }
+            Err(e) if e.is_connect() => {
+                return Attempt::Retry(format!("cannot connect: {}", root_cause(&e)), None);
+            }
             Err(e) => return Attempt::Retry(format!("request failed: {}", root_cause(&e)), None),
         };
         let status = response.status();
@@ -153,7 +216,9 @@ impl Fetcher {
         }
         if !status.is_success() {
             let hint = match status {
-                StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN => ": check the configured credentials",
+                StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN => {
+                    ": check the configured credentials"
+                }
                 _ => "",
             };
             return Attempt::Fail(format!("the server answered {status}{hint}"));
@@ -164,12 +229,17 @@ impl Fetcher {
             .and_then(|v| v.to_str().ok())
             .is_some_and(|t| t.to_ascii_lowercase().starts_with("text/html"));
         if html {
-            return Attempt::Fail(format!("an HTML page came back where {name} was expected (a login page?)"));
+            return Attempt::Fail(format!(
+                "an HTML page came back where {name} was expected (a login page?)"
+            ));
         }
         if let Some(len) = response.content_length()
             && len > self.options.max_size_mb * 1024 * 1024
         {
-            return Attempt::Fail(format!("the file is {len} bytes, more than the limit of {} MB", self.options.max_size_mb));
+            return Attempt::Fail(format!(
+                "the file is {len} bytes, more than the limit of {} MB",
+                self.options.max_size_mb
+            ));
         }
         let mut writer = match store.writer() {
             Ok(w) => w,
@@ -182,16 +252,26 @@ impl Fetcher {
             let chunk = match chunk {
                 Ok(c) => c,
                 // The partial file is a temporary one: dropped here, never in the store.
-                Err(e) => return Attempt::Retry(format!("the transfer broke off: {}", root_cause(&e)), None),
+                Err(e) => {
+                    return Attempt::Retry(
+                        format!("the transfer broke off: {}", root_cause(&e)),
+                        None,
+                    );
+                }
             };
             if first {
                 first = false;
                 if looks_like_html(&chunk) {
-                    return Attempt::Fail(format!("an HTML page came back where {name} was expected (a login page?)"));
+                    return Attempt::Fail(format!(
+                        "an HTML page came back where {name} was expected (a login page?)"
+                    ));
                 }
             }
             if writer.size() + chunk.len() as u64 > limit {
-                return Attempt::Fail(format!("the file is larger than the limit of {} MB", self.options.max_size_mb));
+                return Attempt::Fail(format!(
+                    "the file is larger than the limit of {} MB",
+                    self.options.max_size_mb
+                ));
             }
             if let Err(e) = writer.write(&chunk) {
                 return Attempt::Fail(e.to_string());
@@ -213,8 +293,14 @@ fn root_cause(e: &(dyn std::error::Error + 'static)) -> String {
 }
 
 fn looks_like_html(start: &[u8]) -> bool {
-    let text: String = String::from_utf8_lossy(&start[..start.len().min(512)]).trim_start_matches('\u{feff}').trim_start().to_lowercase();
-    text.starts_with("<!doctype html") || text.starts_with("<html") || text.starts_with("<head") || text.starts_with("<!--") && text.contains("<html")
+    let text: String = String::from_utf8_lossy(&start[..start.len().min(512)])
+        .trim_start_matches('\u{feff}')
+        .trim_start()
+        .to_lowercase();
+    text.starts_with("<!doctype html")
+        || text.starts_with("<html")
+        || text.starts_with("<head")
+        || text.starts_with("<!--") && text.contains("<html")
 }
 
 #[cfg(test)]
@@ -223,7 +309,10 @@ mod tests {
 
     #[test]
     fn urls_are_shown_without_credentials() {
-        assert_eq!(shown_url("https://user:secret@regas.example.nl/export/casussen.csv?token=abc"), "https://regas.example.nl/export/casussen.csv");
+        assert_eq!(
+            shown_url("https://user:secret@regas.example.nl/export/casussen.csv?token=abc"),
+            "https://regas.example.nl/export/casussen.csv"
+        );
     }
 
     #[test]

@@ -42,7 +42,10 @@ pub struct Snapshot {
 
 impl Snapshot {
     pub fn hashes(&self) -> BTreeMap<String, String> {
-        self.files.iter().map(|f| (f.name.clone(), f.sha256.clone())).collect()
+        self.files
+            .iter()
+            .map(|f| (f.name.clone(), f.sha256.clone()))
+            .collect()
     }
 
     pub fn file(&self, source: &str) -> Option<&SnapshotFile> {
@@ -66,7 +69,9 @@ impl ObjectWriter<'_> {
     pub fn write(&mut self, bytes: &[u8]) -> Result<(), PullError> {
         self.hasher.update(bytes);
         self.size += bytes.len() as u64;
-        self.out.write_all(bytes).map_err(|e| self.store.err(&self.store.root, e))
+        self.out
+            .write_all(bytes)
+            .map_err(|e| self.store.err(&self.store.root, e))
     }
 
     pub fn size(&self) -> u64 {
@@ -76,19 +81,32 @@ impl ObjectWriter<'_> {
     /// Moves the file into the store under its hash (once: an existing object is kept).
     pub fn finish(self, name: &str, source: &str, origin: &str) -> Result<SnapshotFile, PullError> {
         let store = self.store;
-        let tmp = self.out.into_inner().map_err(|e| store.err(&store.root, e.error()))?;
-        tmp.as_file().sync_all().map_err(|e| store.err(&store.root, e))?;
+        let tmp = self
+            .out
+            .into_inner()
+            .map_err(|e| store.err(&store.root, e.error()))?;
+        tmp.as_file()
+            .sync_all()
+            .map_err(|e| store.err(&store.root, e))?;
         let sha256 = hex::encode(self.hasher.finalize());
         let object = store.root.join("objects").join(&sha256);
         if !object.exists() {
             #[cfg(unix)]
             {
                 use std::os::unix::fs::PermissionsExt;
-                fs::set_permissions(tmp.path(), fs::Permissions::from_mode(0o600)).map_err(|e| store.err(tmp.path(), e))?;
+                fs::set_permissions(tmp.path(), fs::Permissions::from_mode(0o600))
+                    .map_err(|e| store.err(tmp.path(), e))?;
             }
-            tmp.persist(&object).map_err(|e| store.err(&object, e.error))?;
+            tmp.persist(&object)
+                .map_err(|e| store.err(&object, e.error))?;
         }
-        Ok(SnapshotFile { name: name.into(), source: source.into(), origin: origin.into(), size: self.size, sha256 })
+        Ok(SnapshotFile {
+            name: name.into(),
+            source: source.into(),
+            origin: origin.into(),
+            size: self.size,
+            sha256,
+        })
     }
 }
 
@@ -116,26 +134,52 @@ fn private_file(path: &Path) -> std::io::Result<fs::File> {
 impl SnapshotStore {
     pub fn open(state_dir: &Path) -> Result<Self, PullError> {
         let root = state_dir.to_path_buf();
-        for dir in [root.clone(), root.join("objects"), root.join("snapshots"), root.join("tmp")] {
-            private_dir(&dir).map_err(|e| PullError::Store { path: dir.display().to_string(), reason: e.to_string() })?;
+        for dir in [
+            root.clone(),
+            root.join("objects"),
+            root.join("snapshots"),
+            root.join("tmp"),
+        ] {
+            private_dir(&dir).map_err(|e| PullError::Store {
+                path: dir.display().to_string(),
+                reason: e.to_string(),
+            })?;
         }
         Ok(Self { root })
     }
 
     fn err(&self, path: &Path, e: impl std::fmt::Display) -> PullError {
-        PullError::Store { path: path.display().to_string(), reason: e.to_string() }
+        PullError::Store {
+            path: path.display().to_string(),
+            reason: e.to_string(),
+        }
     }
 
     /// A new object being written: hashed as it is written, in the store only once finished.
     pub fn writer(&self) -> Result<ObjectWriter<'_>, PullError> {
-        let tmp = tempfile::Builder::new().prefix("pull-").tempfile_in(self.root.join("tmp")).map_err(|e| self.err(&self.root, e))?;
-        Ok(ObjectWriter { store: self, out: std::io::BufWriter::with_capacity(1 << 20, tmp), hasher: Sha256::new(), size: 0 })
+        let tmp = tempfile::Builder::new()
+            .prefix("pull-")
+            .tempfile_in(self.root.join("tmp"))
+            .map_err(|e| self.err(&self.root, e))?;
+        Ok(ObjectWriter {
+            store: self,
+            out: std::io::BufWriter::with_capacity(1 << 20, tmp),
+            hasher: Sha256::new(),
+            size: 0,
+        })
     }
 
     /// Copies one file into the object store, hashing it on the way.
     pub fn add(&self, source: &str, file: &Path) -> Result<SnapshotFile, PullError> {
-        let name = file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-        let unreadable = |e: std::io::Error| PullError::Source { source_name: source.into(), path: file.display().to_string(), reason: e.to_string() };
+        let name = file
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let unreadable = |e: std::io::Error| PullError::Source {
+            source_name: source.into(),
+            path: file.display().to_string(),
+            reason: e.to_string(),
+        };
         let mut input = fs::File::open(file).map_err(unreadable)?;
         let mut writer = self.writer()?;
         let mut buf = vec![0u8; 1 << 20];
@@ -150,7 +194,11 @@ impl SnapshotStore {
     }
 
     /// Records a snapshot of the given files; the same files give the same id.
-    pub fn commit(&self, tenant: &str, mut files: Vec<SnapshotFile>) -> Result<Snapshot, PullError> {
+    pub fn commit(
+        &self,
+        tenant: &str,
+        mut files: Vec<SnapshotFile>,
+    ) -> Result<Snapshot, PullError> {
         files.sort_by(|a, b| a.name.cmp(&b.name));
         let mut hasher = Sha256::new();
         for f in &files {
@@ -160,11 +208,19 @@ impl SnapshotStore {
         let tenant_dir = self.root.join("snapshots").join(tenant);
         private_dir(&tenant_dir).map_err(|e| self.err(&tenant_dir, e))?;
         let dir = tenant_dir.join(&id);
-        let snapshot = Snapshot { id: id.clone(), tenant: tenant.into(), files, dir: dir.clone() };
+        let snapshot = Snapshot {
+            id: id.clone(),
+            tenant: tenant.into(),
+            files,
+            dir: dir.clone(),
+        };
         if dir.join("manifest.json").exists() {
             return Ok(snapshot);
         }
-        let building = tempfile::Builder::new().prefix(".building-").tempdir_in(&tenant_dir).map_err(|e| self.err(&tenant_dir, e))?;
+        let building = tempfile::Builder::new()
+            .prefix(".building-")
+            .tempdir_in(&tenant_dir)
+            .map_err(|e| self.err(&tenant_dir, e))?;
         for f in &snapshot.files {
             let object = self.root.join("objects").join(&f.sha256);
             let target = building.path().join(&f.name);
@@ -174,12 +230,14 @@ impl SnapshotStore {
         }
         let manifest = building.path().join("manifest.json");
         let mut out = private_file(&manifest).map_err(|e| self.err(&manifest, e))?;
-        out.write_all(&serde_json::to_vec_pretty(&snapshot).expect("a manifest serialises")).map_err(|e| self.err(&manifest, e))?;
+        out.write_all(&serde_json::to_vec_pretty(&snapshot).expect("a manifest serialises"))
+            .map_err(|e| self.err(&manifest, e))?;
         out.sync_all().map_err(|e| self.err(&manifest, e))?;
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
-            fs::set_permissions(building.path(), fs::Permissions::from_mode(0o700)).map_err(|e| self.err(building.path(), e))?;
+            fs::set_permissions(building.path(), fs::Permissions::from_mode(0o700))
+                .map_err(|e| self.err(building.path(), e))?;
         }
         let built = building.keep();
         if let Err(e) = fs::rename(&built, &dir) {
@@ -196,8 +254,10 @@ impl SnapshotStore {
     pub fn get(&self, tenant: &str, id: &str) -> Result<Snapshot, PullError> {
         let dir = self.root.join("snapshots").join(tenant).join(id);
         let manifest = dir.join("manifest.json");
-        let text = fs::read_to_string(&manifest).map_err(|e| self.err(&manifest, format!("no such snapshot ({e})")))?;
-        let mut snapshot: Snapshot = serde_json::from_str(&text).map_err(|e| self.err(&manifest, e))?;
+        let text = fs::read_to_string(&manifest)
+            .map_err(|e| self.err(&manifest, format!("no such snapshot ({e})")))?;
+        let mut snapshot: Snapshot =
+            serde_json::from_str(&text).map_err(|e| self.err(&manifest, e))?;
         snapshot.dir = dir;
         Ok(snapshot)
     }
@@ -213,11 +273,25 @@ mod tests {
         let data = tempfile::tempdir().unwrap();
         fs::write(data.path().join("casussen.csv"), "Casusnummer\nC1\n").unwrap();
         let store = SnapshotStore::open(state.path()).unwrap();
-        let a = store.add("export", &data.path().join("casussen.csv")).unwrap();
+        let a = store
+            .add("export", &data.path().join("casussen.csv"))
+            .unwrap();
         let s1 = store.commit("demo", vec![a.clone()]).unwrap();
-        let s2 = store.commit("demo", vec![store.add("export", &data.path().join("casussen.csv")).unwrap()]).unwrap();
+        let s2 = store
+            .commit(
+                "demo",
+                vec![
+                    store
+                        .add("export", &data.path().join("casussen.csv"))
+                        .unwrap(),
+                ],
+            )
+            .unwrap();
         assert_eq!(s1.id, s2.id);
-        assert_eq!(fs::read_to_string(s1.dir.join("casussen.csv")).unwrap(), "Casusnummer\nC1\n");
+        assert_eq!(
+            fs::read_to_string(s1.dir.join("casussen.csv")).unwrap(),
+            "Casusnummer\nC1\n"
+        );
         assert_eq!(a.sha256.len(), 64);
         let again = store.get("demo", &s1.id).unwrap();
         assert_eq!(again.files, s1.files);
@@ -229,8 +303,21 @@ mod tests {
             assert_eq!(mode(&s1.dir), 0o700);
         }
         fs::write(data.path().join("casussen.csv"), "Casusnummer\nC2\n").unwrap();
-        let s3 = store.commit("demo", vec![store.add("export", &data.path().join("casussen.csv")).unwrap()]).unwrap();
+        let s3 = store
+            .commit(
+                "demo",
+                vec![
+                    store
+                        .add("export", &data.path().join("casussen.csv"))
+                        .unwrap(),
+                ],
+            )
+            .unwrap();
         assert_ne!(s3.id, s1.id);
-        assert_eq!(fs::read_to_string(s1.dir.join("casussen.csv")).unwrap(), "Casusnummer\nC1\n", "a kept snapshot never changes");
+        assert_eq!(
+            fs::read_to_string(s1.dir.join("casussen.csv")).unwrap(),
+            "Casusnummer\nC1\n",
+            "a kept snapshot never changes"
+        );
     }
 }

@@ -10,26 +10,52 @@ fn fails_with(args: &[&str], expected: &[&str]) {
     for e in expected {
         assert!(err.contains(e), "{args:?}: expected {e:?} in {err}");
     }
-    assert!(lines.len() <= 3, "{args:?}: the problem should be one clear line, got:\n{err}");
+    assert!(
+        lines.len() <= 3,
+        "{args:?}: the problem should be one clear line, got:\n{err}"
+    );
 }
 
 #[test]
 fn an_impossible_quarter_is_refused() {
-    fails_with(&["run", "--quarter", "2024Q5"], &["2024Q5", "expected a year and quarter number like 2024Q4"]);
+    fails_with(
+        &["run", "--quarter", "2024Q5"],
+        &["2024Q5", "expected a year and quarter number like 2024Q4"],
+    );
 }
 
 #[test]
 fn a_missing_config_file_is_named() {
-    fails_with(&["run", "--quarter", "2024Q4", "--config", "/nonexistent/pipeline.toml"], &["/nonexistent/pipeline.toml", "cannot read"]);
+    fails_with(
+        &[
+            "run",
+            "--quarter",
+            "2024Q4",
+            "--config",
+            "/nonexistent/pipeline.toml",
+        ],
+        &["/nonexistent/pipeline.toml", "cannot read"],
+    );
 }
 
 #[test]
 fn a_mistyped_config_key_is_named_with_its_line() {
     let dir = tempfile::tempdir().unwrap();
     let config = write_config(dir.path(), "");
-    let text = std::fs::read_to_string(&config).unwrap().replace("organisation =", "organisatie =");
+    let text = std::fs::read_to_string(&config)
+        .unwrap()
+        .replace("organisation =", "organisatie =");
     std::fs::write(&config, text).unwrap();
-    fails_with(&["run", "--quarter", "2024Q4", "--config", config.to_str().unwrap()], &["pipeline.toml: line", "organisatie"]);
+    fails_with(
+        &[
+            "run",
+            "--quarter",
+            "2024Q4",
+            "--config",
+            config.to_str().unwrap(),
+        ],
+        &["pipeline.toml: line", "organisatie"],
+    );
 }
 
 #[test]

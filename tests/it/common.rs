@@ -14,8 +14,15 @@ pub fn demo_data() -> &'static Path {
     DATA.get_or_init(|| {
         let dir = std::env::temp_dir().join(format!("pipeline-it-demo-{}", std::process::id()));
         let until = pipeline::Quarter::new(2024, 4).unwrap().last_day();
-        pipeline::demo::generate(&dir, &pipeline::demo::DemoOptions { seed: 2024, scale: pipeline::demo::Scale::Xs, until })
-            .expect("demo data");
+        pipeline::demo::generate(
+            &dir,
+            &pipeline::demo::DemoOptions {
+                seed: 2024,
+                scale: pipeline::demo::Scale::Xs,
+                until,
+            },
+        )
+        .expect("demo data");
         dir
     })
 }
@@ -26,7 +33,11 @@ pub fn write_config(dir: &Path, extra: &str) -> PathBuf {
     let layouts = repo().join("layouts");
     // A test that writes its own commentary puts it in <dir>/commentary.
     let own = dir.join("commentary");
-    let commentary = if own.is_dir() { own } else { repo().join("config/commentary") };
+    let commentary = if own.is_dir() {
+        own
+    } else {
+        repo().join("config/commentary")
+    };
     let text = format!(
         r##"state_dir = "{state}"
 output_dir = "{output}"
@@ -65,19 +76,33 @@ signatures = [{{ name = "J. Jansen", function = "burgemeester" }}, {{ name = "P.
 
 pub fn pipeline() -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_pipeline"));
-    c.env_remove("JOURNAL_STREAM").env_remove("INVOCATION_ID").env("RUST_LOG", "warn");
+    c.env_remove("JOURNAL_STREAM")
+        .env_remove("INVOCATION_ID")
+        .env("RUST_LOG", "warn");
     c
 }
 
 /// The text a reader sees, laid out as on the page.
 pub fn pdf_text(pdf: &Path) -> String {
-    let out = Command::new("pdftotext").args(["-layout", "-enc", "UTF-8"]).arg(pdf).arg("-").output().expect("pdftotext (poppler-utils) is installed");
-    assert!(out.status.success(), "pdftotext failed on {}", pdf.display());
+    let out = Command::new("pdftotext")
+        .args(["-layout", "-enc", "UTF-8"])
+        .arg(pdf)
+        .arg("-")
+        .output()
+        .expect("pdftotext (poppler-utils) is installed");
+    assert!(
+        out.status.success(),
+        "pdftotext failed on {}",
+        pdf.display()
+    );
     String::from_utf8(out.stdout).unwrap()
 }
 
 pub fn tool(name: &str, pdf: &Path) -> String {
-    let out = Command::new(name).arg(pdf).output().unwrap_or_else(|_| panic!("{name} (poppler-utils) is installed"));
+    let out = Command::new(name)
+        .arg(pdf)
+        .output()
+        .unwrap_or_else(|_| panic!("{name} (poppler-utils) is installed"));
     assert!(out.status.success(), "{name} failed on {}", pdf.display());
     String::from_utf8(out.stdout).unwrap()
 }

@@ -55,19 +55,32 @@ impl Server {
     }
 
     pub fn on(&self, path: &str, replies: Vec<Reply>) {
-        self.script.lock().unwrap().replies.insert(path.to_string(), replies);
+        self.script
+            .lock()
+            .unwrap()
+            .replies
+            .insert(path.to_string(), replies);
     }
 
     /// Serves every table of the xs demo export, unchanged.
     pub fn serve_demo(&self) {
         for entry in std::fs::read_dir(demo_data()).unwrap().flatten() {
             let name = entry.file_name().to_string_lossy().into_owned();
-            self.on(&format!("/{name}"), vec![Reply::Ok(std::fs::read(entry.path()).unwrap())]);
+            self.on(
+                &format!("/{name}"),
+                vec![Reply::Ok(std::fs::read(entry.path()).unwrap())],
+            );
         }
     }
 
     pub fn hits(&self, path: &str) -> usize {
-        self.script.lock().unwrap().seen.iter().filter(|(p, _)| p == path).count()
+        self.script
+            .lock()
+            .unwrap()
+            .seen
+            .iter()
+            .filter(|(p, _)| p == path)
+            .count()
     }
 }
 
@@ -99,11 +112,18 @@ fn serve(mut stream: TcpStream, script: &Mutex<Script>) {
             None => Reply::Status(404, Vec::new()),
         }
     };
-    let head = |status: &str, extra: &str, len: usize| format!("HTTP/1.1 {status}\r\nContent-Length: {len}\r\nConnection: close\r\n{extra}\r\n");
+    let head = |status: &str, extra: &str, len: usize| {
+        format!("HTTP/1.1 {status}\r\nContent-Length: {len}\r\nConnection: close\r\n{extra}\r\n")
+    };
     let _ = match reply {
-        Reply::Ok(body) => stream.write_all(head("200 OK", "Content-Type: text/csv\r\n", body.len()).as_bytes()).and_then(|_| stream.write_all(&body)),
+        Reply::Ok(body) => stream
+            .write_all(head("200 OK", "Content-Type: text/csv\r\n", body.len()).as_bytes())
+            .and_then(|_| stream.write_all(&body)),
         Reply::Status(code, headers) => {
-            let extra: String = headers.iter().map(|(k, v)| format!("{k}: {v}\r\n")).collect();
+            let extra: String = headers
+                .iter()
+                .map(|(k, v)| format!("{k}: {v}\r\n"))
+                .collect();
             stream.write_all(head(&format!("{code} X"), &extra, 0).as_bytes())
         }
         Reply::ResetMidBody(len) => {
@@ -114,7 +134,16 @@ fn serve(mut stream: TcpStream, script: &Mutex<Script>) {
         }
         Reply::Html => {
             let body = b"<!DOCTYPE html><html><body><form>Inloggen</form></body></html>";
-            stream.write_all(head("200 OK", "Content-Type: text/html; charset=utf-8\r\n", body.len()).as_bytes()).and_then(|_| stream.write_all(body))
+            stream
+                .write_all(
+                    head(
+                        "200 OK",
+                        "Content-Type: text/html; charset=utf-8\r\n",
+                        body.len(),
+                    )
+                    .as_bytes(),
+                )
+                .and_then(|_| stream.write_all(body))
         }
         Reply::Slow(wait) => {
             std::thread::sleep(wait);
@@ -168,7 +197,10 @@ signatures = []
 
 const TOKEN: &str = "s3cr3t-token-do-not-log";
 
-fn pull_with(server: &Server, extra: &str) -> (tempfile::TempDir, Result<pull::Snapshot, pull::PullError>) {
+fn pull_with(
+    server: &Server,
+    extra: &str,
+) -> (tempfile::TempDir, Result<pull::Snapshot, pull::PullError>) {
     // SAFETY: tests set this variable to the same value; nothing else reads it concurrently.
     unsafe { std::env::set_var("PIPELINE_TEST_TOKEN", TOKEN) };
     let dir = tempfile::tempdir().unwrap();
@@ -180,15 +212,31 @@ fn pull_with(server: &Server, extra: &str) -> (tempfile::TempDir, Result<pull::S
 
 /// Nothing half-written: every object is whole (its name is its hash) and tmp/ is empty.
 fn assert_no_partial_files(state: &Path) {
-    let tmp: Vec<_> = std::fs::read_dir(state.join("tmp")).unwrap().flatten().collect();
+    let tmp: Vec<_> = std::fs::read_dir(state.join("tmp"))
+        .unwrap()
+        .flatten()
+        .collect();
     assert!(tmp.is_empty(), "temporary files left: {tmp:?}");
     for entry in std::fs::read_dir(state.join("objects")).unwrap().flatten() {
         use sha2::Digest;
         let bytes = std::fs::read(entry.path()).unwrap();
-        assert_eq!(hex::encode(sha2::Sha256::digest(&bytes)), entry.file_name().to_string_lossy(), "an object is exactly its content");
+        assert_eq!(
+            hex::encode(sha2::Sha256::digest(&bytes)),
+            entry.file_name().to_string_lossy(),
+            "an object is exactly its content"
+        );
     }
-    let building: Vec<_> = std::fs::read_dir(state.join("snapshots/t")).map(|d| d.flatten().filter(|e| e.file_name().to_string_lossy().starts_with('.')).collect()).unwrap_or_default();
-    assert!(building.is_empty(), "half-built snapshots left: {building:?}");
+    let building: Vec<_> = std::fs::read_dir(state.join("snapshots/t"))
+        .map(|d| {
+            d.flatten()
+                .filter(|e| e.file_name().to_string_lossy().starts_with('.'))
+                .collect()
+        })
+        .unwrap_or_default();
+    assert!(
+        building.is_empty(),
+        "half-built snapshots left: {building:?}"
+    );
 }
 
 #[test]
@@ -196,17 +244,43 @@ fn pulls_every_table_with_the_token_and_retries_a_500() {
     let server = Server::start();
     server.serve_demo();
     let casussen = std::fs::read(demo_data().join("casussen.csv")).unwrap();
-    server.on("/casussen.csv", vec![Reply::Status(500, Vec::new()), Reply::Ok(casussen.clone())]);
+    server.on(
+        "/casussen.csv",
+        vec![Reply::Status(500, Vec::new()), Reply::Ok(casussen.clone())],
+    );
     let (dir, result) = pull_with(&server, "");
     let snapshot = result.unwrap();
-    assert_eq!(server.hits("/casussen.csv"), 2, "500 then 200: retried once");
-    assert_eq!(std::fs::read(snapshot.dir.join("casussen.csv")).unwrap(), casussen);
-    assert!(snapshot.file("budget").is_some(), "the budget workbook of 2024 came along");
+    assert_eq!(
+        server.hits("/casussen.csv"),
+        2,
+        "500 then 200: retried once"
+    );
+    assert_eq!(
+        std::fs::read(snapshot.dir.join("casussen.csv")).unwrap(),
+        casussen
+    );
+    assert!(
+        snapshot.file("budget").is_some(),
+        "the budget workbook of 2024 came along"
+    );
     let seen = server.script.lock().unwrap().seen.clone();
-    let (budget, export): (Vec<_>, Vec<_>) = seen.iter().partition(|(path, _)| path.starts_with("/begroting-"));
-    assert!(export.iter().all(|(_, auth)| auth.as_deref() == Some(&format!("Bearer {TOKEN}"))), "every export request carries the token");
-    assert!(!budget.is_empty() && budget.iter().all(|(_, auth)| auth.is_none()), "the budget source has no auth configured: no token sent there");
-    let snapshots: Vec<_> = std::fs::read_dir(dir.path().join("state/snapshots/t")).unwrap().flatten().collect();
+    let (budget, export): (Vec<_>, Vec<_>) = seen
+        .iter()
+        .partition(|(path, _)| path.starts_with("/begroting-"));
+    assert!(
+        export
+            .iter()
+            .all(|(_, auth)| auth.as_deref() == Some(&format!("Bearer {TOKEN}"))),
+        "every export request carries the token"
+    );
+    assert!(
+        !budget.is_empty() && budget.iter().all(|(_, auth)| auth.is_none()),
+        "the budget source has no auth configured: no token sent there"
+    );
+    let snapshots: Vec<_> = std::fs::read_dir(dir.path().join("state/snapshots/t"))
+        .unwrap()
+        .flatten()
+        .collect();
     assert_eq!(snapshots.len(), 1, "one snapshot");
     let manifest = std::fs::read_to_string(snapshot.dir.join("manifest.json")).unwrap();
     assert!(!manifest.contains(TOKEN));
@@ -218,11 +292,20 @@ fn honours_retry_after_on_429() {
     let server = Server::start();
     server.serve_demo();
     let clienten = std::fs::read(demo_data().join("clienten.csv")).unwrap();
-    server.on("/clienten.csv", vec![Reply::Status(429, vec![("Retry-After".into(), "1".into())]), Reply::Ok(clienten)]);
+    server.on(
+        "/clienten.csv",
+        vec![
+            Reply::Status(429, vec![("Retry-After".into(), "1".into())]),
+            Reply::Ok(clienten),
+        ],
+    );
     let started = Instant::now();
     let (_dir, result) = pull_with(&server, "");
     result.unwrap();
-    assert!(started.elapsed() >= Duration::from_secs(1), "waited as Retry-After asked");
+    assert!(
+        started.elapsed() >= Duration::from_secs(1),
+        "waited as Retry-After asked"
+    );
     assert_eq!(server.hits("/clienten.csv"), 2);
 }
 
@@ -256,7 +339,10 @@ fn a_connection_reset_mid_body_is_retried_and_leaves_no_partial_file() {
     server.on("/casussen.csv", vec![Reply::ResetMidBody(1_000_000)]);
     let (dir, result) = pull_with(&server, "");
     let err = result.unwrap_err().to_string();
-    assert!(err.contains("casussen.csv") && err.contains("gave up after 3 attempts"), "{err}");
+    assert!(
+        err.contains("casussen.csv") && err.contains("gave up after 3 attempts"),
+        "{err}"
+    );
     assert_eq!(server.hits("/casussen.csv"), 3);
     assert_no_partial_files(&dir.path().join("state"));
 }
@@ -265,10 +351,16 @@ fn a_connection_reset_mid_body_is_retried_and_leaves_no_partial_file() {
 fn a_body_over_the_size_limit_is_refused() {
     let server = Server::start();
     server.serve_demo();
-    server.on("/contactmomenten.csv", vec![Reply::Ok(vec![b'x'; 2 * 1024 * 1024])]);
+    server.on(
+        "/contactmomenten.csv",
+        vec![Reply::Ok(vec![b'x'; 2 * 1024 * 1024])],
+    );
     let (dir, result) = pull_with(&server, "max_size_mb = 1");
     let err = result.unwrap_err().to_string();
-    assert!(err.contains("contactmomenten.csv") && err.contains("limit of 1 MB"), "{err}");
+    assert!(
+        err.contains("contactmomenten.csv") && err.contains("limit of 1 MB"),
+        "{err}"
+    );
     assert_no_partial_files(&dir.path().join("state"));
 }
 
@@ -279,8 +371,15 @@ fn an_html_login_page_is_not_data() {
     server.on("/casussen.csv", vec![Reply::Html]);
     let (_dir, result) = pull_with(&server, "");
     let err = result.unwrap_err().to_string();
-    assert!(err.contains("HTML page") && err.contains("casussen.csv"), "{err}");
-    assert_eq!(server.hits("/casussen.csv"), 1, "a login page is not retried");
+    assert!(
+        err.contains("HTML page") && err.contains("casussen.csv"),
+        "{err}"
+    );
+    assert_eq!(
+        server.hits("/casussen.csv"),
+        1,
+        "a login page is not retried"
+    );
 }
 
 #[test]
@@ -290,7 +389,10 @@ fn a_server_slower_than_the_timeout_fails_after_the_retries() {
     server.on("/clienten.csv", vec![Reply::Slow(Duration::from_secs(4))]);
     let (dir, result) = pull_with(&server, "");
     let err = result.unwrap_err().to_string();
-    assert!(err.contains("clienten.csv") && err.contains("did not answer in time"), "{err}");
+    assert!(
+        err.contains("clienten.csv") && err.contains("did not answer in time"),
+        "{err}"
+    );
     assert_no_partial_files(&dir.path().join("state"));
 }
 
@@ -309,6 +411,13 @@ fn a_whole_run_over_http_never_logs_the_token() {
         .unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{stderr}");
-    assert!(!stderr.contains(TOKEN) && !String::from_utf8_lossy(&out.stdout).contains(TOKEN), "the token was logged");
-    assert!(dir.path().join("output/t/2024Q4/v1/kwartaalrapportage.pdf").is_file());
+    assert!(
+        !stderr.contains(TOKEN) && !String::from_utf8_lossy(&out.stdout).contains(TOKEN),
+        "the token was logged"
+    );
+    assert!(
+        dir.path()
+            .join("output/t/2024Q4/v1/kwartaalrapportage.pdf")
+            .is_file()
+    );
 }

@@ -17,26 +17,56 @@ fn fixed_monitor() -> Monitor {
     let mut f = Figures::default();
     let (now, before) = ("2024Q1-Q3", "2023Q1-Q3");
     for (p, ia, ls, it) in [(before, 1458, 3, 478), (now, 1770, 12, 432)] {
-        for (ind, scale) in [("ind_in_behandeling", 1), ("ind_opgestart", 2), ("ind_afgesloten", 3)] {
+        for (ind, scale) in [
+            ("ind_in_behandeling", 1),
+            ("ind_opgestart", 2),
+            ("ind_afgesloten", 3),
+        ] {
             f.count(ind, p, "vorm", "IA", ia / scale);
             f.count(ind, p, "vorm", "LS", ls);
             f.count(ind, p, "vorm", "IT", it / scale);
         }
         f.count("ind_clienten", p, "", "", 1900);
         f.count("inf_mantelzorgers", p, "soort", "totaal", 1205);
-        f.count("inf_mantelzorgers", p, "soort", "jong", if p == now { 4 } else { 108 });
+        f.count(
+            "inf_mantelzorgers",
+            p,
+            "soort",
+            "jong",
+            if p == now { 4 } else { 108 },
+        );
         f.count("inf_vrijwilligers", p, "", "", 214);
         f.count("col_trajecten", p, "", "", 115);
         f.count("col_bijeenkomsten", p, "", "", 571);
         f.count("ind_wachtlijst", p, "", "", 37);
-        f.push(Figure { indicator: "ind_wachttijd", dimension: String::new(), category: String::new(), period: p.into(), value: Value::Mean(12.25), n: Some(600) });
+        f.push(Figure {
+            indicator: "ind_wachttijd",
+            dimension: String::new(),
+            category: String::new(),
+            period: p.into(),
+            value: Value::Mean(12.25),
+            n: Some(600),
+        });
     }
     for q in 1..=3 {
         for (year, n) in [(2023, 600), (2024, 700 + q)] {
-            f.count("ind_opgestart_kwartaal", &format!("{year}Q{q}"), "vorm", "IA", n);
+            f.count(
+                "ind_opgestart_kwartaal",
+                &format!("{year}Q{q}"),
+                "vorm",
+                "IA",
+                n,
+            );
         }
     }
-    Monitor { quarter, period: quarter.year_to_date(), before: quarter.year_before().year_to_date(), figures: f, finance: None, quality: Quality::default() }
+    Monitor {
+        quarter,
+        period: quarter.year_to_date(),
+        before: quarter.year_before().year_to_date(),
+        figures: f,
+        finance: None,
+        quality: Quality::default(),
+    }
 }
 
 fn render(dir: &Path, monitor: &Monitor, version: u32) -> (Vec<u8>, Vec<u8>) {
@@ -62,21 +92,53 @@ fn documents_show_the_figures_in_dutch_notation_and_the_memo_suppresses_small_co
     std::fs::write(&memo_pdf, &memo).unwrap();
     let text = pdf_text(&report_pdf);
     // The internal report shows every count, small ones too.
-    for expected in ["1.458", "1.770", "478", "432", "1.205", "12,3", "Q3 2024", "10 oktober 2024", "Welzijn Noorderkwartier"] {
-        assert!(text.contains(expected), "report should show {expected}:\n{text}");
+    for expected in [
+        "1.458",
+        "1.770",
+        "478",
+        "432",
+        "1.205",
+        "12,3",
+        "Q3 2024",
+        "10 oktober 2024",
+        "Welzijn Noorderkwartier",
+    ] {
+        assert!(
+            text.contains(expected),
+            "report should show {expected}:\n{text}"
+        );
     }
-    assert!(text.lines().any(|l| l.contains("Leun- en steuncontacten") && l.contains(" 3 ")), "LS 2023 = 3 shown in the internal report");
+    assert!(
+        text.lines()
+            .any(|l| l.contains("Leun- en steuncontacten") && l.contains(" 3 ")),
+        "LS 2023 = 3 shown in the internal report"
+    );
     let memo_text = pdf_text(&memo_pdf);
     for expected in ["1.458", "1.770", "1.205", "<5", "Openbaar"] {
-        assert!(memo_text.contains(expected), "memo should show {expected}:\n{memo_text}");
+        assert!(
+            memo_text.contains(expected),
+            "memo should show {expected}:\n{memo_text}"
+        );
     }
     // LS 2023 = 3 is hidden, and so is the next smallest cell of that column (IT 478), so
     // the total cannot give the 3 away.
-    let ls = memo_text.lines().find(|l| l.contains("Leun- en steuncontacten")).unwrap();
+    let ls = memo_text
+        .lines()
+        .find(|l| l.contains("Leun- en steuncontacten"))
+        .unwrap();
     assert!(ls.contains("<5") && ls.contains(" 12"), "{ls}");
-    let it = memo_text.lines().find(|l| l.contains("Individuele trajecten")).unwrap();
-    assert!(it.contains("<5") && it.contains("432") && !it.contains("478"), "{it}");
-    let young = memo_text.lines().find(|l| l.contains("jonge mantelzorgers")).unwrap();
+    let it = memo_text
+        .lines()
+        .find(|l| l.contains("Individuele trajecten"))
+        .unwrap();
+    assert!(
+        it.contains("<5") && it.contains("432") && !it.contains("478"),
+        "{it}"
+    );
+    let young = memo_text
+        .lines()
+        .find(|l| l.contains("jonge mantelzorgers"))
+        .unwrap();
     assert!(young.contains("108") && young.contains("<5"), "{young}");
     // Every number on the page except page numbers, years and the note that explains `<5`.
     for line in memo_text.lines().filter(|l| !l.contains("privacy")) {
@@ -84,7 +146,10 @@ fn documents_show_the_figures_in_dutch_notation_and_the_memo_suppresses_small_co
             let bare = word.trim_matches(|c: char| !c.is_ascii_digit());
             if word.chars().all(|c| c.is_ascii_digit()) {
                 let n: i64 = bare.parse().unwrap();
-                assert!(!(1..5).contains(&n) || line.contains("Pagina") || line.contains("202") , "a count of {n} in the public memo: {line}");
+                assert!(
+                    !(1..5).contains(&n) || line.contains("Pagina") || line.contains("202"),
+                    "a count of {n} in the public memo: {line}"
+                );
             }
         }
     }
@@ -103,11 +168,26 @@ fn commentary_markup_appears_as_literal_text() {
     let (report, _) = render(dir.path(), &fixed_monitor(), 1);
     let pdf = dir.path().join("k.pdf");
     std::fs::write(&pdf, &report).unwrap();
-    let text = pdf_text(&pdf).split_whitespace().collect::<Vec<_>>().join(" ");
-    for literal in ["#import", "#read(\"/etc/passwd\")", "]", "$a$", "<script>alert(1)</script>"] {
-        assert!(text.contains(literal), "{literal} should appear literally:\n{text}");
+    let text = pdf_text(&pdf)
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    for literal in [
+        "#import",
+        "#read(\"/etc/passwd\")",
+        "]",
+        "$a$",
+        "<script>alert(1)</script>",
+    ] {
+        assert!(
+            text.contains(literal),
+            "{literal} should appear literally:\n{text}"
+        );
     }
-    assert!(!text.contains("root:x:0:0"), "the layout must never read files named by commentary");
+    assert!(
+        !text.contains("root:x:0:0"),
+        "the layout must never read files named by commentary"
+    );
 }
 
 #[test]
@@ -115,7 +195,10 @@ fn rendering_twice_gives_the_same_bytes() {
     let dir = tempfile::tempdir().unwrap();
     let first = render(dir.path(), &fixed_monitor(), 1);
     let second = render(dir.path(), &fixed_monitor(), 1);
-    assert!(first.0 == second.0, "the report differs between two renders");
+    assert!(
+        first.0 == second.0,
+        "the report differs between two renders"
+    );
     assert!(first.1 == second.1, "the memo differs between two renders");
     let corrected = render(dir.path(), &fixed_monitor(), 2);
     assert!(first.0 != corrected.0, "a corrected version is marked");
@@ -125,15 +208,32 @@ fn rendering_twice_gives_the_same_bytes() {
 fn pdfs_are_tagged_titled_dutch_and_embed_every_font() {
     let dir = tempfile::tempdir().unwrap();
     let (report, memo) = render(dir.path(), &fixed_monitor(), 1);
-    for (name, bytes, title) in [("k.pdf", report, "Monitor Sociaal Domein"), ("m.pdf", memo, "Raadsmemo Monitor Sociaal Domein Q3 2024")] {
+    for (name, bytes, title) in [
+        ("k.pdf", report, "Monitor Sociaal Domein"),
+        ("m.pdf", memo, "Raadsmemo Monitor Sociaal Domein Q3 2024"),
+    ] {
         let path = dir.path().join(name);
         std::fs::write(&path, &bytes).unwrap();
         let info = tool("pdfinfo", &path);
-        assert!(info.lines().any(|l| l.starts_with("Title:") && l.contains(title)), "{name}: {info}");
-        assert!(info.lines().any(|l| l.starts_with("Tagged:") && l.contains("yes")), "{name}: {info}");
+        assert!(
+            info.lines()
+                .any(|l| l.starts_with("Title:") && l.contains(title)),
+            "{name}: {info}"
+        );
+        assert!(
+            info.lines()
+                .any(|l| l.starts_with("Tagged:") && l.contains("yes")),
+            "{name}: {info}"
+        );
         let raw = String::from_utf8_lossy(&bytes);
-        assert!(raw.contains("/Lang(nl") || raw.contains("/Lang (nl"), "{name}: document language Dutch");
-        assert!(raw.contains("pdfuaid"), "{name}: PDF/UA identification in the metadata");
+        assert!(
+            raw.contains("/Lang(nl") || raw.contains("/Lang (nl"),
+            "{name}: document language Dutch"
+        );
+        assert!(
+            raw.contains("pdfuaid"),
+            "{name}: PDF/UA identification in the metadata"
+        );
         let fonts = tool("pdffonts", &path);
         let rows: Vec<&str> = fonts.lines().skip(2).collect();
         assert!(!rows.is_empty(), "{name}: fonts listed");

@@ -1,9 +1,12 @@
 //! `pipeline`: the quarterly monitor of the Dutch social domain.
 //!
 //! The stages of one run live in their own folders, in the order they run:
-//! [`pull`] → [`load`] → [`monitor`] → [`render`] → [`publish`]. See ARCHITECTURE.md.
+//! [`pull`] → [`load`] → [`monitor`] → [`render`] → [`publish`] → [`deliver`]. See ARCHITECTURE.md.
 
+pub mod check;
 pub mod config;
+pub mod daemon;
+pub mod deliver;
 pub mod demo;
 pub mod ledger;
 pub mod load;

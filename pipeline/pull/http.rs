@@ -241,6 +241,17 @@ impl Fetcher {
                 self.options.max_size_mb
             ));
         }
+        let validator = |h: reqwest::header::HeaderName| {
+            response
+                .headers()
+                .get(h)
+                .and_then(|v| v.to_str().ok())
+                .map(String::from)
+        };
+        let (etag, last_modified) = (
+            validator(reqwest::header::ETAG),
+            validator(reqwest::header::LAST_MODIFIED),
+        );
         let mut writer = match store.writer() {
             Ok(w) => w,
             Err(e) => return Attempt::Fail(e.to_string()),
@@ -278,7 +289,11 @@ impl Fetcher {
             }
         }
         match writer.finish(name, source, shown) {
-            Ok(f) => Attempt::Done(Fetched::Stored(f)),
+            Ok(f) => Attempt::Done(Fetched::Stored(SnapshotFile {
+                etag,
+                last_modified,
+                ..f
+            })),
             Err(e) => Attempt::Fail(e.to_string()),
         }
     }

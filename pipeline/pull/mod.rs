@@ -169,23 +169,45 @@ pub fn pull(
     tenant: &Tenant,
     quarter: Quarter,
 ) -> Result<Snapshot, PullError> {
+    let files = pull_sources(store, tenant, quarter, Sources::Both)?;
+    store.commit(&tenant.id, files)
+}
+
+/// Which of a tenant's sources to pull.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Sources {
+    Both,
+    Export,
+    Budget,
+}
+
+/// Pulls the chosen sources into the object store, without making a snapshot of them;
+/// `pipeline check` uses it to try each source on its own.
+pub fn pull_sources(
+    store: &SnapshotStore,
+    tenant: &Tenant,
+    quarter: Quarter,
+    which: Sources,
+) -> Result<Vec<snapshot::SnapshotFile>, PullError> {
     let mut files = Vec::new();
     let mut remote = Vec::new();
-    match &tenant.export {
-        Source::Dir { path, .. } => {
-            ensure_demo(&tenant.export)?;
-            let export = wanted(path, &export_names()).map_err(|e| PullError::Source {
-                source_name: "export".into(),
-                path: path.display().to_string(),
-                reason: e.to_string(),
-            })?;
-            for file in export {
-                files.push(store.add("export", &file)?);
+    if which != Sources::Budget {
+        match &tenant.export {
+            Source::Dir { path, .. } => {
+                ensure_demo(&tenant.export)?;
+                let export = wanted(path, &export_names()).map_err(|e| PullError::Source {
+                    source_name: "export".into(),
+                    path: path.display().to_string(),
+                    reason: e.to_string(),
+                })?;
+                for file in export {
+                    files.push(store.add("export", &file)?);
+                }
             }
+            Source::Https(http) => remote.extend(export_urls(http).into_iter().map(|w| (http, w))),
         }
-        Source::Https(http) => remote.extend(export_urls(http).into_iter().map(|w| (http, w))),
     }
-    if let Some(budget) = &tenant.budget {
+    if let Some(budget) = tenant.budget.as_ref().filter(|_| which != Sources::Export) {
         let name = budget.file.replace("{year}", &quarter.year().to_string());
         match &budget.source {
             Source::Dir { path, .. } => {
@@ -218,5 +240,5 @@ pub fn pull(
         }
     }
     files.extend(pull_http(store, remote)?);
-    store.commit(&tenant.id, files)
+    Ok(files)
 }

@@ -28,12 +28,21 @@ pub struct SnapshotFile {
     pub origin: String,
     pub size: u64,
     pub sha256: String,
+    /// The server's validators, as delivered, for tracing a file back to its version there.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub etag: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_modified: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Snapshot {
     pub id: String,
     pub tenant: String,
+    /// When these files were first pulled (RFC 3339, UTC); a later pull of the same files
+    /// is the same snapshot.
+    #[serde(default)]
+    pub pulled: String,
     pub files: Vec<SnapshotFile>,
     /// The folder holding the files under their delivered names.
     #[serde(skip)]
@@ -106,6 +115,8 @@ impl ObjectWriter<'_> {
             origin: origin.into(),
             size: self.size,
             sha256,
+            etag: None,
+            last_modified: None,
         })
     }
 }
@@ -208,15 +219,16 @@ impl SnapshotStore {
         let tenant_dir = self.root.join("snapshots").join(tenant);
         private_dir(&tenant_dir).map_err(|e| self.err(&tenant_dir, e))?;
         let dir = tenant_dir.join(&id);
+        if dir.join("manifest.json").exists() {
+            return self.get(tenant, &id);
+        }
         let snapshot = Snapshot {
             id: id.clone(),
             tenant: tenant.into(),
+            pulled: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
             files,
             dir: dir.clone(),
         };
-        if dir.join("manifest.json").exists() {
-            return Ok(snapshot);
-        }
         let building = tempfile::Builder::new()
             .prefix(".building-")
             .tempdir_in(&tenant_dir)
@@ -250,6 +262,48 @@ impl SnapshotStore {
         Ok(snapshot)
     }
 
+    /// Deletes this tenant's snapshots first pulled before `cutoff`, then every object no
+    /// snapshot links to any more. An object's only remaining link is its own name in
+    /// `objects/`, so the link count tells which are unused without reading any manifest.
+    /// Returns how many snapshots were deleted.
+    pub fn prune(
+        &self,
+        tenant: &str,
+        cutoff: chrono::DateTime<chrono::Utc>,
+    ) -> Result<usize, PullError> {
+        let tenant_dir = self.root.join("snapshots").join(tenant);
+        let mut deleted = 0;
+        for entry in fs::read_dir(&tenant_dir).into_iter().flatten().flatten() {
+            let name = entry.file_name().to_string_lossy().to_string();
+            if name.starts_with('.') {
+                continue;
+            }
+            let Ok(snapshot) = self.get(tenant, &name) else {
+                continue;
+            };
+            let pulled = chrono::DateTime::parse_from_rfc3339(&snapshot.pulled)
+                .map(|d| d.with_timezone(&chrono::Utc));
+            if pulled.is_ok_and(|p| p < cutoff) {
+                fs::remove_dir_all(entry.path()).map_err(|e| self.err(&entry.path(), e))?;
+                deleted += 1;
+            }
+        }
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::MetadataExt;
+            let objects = self.root.join("objects");
+            for entry in fs::read_dir(&objects).into_iter().flatten().flatten() {
+                if entry
+                    .metadata()
+                    .is_ok_and(|m| m.is_file() && m.nlink() == 1)
+                {
+                    fs::remove_file(entry.path()).map_err(|e| self.err(&entry.path(), e))?;
+                }
+            }
+        }
+        Ok(deleted)
+    }
+
     /// A kept snapshot, for `--snapshot ID` reruns.
     pub fn get(&self, tenant: &str, id: &str) -> Result<Snapshot, PullError> {
         let dir = self.root.join("snapshots").join(tenant).join(id);
@@ -266,6 +320,64 @@ impl SnapshotStore {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn pruning_deletes_old_snapshots_and_their_unshared_objects() {
+        let state = tempfile::tempdir().unwrap();
+        let data = tempfile::tempdir().unwrap();
+        let store = SnapshotStore::open(state.path()).unwrap();
+        fs::write(data.path().join("a.csv"), "old\n").unwrap();
+        fs::write(data.path().join("b.csv"), "shared\n").unwrap();
+        let old = store
+            .commit(
+                "t",
+                vec![
+                    store.add("export", &data.path().join("a.csv")).unwrap(),
+                    store.add("export", &data.path().join("b.csv")).unwrap(),
+                ],
+            )
+            .unwrap();
+        // Age the first snapshot by rewriting its manifest's time.
+        let manifest = old.dir.join("manifest.json");
+        let mut aged: Snapshot =
+            serde_json::from_str(&fs::read_to_string(&manifest).unwrap()).unwrap();
+        aged.pulled = "2020-01-01T00:00:00Z".into();
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            fs::set_permissions(&manifest, fs::Permissions::from_mode(0o600)).unwrap();
+        }
+        fs::write(&manifest, serde_json::to_vec(&aged).unwrap()).unwrap();
+        fs::write(data.path().join("a.csv"), "new\n").unwrap();
+        let new = store
+            .commit(
+                "t",
+                vec![
+                    store.add("export", &data.path().join("a.csv")).unwrap(),
+                    store.add("export", &data.path().join("b.csv")).unwrap(),
+                ],
+            )
+            .unwrap();
+        let cutoff = chrono::DateTime::parse_from_rfc3339("2024-01-01T00:00:00Z")
+            .unwrap()
+            .with_timezone(&chrono::Utc);
+        assert_eq!(store.prune("t", cutoff).unwrap(), 1);
+        assert!(!old.dir.exists() && new.dir.exists());
+        let objects: Vec<_> = fs::read_dir(state.path().join("objects"))
+            .unwrap()
+            .flatten()
+            .map(|e| e.file_name().to_string_lossy().to_string())
+            .collect();
+        assert_eq!(
+            objects.len(),
+            2,
+            "the old a.csv is gone; the new one and the shared b.csv stay"
+        );
+        assert_eq!(
+            fs::read_to_string(new.dir.join("b.csv")).unwrap(),
+            "shared\n"
+        );
+    }
 
     #[test]
     fn same_files_same_snapshot_private_and_unchanged() {

@@ -1,0 +1,237 @@
+//! The daemon and runs under faults: catch-up, shutdown, a run killed mid-way, history.
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::common::{pipeline, write_config};
+
+const SCHEDULE: &str =
+    "[schedule]\nearliest_quarter = \"2024Q3\"\ngrace_seconds = 20\npull = \"\"\n";
+
+fn daemon(config: &Path, clock: &str, once: bool) -> Command {
+    let mut c = pipeline();
+    c.args([
+        "--log-format",
+        "json",
+        "daemon",
+        "--config",
+        config.to_str().unwrap(),
+    ])
+    .env("PIPELINE_CLOCK_START", clock)
+    .env("RUST_LOG", "info");
+    if once {
+        c.arg("--once");
+    }
+    c
+}
+
+fn versions(quarter_dir: &Path) -> Vec<String> {
+    let mut v: Vec<String> = std::fs::read_dir(quarter_dir)
+        .map(|d| {
+            d.flatten()
+                .map(|e| e.file_name().to_string_lossy().to_string())
+                .collect()
+        })
+        .unwrap_or_default();
+    v.sort();
+    v
+}
+
+/// Waits until a stderr line contains every needle, then returns; panics after a minute.
+fn wait_for_log(child: &mut Child, needles: &[&str]) {
+    let stderr = child.stderr.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    let needles: Vec<String> = needles.iter().map(|s| s.to_string()).collect();
+    std::thread::spawn(move || {
+        let mut sent = false;
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            if !sent && needles.iter().all(|n| line.contains(n.as_str())) {
+                let _ = tx.send(());
+                sent = true;
+            }
+        }
+    });
+    rx.recv_timeout(Duration::from_secs(60))
+        .expect("the awaited log line");
+}
+
+#[test]
+fn after_downtime_the_daemon_catches_up_once_and_history_shows_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = write_config(dir.path(), SCHEDULE);
+    // Standing on 11 January 2025: 2024Q3 (due 10 October) and 2024Q4 (due 10 January) are due.
+    let out = daemon(&config, "2025-01-11T09:00:00+01:00", true)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let output = dir.path().join("output/noorderkwartier");
+    assert_eq!(versions(&output.join("2024Q3")), vec!["current", "v1"]);
+    assert_eq!(versions(&output.join("2024Q4")), vec!["current", "v1"]);
+    assert!(!output.join("2025Q1").exists(), "2025Q1 is not yet due");
+    // Started again: nothing is due that is not published.
+    let again = daemon(&config, "2025-01-11T09:05:00+01:00", true)
+        .output()
+        .unwrap();
+    assert!(again.status.success());
+    assert!(
+        !String::from_utf8_lossy(&again.stderr).contains("publication due"),
+        "nothing runs twice"
+    );
+    let history = pipeline()
+        .args(["history", "--config", config.to_str().unwrap()])
+        .output()
+        .unwrap();
+    let table = String::from_utf8(history.stdout).unwrap();
+    assert_eq!(
+        table
+            .lines()
+            .filter(|l| l.contains("catch-up") && l.contains("published"))
+            .count(),
+        2,
+        "{table}"
+    );
+    let q3 = pipeline()
+        .args([
+            "history",
+            "--quarter",
+            "2024Q3",
+            "--config",
+            config.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(
+        String::from_utf8(q3.stdout).unwrap().lines().count(),
+        2,
+        "header and the one 2024Q3 run"
+    );
+}
+
+#[test]
+fn sigterm_during_a_run_exits_zero_and_publishes_nothing_half() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = write_config(dir.path(), SCHEDULE);
+    let mut child = daemon(&config, "2024-10-10T08:00:00+02:00", false)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    wait_for_log(&mut child, &["stage started", "\"load\""]);
+    let started = Instant::now();
+    unsafe { libc_kill(child.id() as i32, 15) };
+    let status = child.wait().unwrap();
+    assert!(status.success(), "exit 0 after SIGTERM: {status:?}");
+    assert!(
+        started.elapsed() < Duration::from_secs(20),
+        "within the grace time"
+    );
+    let quarter = dir.path().join("output/noorderkwartier/2024Q3");
+    let left = versions(&quarter);
+    assert!(
+        left.is_empty() || left == ["current", "v1"],
+        "either abandoned before publishing or whole: {left:?}"
+    );
+    // The next start publishes normally.
+    let out = daemon(&config, "2024-10-10T08:10:00+02:00", true)
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    assert_eq!(versions(&quarter), vec!["current", "v1"]);
+}
+
+#[test]
+fn a_run_killed_while_rendering_leaves_no_version_and_the_next_run_publishes() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = write_config(dir.path(), "");
+    let mut child = pipeline()
+        .args([
+            "--log-format",
+            "json",
+            "run",
+            "--quarter",
+            "2024Q4",
+            "--config",
+            config.to_str().unwrap(),
+        ])
+        .env("RUST_LOG", "info")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    wait_for_log(&mut child, &["stage started", "\"render\""]);
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let quarter = dir.path().join("output/noorderkwartier/2024Q4");
+    assert!(
+        versions(&quarter).iter().all(|v| v.starts_with('.')),
+        "no version and no pointer: {:?}",
+        versions(&quarter)
+    );
+    let out = pipeline()
+        .args([
+            "run",
+            "--quarter",
+            "2024Q4",
+            "--config",
+            config.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        versions(&quarter),
+        vec!["current", "v1"],
+        "published, and the killed run's temporary folder is gone"
+    );
+    let history = pipeline()
+        .args(["history", "--config", config.to_str().unwrap()])
+        .output()
+        .unwrap();
+    let table = String::from_utf8(history.stdout).unwrap();
+    assert!(
+        table.contains("published") && table.contains("running"),
+        "the killed run stays visible: {table}"
+    );
+}
+
+#[test]
+fn a_second_run_of_the_same_quarter_is_refused_while_one_runs() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = write_config(dir.path(), "");
+    let state = pipeline::config::Config::load(&config).unwrap().state_dir;
+    let _held =
+        pipeline::run::RunLock::acquire(&state, "noorderkwartier", "2024Q4".parse().unwrap())
+            .unwrap();
+    let out = pipeline()
+        .args([
+            "run",
+            "--quarter",
+            "2024Q4",
+            "--config",
+            config.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("another run of noorderkwartier 2024Q4 is in progress"),
+        "{stderr}"
+    );
+    assert_eq!(stderr.lines().count(), 1, "one line: {stderr}");
+}
+
+unsafe extern "C" {
+    #[link_name = "kill"]
+    fn libc_kill(pid: i32, sig: i32) -> i32;
+}

@@ -122,6 +122,8 @@ impl Sheet<'_> {
 
     /// The header row: the first row holding every required name; the map from header to column.
     fn header(&self, required: &[&str]) -> Result<(usize, Vec<(String, usize)>), LoadError> {
+        // The row naming most required columns, to say which ones a header lacks.
+        let mut closest: Option<(usize, Vec<&str>)> = None;
         for (i, row) in self.range.rows().enumerate() {
             let names: Vec<(String, usize)> = row
                 .iter()
@@ -134,9 +136,27 @@ impl Sheet<'_> {
             {
                 return Ok((i, names));
             }
+            let lacks: Vec<&str> = required
+                .iter()
+                .filter(|r| !names.iter().any(|(n, _)| n == &r.to_lowercase()))
+                .copied()
+                .collect();
+            if lacks.len() < required.len()
+                && closest.as_ref().is_none_or(|(_, l)| lacks.len() < l.len())
+            {
+                closest = Some((i, lacks));
+            }
         }
+        let why = match closest {
+            Some((i, lacks)) => format!(
+                "row {} comes closest but lacks {}",
+                self.top.0 + i as u32 + 1,
+                lacks.join(", ")
+            ),
+            None => "expected a row naming all of them".to_string(),
+        };
         Err(self.error(format!(
-            "sheet {} has no header row with the columns {}: expected a row naming all of them",
+            "sheet {} has no header row with the columns {}: {why}",
             self.name,
             required.join(", ")
         )))
@@ -183,6 +203,7 @@ fn find(names: &[(String, usize)], column: &str) -> Option<usize> {
 
 fn open_sheet<'a>(
     book: &mut Xlsx<std::io::BufReader<std::fs::File>>,
+    path: &Path,
     file: &'a str,
     name: &'a str,
 ) -> Result<Option<Sheet<'a>>, LoadError> {
@@ -199,6 +220,18 @@ fn open_sheet<'a>(
             file: file.to_string(),
             message: format!("sheet {name} cannot be read: {e}"),
         })?;
+    let mut range = range;
+    // Hidden columns hold drafts and helper figures, at times under a required column's
+    // name: blank them so neither the header search nor the lines ever see them.
+    if let (Some(start), Some(end)) = (range.start(), range.end()) {
+        for col in super::hidden::hidden_columns(path, &actual) {
+            if (start.1..=end.1).contains(&col) {
+                for row in start.0..=end.0 {
+                    range.set_value((row, col), Data::Empty);
+                }
+            }
+        }
+    }
     let top = range.start().unwrap_or((0, 0));
     Ok(Some(Sheet {
         file,
@@ -218,11 +251,12 @@ pub fn load_budget(path: &Path, sha256: String) -> Result<Budget, LoadError> {
         file: file.clone(),
         message: format!("not a readable XLSX workbook: {e}"),
     })?;
-    let Some(sheet) = open_sheet(&mut book, &file, "Begroting")? else {
+    let Some(sheet) = open_sheet(&mut book, path, &file, "Begroting")? else {
         return Err(LoadError::Budget {
             file: file.clone(),
             message: format!(
-                "no sheet 'Begroting' (found: {})",
+                "no sheet 'Begroting' (found: {}): expected a sheet Begroting with one row per \
+                 budget line",
                 book.sheet_names().join(", ")
             ),
         });
@@ -278,14 +312,23 @@ pub fn load_budget(path: &Path, sha256: String) -> Result<Budget, LoadError> {
                 .map(|&k| &lines[k])
                 .filter(|l: &&BudgetLine| restrict.is_none_or(|s| l.soort == s))
                 .collect();
-            check_subtotal(&sheet, i, &onderdeel, &amounts, &covered, &mut notes);
+            check_subtotal(
+                &sheet,
+                i,
+                &onderdeel,
+                &amounts,
+                &amount_cols,
+                &covered,
+                &mut notes,
+            );
             since_subtotal.clear();
             continue;
         }
-        let soort = match sheet.text(i, c("Soort")).map(|s| s.to_lowercase()) {
+        // Compared ignoring case, but a refusal quotes the cell as the author typed it.
+        let soort = match sheet.text(i, c("Soort")) {
             None => Soort::Lasten,
-            Some(s) if s == "lasten" => Soort::Lasten,
-            Some(s) if s == "baten" => Soort::Baten,
+            Some(s) if s.eq_ignore_ascii_case("lasten") => Soort::Lasten,
+            Some(s) if s.eq_ignore_ascii_case("baten") => Soort::Baten,
             Some(other) => {
                 return Err(sheet.error(format!(
                     "{} holds '{other}': expected Lasten or Baten",
@@ -340,11 +383,11 @@ pub fn load_budget(path: &Path, sha256: String) -> Result<Budget, LoadError> {
         return Err(sheet.error("sheet Begroting has no budget lines below its header".into()));
     }
 
-    let taakstellingen = match open_sheet(&mut book, &file, "Taakstellingen")? {
+    let taakstellingen = match open_sheet(&mut book, path, &file, "Taakstellingen")? {
         None => Vec::new(),
         Some(s) => read_taakstellingen(&s)?,
     };
-    let volumes = match open_sheet(&mut book, &file, "Volumes")? {
+    let volumes = match open_sheet(&mut book, path, &file, "Volumes")? {
         None => Vec::new(),
         Some(s) => read_volumes(&s)?,
     };
@@ -363,6 +406,7 @@ fn check_subtotal(
     row: usize,
     label: &str,
     written: &[Option<f64>],
+    columns: &[Option<usize>],
     covered: &[&BudgetLine],
     notes: &mut Vec<String>,
 ) {
@@ -394,14 +438,13 @@ fn check_subtotal(
         // A block of Baten alone is often totalled as a positive number.
         let agrees = (w - sum).abs() <= 1.0 || all_baten && (w.abs() - sum.abs()).abs() <= 1.0;
         if !agrees {
+            // Named by workbook and cell, like every other load message, so the author can
+            // find the subtotal; the expected part is the tolerance the contract allows.
             notes.push(format!(
-                "{}: subtotaal '{label}', {name}: {} in het werkblad, {} als som van de regels",
-                sheet
-                    .cell_ref(row, 0)
-                    .split('!')
-                    .next()
-                    .map(|s| format!("{s}!rij {}", sheet.top.0 + row as u32 + 1))
-                    .unwrap_or_default(),
+                "{}, {}: subtotaal '{label}', {name}: {} in het werkblad, {} als som van de \
+                 regels erboven (verwacht een verschil van hooguit € 1)",
+                sheet.file,
+                sheet.cell_ref(row, columns[k].unwrap_or(0)),
                 crate::render::format::euro(w),
                 crate::render::format::euro(if all_baten { sum.abs() } else { sum }),
             ));

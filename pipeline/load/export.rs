@@ -220,14 +220,14 @@ fn known(frame: &DataFrame, column: &str) -> Expr {
 
 fn ended_before_start(end: &str, start: &str) -> RowCheck {
     RowCheck {
-        kind: format!("{end} vóór {start}"),
+        kind: format!("{end} vóór {start} (verwacht op of na de {start})"),
         defective: col(end).lt(col(start)),
     }
 }
 
-fn unknown_reference(column: &str, in_frame: &DataFrame) -> RowCheck {
+fn unknown_reference(column: &str, table: &str, in_frame: &DataFrame) -> RowCheck {
     RowCheck {
-        kind: format!("onbekend {column}"),
+        kind: format!("onbekend {column} (verwacht een {column} uit {table})"),
         defective: col(column).is_in(known(in_frame, column), false).not(),
     }
 }
@@ -249,13 +249,18 @@ pub fn load_export(
                 ended_before_start("Startdatum", "Aanmelddatum"),
             ],
             "contactmomenten" | "zrm_metingen" | "tevredenheid" => {
-                vec![unknown_reference("Casusnummer", &frames["casussen"])]
+                vec![unknown_reference(
+                    "Casusnummer",
+                    "casussen",
+                    &frames["casussen"],
+                )]
             }
             "collectieve_trajecten" | "vrijwilligers" => {
                 vec![ended_before_start("Einddatum", "Startdatum")]
             }
             "bijeenkomsten" => vec![unknown_reference(
                 "Trajectnummer",
+                "collectieve_trajecten",
                 &frames["collectieve_trajecten"],
             )],
             "mantelzorgers" => vec![ended_before_start("Uitschrijfdatum", "Registratiedatum")],

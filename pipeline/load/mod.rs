@@ -6,6 +6,7 @@
 pub mod amount;
 pub mod budget;
 mod export;
+mod hidden;
 pub mod quality;
 pub mod table;
 pub mod text;

@@ -350,7 +350,15 @@ pub fn load(
         };
         let present = text.clone().is_not_null();
         if c.value_required {
-            defects.push((text.clone().is_null(), format!("{} ontbreekt", c.name)));
+            // The kind says what was expected, as every load message must.
+            let expected = match c.kind {
+                Kind::Date | Kind::BirthDate => "een datum",
+                _ => "een waarde",
+            };
+            defects.push((
+                text.clone().is_null(),
+                format!("{} ontbreekt (verwacht {expected})", c.name),
+            ));
         }
         let value = match c.kind {
             Kind::Text => text.clone(),
@@ -358,7 +366,8 @@ pub fn load(
                 let d = parse_date(text.clone());
                 defects.push((
                     present.clone().and(d.clone().is_null()),
-                    format!("onleesbare {} (verwacht dd-mm-jjjj)", c.name),
+                    // ISO is accepted too, so the message says so.
+                    format!("onleesbare {} (verwacht dd-mm-jjjj of jjjj-mm-dd)", c.name),
                 ));
                 d
             }
@@ -377,7 +386,10 @@ pub fn load(
                     .otherwise(parse_date(text.clone()));
                 defects.push((
                     present.clone().and(d.clone().is_null()),
-                    format!("onleesbare {} (verwacht dd-mm-jjjj of jjjj)", c.name),
+                    format!(
+                        "onleesbare {} (verwacht dd-mm-jjjj, jjjj-mm-dd of jjjj)",
+                        c.name
+                    ),
                 ));
                 d
             }
@@ -418,7 +430,14 @@ pub fn load(
             }
             Kind::Form => {
                 let code = canonical(text.clone(), FORMS);
-                defects.push((code.clone().is_null(), format!("onbekende {}", c.name)));
+                defects.push((
+                    code.clone().is_null(),
+                    format!(
+                        "onbekende {} (verwacht Informatie en advies, Leun- en steuncontact of \
+                         Individueel traject)",
+                        c.name
+                    ),
+                ));
                 code
             }
             Kind::Gender => {
@@ -459,7 +478,11 @@ pub fn load(
     }
     let defective = all.column(DEFECT).map_err(polars_bug)?.is_not_null();
     let exclusions = if defective.any() {
-        summarise(&all.filter(&defective).map_err(polars_bug)?, spec.name)?
+        summarise(
+            &all.filter(&defective).map_err(polars_bug)?,
+            spec.name,
+            &origin,
+        )?
     } else {
         Vec::new()
     };
@@ -527,7 +550,7 @@ fn check_unique(frame: &DataFrame, key: &str, origin: &Origin) -> Result<(), Loa
     Ok(())
 }
 
-fn summarise(bad: &DataFrame, table: &str) -> Result<Vec<Exclusion>, LoadError> {
+fn summarise(bad: &DataFrame, table: &str, origin: &Origin) -> Result<Vec<Exclusion>, LoadError> {
     let summary = bad
         .clone()
         .lazy()
@@ -573,6 +596,8 @@ fn summarise(bad: &DataFrame, table: &str) -> Result<Vec<Exclusion>, LoadError> 
             .unwrap_or_default();
         out.push(Exclusion {
             table: table.to_string(),
+            file: origin.file.clone(),
+            sheet: origin.sheet.clone(),
             kind: kinds.get(i).unwrap_or_default().to_string(),
             rows: counts.get(i).unwrap_or(0),
             examples: rows,

@@ -263,20 +263,6 @@ fn summary_blocks(input: &ReportInput, cmp: &Comparison) -> Vec<Block> {
     let f = cmp.f;
     let c = input.counts;
     let mut blocks = Vec::new();
-    if !input.changes.is_empty() {
-        blocks.push(Block::Changes {
-            title: "Opvallende ontwikkelingen".into(),
-            items: input.changes.clone(),
-        });
-    }
-    if !input.finance_changes.is_empty() {
-        // Kept apart from the registration's changes: these ask the budget holders for an
-        // explanation, they are no development of the registration.
-        blocks.push(Block::Changes {
-            title: "Begrotingsregels die om toelichting vragen".into(),
-            items: input.finance_changes.clone(),
-        });
-    }
     let in_behandeling = total_of(f, "ind_in_behandeling", cmp.now, &FORMS);
     let before = total_of(f, "ind_in_behandeling", cmp.before, &FORMS);
     blocks.push(Block::Callouts {
@@ -305,6 +291,21 @@ fn summary_blocks(input: &ReportInput, cmp: &Comparison) -> Vec<Block> {
             },
         ],
     });
+    // The key figures first, then what changed, as a reader skims a summary.
+    if !input.changes.is_empty() {
+        blocks.push(Block::Changes {
+            title: "Opvallende ontwikkelingen".into(),
+            items: input.changes.clone(),
+        });
+    }
+    if !input.finance_changes.is_empty() {
+        // Kept apart from the registration's changes: these ask the budget holders for an
+        // explanation, they are no development of the registration.
+        blocks.push(Block::Changes {
+            title: "Begrotingsregels die om toelichting vragen".into(),
+            items: input.finance_changes.clone(),
+        });
+    }
     blocks
 }
 

@@ -1,0 +1,1117 @@
+//! The loader on real files written by the test: every encoding, delimiter, date and amount
+//! notation of the contracts, an export table as XLSX, a messy budget workbook, and every
+//! run-stopping and row-excluding defect with its message.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use pipeline::config::{Config, CsvOptions, Encoding, MonitorSettings, Tenant};
+use pipeline::load::budget::{Budget, load_budget};
+use pipeline::load::quality::Exclusion;
+use pipeline::load::{Export, LoadError, Quality, Soort, load_export};
+use polars::prelude::*;
+use rust_xlsxwriter::{ExcelDateTime, Format, Workbook};
+
+const TENANT: &str = r##"
+[[tenant]]
+id = "t"
+organisation = "Welzijn Test"
+municipality = "Gemeente Test"
+export = { kind = "dir", path = "data" }
+[tenant.brands.b]
+name = "Test"
+primary = "#00626f"
+accent = "#e8862a"
+[tenant.documents.kwartaalrapportage]
+brand = "b"
+[tenant.documents.raadsmemo]
+brand = "b"
+portefeuillehouder = "A. de Vries"
+signatures = [{ name = "J. Jansen", function = "burgemeester" }]
+"##;
+
+/// A tenant with the given column mapping and value aliases (TOML under `[[tenant]]`).
+fn tenant(extra: &str) -> Tenant {
+    let text = format!("{TENANT}{extra}");
+    Config::parse(&text, Path::new("/tmp/pipeline.toml"))
+        .expect("test config")
+        .tenants
+        .remove(0)
+}
+
+/// Settings that let any share of rows be excluded, so exclusions can be inspected.
+fn lenient() -> MonitorSettings {
+    MonitorSettings {
+        max_excluded_share: 1.0,
+        ..MonitorSettings::default()
+    }
+}
+
+fn load(dir: &Path, csv: &CsvOptions) -> Result<(Export, Quality), LoadError> {
+    load_export(dir, &BTreeMap::new(), &tenant(""), csv, &lenient())
+}
+
+fn load_ok(dir: &Path) -> (Export, Quality) {
+    load(dir, &CsvOptions::default()).unwrap_or_else(|e| panic!("load failed: {e}"))
+}
+
+fn load_err(dir: &Path, settings: &MonitorSettings) -> String {
+    match load_export(
+        dir,
+        &BTreeMap::new(),
+        &tenant(""),
+        &CsvOptions::default(),
+        settings,
+    ) {
+        Ok(_) => panic!("the load should have stopped"),
+        Err(e) => e.to_string(),
+    }
+}
+
+fn write(dir: &Path, name: &str, bytes: impl AsRef<[u8]>) {
+    std::fs::write(dir.join(name), bytes).unwrap();
+}
+
+/// A column as text (dates as ISO), nulls as `None`.
+fn texts(frame: &DataFrame, name: &str) -> Vec<Option<String>> {
+    let column = frame
+        .column(name)
+        .unwrap_or_else(|_| panic!("column {name}"))
+        .cast(&DataType::String)
+        .unwrap();
+    column
+        .str()
+        .unwrap()
+        .iter()
+        .map(|v| v.map(String::from))
+        .collect()
+}
+
+fn some(values: &[&str]) -> Vec<Option<String>> {
+    values
+        .iter()
+        .map(|v| (!v.is_empty()).then(|| v.to_string()))
+        .collect()
+}
+
+fn names(frame: &DataFrame) -> Vec<String> {
+    frame
+        .get_column_names()
+        .iter()
+        .map(|n| n.to_string())
+        .collect()
+}
+
+const CASE_COLUMNS: [&str; 13] = [
+    "Casusnummer",
+    "Clientnummer",
+    "Ondersteuningsvorm",
+    "Werksoort",
+    "Team",
+    "Woonplaats",
+    "Aanmelddatum",
+    "Startdatum",
+    "Einddatum",
+    "Verwijzer",
+    "Hoofddomeinen",
+    "Afsluitreden",
+    "Samenwerkingspartners",
+];
+
+/// `casussen` with every contract column, two name/free-text columns, quoted fields holding
+/// the separator and a line break, and each text date notation.
+fn cases_text(sep: char) -> String {
+    let rows = [
+        vec![
+            "Casusnummer",
+            "Clientnummer",
+            "Ondersteuningsvorm",
+            "Werksoort",
+            "Team",
+            "Woonplaats",
+            "Aanmelddatum",
+            "Startdatum",
+            "Einddatum",
+            "Verwijzer",
+            "Hoofddomeinen",
+            "Afsluitreden",
+            "Samenwerkingspartners",
+            "Naam cliënt",
+            "Notities",
+        ],
+        vec![
+            "C1",
+            "K1",
+            "Informatie en advies",
+            "Onafhankelijke cliëntondersteuning",
+            "Bedum en Uithuizen",
+            "Eenrum",
+            "1-2-2024",
+            "05-02-2024",
+            "2024-03-31",
+            "Huisarts/POH",
+            "Financiën|Huisvesting",
+            "\"Doel bereikt{S} verhuisd\"",
+            "",
+            "\"Jansen{S} Marieke\"",
+            "\"Belt liever 's avonds{S}\nniet op maandag\"",
+        ],
+        vec![
+            "C2",
+            "K2",
+            "Leun- en steuncontact",
+            "Sociaal raadsliedenwerk",
+            "Team Noord",
+            "Ten Boer",
+            "15-01-2024",
+            "",
+            "",
+            "Gemeente: WMO",
+            "Financiën",
+            "",
+            "",
+            "Piet",
+            "",
+        ],
+        vec![
+            "C3",
+            "K1",
+            "I&A",
+            "Maatschappelijk werk",
+            "Team Noord",
+            "Thesinge",
+            "2024-02-01",
+            "2024-02-01",
+            "",
+            "",
+            "Huiselijke relaties",
+            "",
+            "\"Gemeente|Huisarts/POH\"",
+            "",
+            "\"Zei: \"\"bel me\"\"\"",
+        ],
+    ];
+    let mut text = String::new();
+    for row in rows {
+        let line = row.join(&sep.to_string()).replace("{S}", &sep.to_string());
+        text.push_str(&line);
+        text.push_str("\r\n");
+    }
+    text
+}
+
+fn clients_text(sep: char) -> String {
+    [
+        "Clientnummer;Geboortedatum;Geslacht;Achternaam",
+        "K1;12-03-1967;Vrouw;Jansen",
+        "K2;1980; man ;Bakker",
+        "K3;;;Smit",
+    ]
+    .map(|l| l.replace(';', &sep.to_string()))
+    .join("\n")
+        + "\n"
+}
+
+/// Checks the three cases of `cases_text` loaded completely and correctly.
+fn assert_cases(export: &Export) {
+    let cases = &export.cases;
+    assert_eq!(
+        names(cases),
+        CASE_COLUMNS,
+        "free text and names are dropped"
+    );
+    assert_eq!(texts(cases, "Casusnummer"), some(&["C1", "C2", "C3"]));
+    assert_eq!(
+        texts(cases, "Ondersteuningsvorm"),
+        some(&["IA", "LS", "IA"])
+    );
+    assert_eq!(
+        texts(cases, "Werksoort"),
+        some(&[
+            "Onafhankelijke cliëntondersteuning",
+            "Sociaal raadsliedenwerk",
+            "Maatschappelijk werk"
+        ])
+    );
+    // d-m-jjjj, dd-mm-jjjj and ISO.
+    assert_eq!(
+        texts(cases, "Aanmelddatum"),
+        some(&["2024-02-01", "2024-01-15", "2024-02-01"])
+    );
+    assert_eq!(
+        texts(cases, "Startdatum"),
+        some(&["2024-02-05", "", "2024-02-01"])
+    );
+    assert_eq!(texts(cases, "Einddatum"), some(&["2024-03-31", "", ""]));
+    assert_eq!(
+        texts(cases, "Hoofddomeinen"),
+        some(&["Financiën|Huisvesting", "Financiën", "Huiselijke relaties"])
+    );
+    let clients = &export.clients;
+    assert_eq!(
+        names(clients),
+        ["Clientnummer", "Geboortedatum", "Geslacht"],
+        "the name column is dropped"
+    );
+    // A year alone is taken as 1 July; empty gender is Onbekend.
+    assert_eq!(
+        texts(clients, "Geboortedatum"),
+        some(&["1967-03-12", "1980-07-01", ""])
+    );
+    assert_eq!(
+        texts(clients, "Geslacht"),
+        some(&["Vrouw", "Man", "Onbekend"])
+    );
+}
+
+#[test]
+fn utf8_with_bom_and_semicolons_with_quoted_separators_and_line_breaks() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut bytes = b"\xef\xbb\xbf".to_vec();
+    bytes.extend_from_slice(cases_text(';').as_bytes());
+    write(dir.path(), "casussen.csv", bytes);
+    write(dir.path(), "clienten.csv", clients_text(';'));
+    let (export, quality) = load_ok(dir.path());
+    assert_cases(&export);
+    assert!(quality.exclusions.is_empty(), "{:?}", quality.exclusions);
+    assert_eq!(quality.rows_read("casussen"), 3);
+    assert_eq!(
+        texts(&export.cases, "Afsluitreden"),
+        some(&["Doel bereikt; verhuisd", "", ""])
+    );
+    assert_eq!(
+        texts(&export.cases, "Samenwerkingspartners"),
+        some(&["", "", "Gemeente|Huisarts/POH"])
+    );
+}
+
+#[test]
+fn utf8_without_bom_and_commas_sniffed() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "casussen.csv", cases_text(','));
+    write(dir.path(), "clienten.csv", clients_text(','));
+    let (export, quality) = load_ok(dir.path());
+    assert_cases(&export);
+    assert_eq!(
+        texts(&export.cases, "Afsluitreden"),
+        some(&["Doel bereikt, verhuisd", "", ""])
+    );
+    assert_eq!(quality.files.len(), 2);
+}
+
+fn windows_1252(text: &str) -> Vec<u8> {
+    let (bytes, _, unmappable) = encoding_rs::WINDOWS_1252.encode(text);
+    assert!(!unmappable);
+    bytes.into_owned()
+}
+
+#[test]
+fn windows_1252_detected_with_semicolons() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = cases_text(';').replace("Team Noord", "Team Zuidwolde-Eé");
+    write(dir.path(), "casussen.csv", windows_1252(&text));
+    write(dir.path(), "clienten.csv", windows_1252(&clients_text(';')));
+    let (export, _) = load_ok(dir.path());
+    assert_cases(&export);
+    assert_eq!(
+        texts(&export.cases, "Team"),
+        some(&[
+            "Bedum en Uithuizen",
+            "Team Zuidwolde-Eé",
+            "Team Zuidwolde-Eé"
+        ])
+    );
+}
+
+#[test]
+fn windows_1252_and_comma_as_configured() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "casussen.csv", windows_1252(&cases_text(',')));
+    write(dir.path(), "clienten.csv", windows_1252(&clients_text(',')));
+    let csv = CsvOptions {
+        delimiter: Some(','),
+        encoding: Some(Encoding::Windows1252),
+    };
+    let (export, _) = load(dir.path(), &csv).unwrap();
+    assert_cases(&export);
+    // Configured UTF-8 on a UTF-8 file with a BOM.
+    let mut bytes = b"\xef\xbb\xbf".to_vec();
+    bytes.extend_from_slice(cases_text(';').as_bytes());
+    write(dir.path(), "casussen.csv", bytes);
+    write(dir.path(), "clienten.csv", clients_text(';'));
+    let csv = CsvOptions {
+        delimiter: Some(';'),
+        encoding: Some(Encoding::Utf8),
+    };
+    let (export, _) = load(dir.path(), &csv).unwrap();
+    assert_cases(&export);
+}
+
+/// A cell to write into a test workbook.
+enum Cell<'a> {
+    S(&'a str),
+    N(f64),
+    /// An Excel date cell: the serial number with a date format.
+    D(u16, u8, u8),
+    /// A bare serial number with a date format, as Excel stores a typed date.
+    Serial(f64),
+    E,
+}
+use Cell::{D, E, N, S, Serial};
+
+fn write_rows(sheet: &mut rust_xlsxwriter::Worksheet, first_row: u32, rows: &[Vec<Cell>]) {
+    let date = Format::new().set_num_format("dd-mm-yyyy");
+    for (i, row) in rows.iter().enumerate() {
+        let r = first_row + i as u32;
+        for (j, cell) in row.iter().enumerate() {
+            let c = j as u16;
+            match cell {
+                S(s) => {
+                    sheet.write_string(r, c, *s).unwrap();
+                }
+                N(n) => {
+                    sheet.write_number(r, c, *n).unwrap();
+                }
+                D(y, m, d) => {
+                    let dt = ExcelDateTime::from_ymd(*y, *m, *d).unwrap();
+                    sheet.write_datetime_with_format(r, c, &dt, &date).unwrap();
+                }
+                Serial(n) => {
+                    sheet.write_number_with_format(r, c, *n, &date).unwrap();
+                }
+                E => {}
+            }
+        }
+    }
+}
+
+#[test]
+fn an_export_table_as_xlsx_with_date_cells() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut book = Workbook::new();
+    let sheet = book.add_worksheet();
+    sheet.set_name("Casussen").unwrap();
+    // Row 1 is empty: the header is the first non-empty row.
+    let header: Vec<Cell> = [
+        " Casusnummer ",
+        "CLIENTNUMMER",
+        "Ondersteuningsvorm",
+        "Werksoort",
+        "Team",
+        "Woonplaats",
+        "Aanmelddatum",
+        "Startdatum",
+        "Einddatum",
+        "Hoofddomeinen",
+        "Naam",
+    ]
+    .into_iter()
+    .map(S)
+    .collect();
+    let rows = vec![
+        header,
+        vec![
+            N(1001.0),
+            S("K1"),
+            S("Individueel traject"),
+            S("Maatschappelijk werk"),
+            S("Team Noord"),
+            S("Eenrum"),
+            D(2024, 1, 15),
+            Serial(45352.0),
+            S("2024-04-02"),
+            S("Financiën"),
+            S("Jansen"),
+        ],
+        vec![E],
+        vec![
+            N(1002.0),
+            S("K2"),
+            S("L&S"),
+            S("Sociaal raadsliedenwerk"),
+            S("Team Zuid"),
+            S("Ten Boer"),
+            S("2-1-2024"),
+            S("03-01-2024"),
+            E,
+            S("Werk en opleiding"),
+            S("Bakker"),
+        ],
+        vec![
+            N(1003.0),
+            S("K2"),
+            S("IT"),
+            S("Maatschappelijk werk"),
+            S("Team Zuid"),
+            S("Ten Boer"),
+            D(2024, 2, 1),
+            S("30-02-2024"),
+            E,
+            S("Financiën"),
+            S("Bakker"),
+        ],
+    ];
+    write_rows(sheet, 1, &rows);
+    book.save(dir.path().join("casussen.xlsx")).unwrap();
+    write(dir.path(), "clienten.csv", clients_text(';'));
+
+    let (export, quality) = load_ok(dir.path());
+    let cases = &export.cases;
+    assert!(!names(cases).contains(&"Naam".to_string()));
+    assert_eq!(texts(cases, "Casusnummer"), some(&["1001", "1002"]));
+    assert_eq!(texts(cases, "Ondersteuningsvorm"), some(&["IT", "LS"]));
+    // A date cell, a serial number formatted as a date, d-m-jjjj, dd-mm-jjjj and ISO.
+    assert_eq!(
+        texts(cases, "Aanmelddatum"),
+        some(&["2024-01-15", "2024-01-02"])
+    );
+    assert_eq!(
+        texts(cases, "Startdatum"),
+        some(&["2024-03-01", "2024-01-03"])
+    );
+    assert_eq!(texts(cases, "Einddatum"), some(&["2024-04-02", ""]));
+    // Optional contract columns the sheet lacks are there, empty.
+    assert_eq!(texts(cases, "Verwijzer"), vec![None, None]);
+
+    let e = only(&quality, "casussen");
+    assert_eq!(e.rows, 1);
+    assert_eq!(e.examples, vec![6], "sheet row, the empty rows counted");
+    assert_eq!(
+        e.message(),
+        "casussen.xlsx, sheet Casussen, row 6: onleesbare Startdatum (verwacht dd-mm-jjjj of jjjj-mm-dd)"
+    );
+}
+
+fn only<'a>(quality: &'a Quality, table: &str) -> &'a Exclusion {
+    let found: Vec<&Exclusion> = quality
+        .exclusions
+        .iter()
+        .filter(|e| e.table == table)
+        .collect();
+    assert_eq!(found.len(), 1, "{table}: {:?}", quality.exclusions);
+    found[0]
+}
+
+#[test]
+fn column_mapping_and_value_aliases_from_config() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "casussen.csv",
+        "  DOSSIER NR. ;Cliënt ID;soort hulp;Werksoort;TEAM;woonplaats;Aanmelddatum;Startdatum;Einddatum;Verwijzer;Hoofddomeinen;Casusnummer\n\
+         D-1;K1;Kort contact;Maatschappelijk werk;Noord;Eenrum;01-02-2024;;;huisarts;Financiën;oud-1\n\
+         D-2;K2;  informatie & advies ;Maatschappelijk werk;Noord;Eenrum;01-02-2024;;;Wijkteam;Financiën;oud-2\n\
+         D-3;K2;Traject;Maatschappelijk werk;Noord;Eenrum;01-02-2024;;;;Financiën;oud-3\n",
+    );
+    write(
+        dir.path(),
+        "clienten.csv",
+        "Cliënt ID;Geslacht\nK1;V\nK2;Man\n",
+    );
+    let tenant = tenant(
+        r#"
+[tenant.columns.casussen]
+Casusnummer = "Dossier nr."
+Clientnummer = "cliënt id"
+Ondersteuningsvorm = "Soort hulp"
+[tenant.columns.clienten]
+Clientnummer = "Cliënt ID"
+[tenant.values.Ondersteuningsvorm]
+"Kort contact" = "Leun- en steuncontact"
+" TRAJECT " = "IT"
+[tenant.values.Verwijzer]
+"Huisarts" = "Huisarts/POH"
+[tenant.values.Geslacht]
+"V" = "Vrouw"
+"#,
+    );
+    let (export, quality) = load_export(
+        dir.path(),
+        &BTreeMap::new(),
+        &tenant,
+        &CsvOptions::default(),
+        &lenient(),
+    )
+    .unwrap();
+    assert!(quality.exclusions.is_empty(), "{:?}", quality.exclusions);
+    let cases = &export.cases;
+    // The configured header wins over a column that happens to carry the contract's name.
+    assert_eq!(texts(cases, "Casusnummer"), some(&["D-1", "D-2", "D-3"]));
+    assert_eq!(texts(cases, "Clientnummer"), some(&["K1", "K2", "K2"]));
+    assert_eq!(
+        texts(cases, "Ondersteuningsvorm"),
+        some(&["LS", "IA", "IT"])
+    );
+    assert_eq!(texts(cases, "Team"), some(&["Noord", "Noord", "Noord"]));
+    assert_eq!(
+        texts(cases, "Verwijzer"),
+        some(&["Huisarts/POH", "Wijkteam", ""])
+    );
+    assert_eq!(texts(&export.clients, "Geslacht"), some(&["Vrouw", "Man"]));
+}
+
+#[test]
+fn a_missing_required_column_names_table_column_alias_and_headers_found() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "casussen.csv",
+        cases_text(';').replace("Aanmelddatum", "Datum aanmelding"),
+    );
+    write(dir.path(), "clienten.csv", clients_text(';'));
+    let err = load_err(dir.path(), &lenient());
+    assert_eq!(
+        err,
+        "casussen.csv: table 'casussen' has no column 'Aanmelddatum'; the headers found are: \
+         Casusnummer, Clientnummer, Ondersteuningsvorm, Werksoort, Team, Woonplaats, \
+         Datum aanmelding, Startdatum, Einddatum, Verwijzer, Hoofddomeinen, Afsluitreden, \
+         Samenwerkingspartners, Naam cliënt, Notities"
+    );
+
+    // With a mapping, the configured header is named too.
+    write(dir.path(), "clienten.csv", "Nummer;Geslacht\nK1;Man\n");
+    write(dir.path(), "casussen.csv", cases_text(';'));
+    let tenant = tenant("[tenant.columns.clienten]\nClientnummer = \"Cliënt-ID\"\n");
+    let err = load_export(
+        dir.path(),
+        &BTreeMap::new(),
+        &tenant,
+        &CsvOptions::default(),
+        &lenient(),
+    )
+    .err()
+    .unwrap()
+    .to_string();
+    assert_eq!(
+        err,
+        "clienten.csv: table 'clienten' has no column 'Clientnummer' (configured header: \"Cliënt-ID\"); \
+         the headers found are: Nummer, Geslacht"
+    );
+}
+
+#[test]
+fn a_missing_required_table_names_the_folder_and_the_files_found() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "casussen.csv", cases_text(';'));
+    write(dir.path(), "clienten.txt", clients_text(';'));
+    let err = load_err(dir.path(), &lenient());
+    assert_eq!(
+        err,
+        format!(
+            "{}: required table 'clienten' is missing: expected clienten.csv or clienten.xlsx \
+             (found: casussen.csv, clienten.txt)",
+            dir.path().display()
+        )
+    );
+}
+
+#[test]
+fn a_duplicate_key_names_both_rows_but_not_the_value() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "casussen.csv", cases_text(';'));
+    write(
+        dir.path(),
+        "clienten.csv",
+        "Clientnummer;Geslacht\n739204;Man\n511873;Vrouw\n739204;Man\n",
+    );
+    let err = load_err(dir.path(), &lenient());
+    assert_eq!(
+        err,
+        "clienten.csv row 4: duplicate Clientnummer: the same value as row 2 \
+         (each Clientnummer must be unique)"
+    );
+    assert!(!err.contains("739204"));
+
+    // The same in a workbook names the sheet.
+    let mut book = Workbook::new();
+    let sheet = book.add_worksheet();
+    sheet.set_name("clienten").unwrap();
+    write_rows(
+        sheet,
+        0,
+        &[
+            vec![S("Clientnummer"), S("Geslacht")],
+            vec![N(739204.0), S("Man")],
+            vec![N(739204.0), S("Man")],
+        ],
+    );
+    std::fs::remove_file(dir.path().join("clienten.csv")).unwrap();
+    book.save(dir.path().join("clienten.xlsx")).unwrap();
+    let err = load_err(dir.path(), &lenient());
+    assert_eq!(
+        err,
+        "clienten.xlsx, sheet clienten, row 3: duplicate Clientnummer: the same value as row 2 \
+         (each Clientnummer must be unique)"
+    );
+}
+
+#[test]
+fn an_unreadable_file_stops_the_run() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "clienten.csv", clients_text(';'));
+    write(
+        dir.path(),
+        "casussen.xlsx",
+        "<html><body>Inloggen</body></html>",
+    );
+    let err = load_err(dir.path(), &lenient());
+    assert!(
+        err.starts_with("casussen.xlsx: cannot be read: not a readable XLSX workbook"),
+        "{err}"
+    );
+    std::fs::remove_file(dir.path().join("casussen.xlsx")).unwrap();
+    write(dir.path(), "casussen.csv", "");
+    let err = load_err(dir.path(), &lenient());
+    assert_eq!(
+        err,
+        "casussen.csv: cannot be read: the file is empty: expected a header line"
+    );
+}
+
+#[test]
+fn more_excluded_rows_than_allowed_stops_the_run() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "casussen.csv",
+        cases_text(';').replace("05-02-2024", "5 feb 2024"),
+    );
+    write(dir.path(), "clienten.csv", clients_text(';'));
+    let err = load_err(dir.path(), &MonitorSettings::default());
+    assert_eq!(
+        err,
+        "casussen.csv: 1 of 3 rows excluded (33.3%), more than the allowed 1.0%: \
+         1 × onleesbare Startdatum (verwacht dd-mm-jjjj of jjjj-mm-dd) (e.g. row 2); \
+         nothing is published"
+    );
+    assert!(!err.contains("feb"), "the value is not echoed");
+}
+
+/// Every excluding defect of the contract, one table each, with its message.
+#[test]
+fn row_defects_are_excluded_and_counted_by_kind() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path();
+    write(
+        p,
+        "casussen.csv",
+        "Casusnummer;Clientnummer;Ondersteuningsvorm;Werksoort;Team;Woonplaats;Aanmelddatum;Startdatum;Einddatum;Hoofddomeinen\n\
+         C1;K1;IT;MW;Noord;Eenrum;01-01-2024;02-01-2024;;Financiën\n\
+         C2;K1;IT;MW;Noord;Eenrum;01-01-2024;31-02-2024;;Financiën\n\
+         C3;K1;IT;MW;Noord;Eenrum;01-01-2024;10-01-2024;09-01-2024;Financiën\n\
+         C4;K1;Groepswerk;MW;Noord;Eenrum;01-01-2024;;;Financiën\n\
+         C5;K1;IT;MW;Noord;Eenrum;01-01-2024;2024-01-10;2024-01-09;Financiën\n\
+         C6;K1;IT;MW;Noord;Eenrum;;;;Financiën\n\
+         C7;K1;IT;MW;Noord;Eenrum;01-01-2024;;;Financiën\n",
+    );
+    write(
+        p,
+        "clienten.csv",
+        "Clientnummer;Geboortedatum;Geslacht\nK1;12-03-1967;Vrouw\nK2;1967-13-45;Man\n",
+    );
+    write(
+        p,
+        "contactmomenten.csv",
+        "Casusnummer;Datum;Soort\nC1;03-01-2024;Telefonisch\nC99;03-01-2024;Telefonisch\n",
+    );
+    write(
+        p,
+        "zrm_metingen.csv",
+        "Casusnummer;Datum;Domein;Score;Type\n\
+         C1;03-01-2024;Financiën;2;Meting\n\
+         C1;03-01-2024;Financiën;7;Meting\n\
+         C1;03-01-2024;Financiën;4;Doel\n\
+         C1;03-01-2024;Financiën;4;Wens\n",
+    );
+    write(
+        p,
+        "tevredenheid.csv",
+        "Casusnummer;Datum;Vraag;Score\nC1;03-01-2024;Bejegening;8,5\nC1;03-01-2024;Bejegening;11\n",
+    );
+    write(
+        p,
+        "collectieve_trajecten.csv",
+        "Trajectnummer;Naam;Categorie;Doelgroep;Startdatum;Einddatum;Kracht start;Kracht eind\n\
+         T1;Thuiskamer Eenrum;Thuiskamer;55-75|75+;01-01-2024;;2;4\n\
+         T2;Jongerenwerk;Jongerenwerk;12-18;01-02-2024;01-01-2024;;\n\
+         T3;Meidenclub;Meidenwerk;12-18;01-02-2024;;6;\n",
+    );
+    write(
+        p,
+        "bijeenkomsten.csv",
+        "Trajectnummer;Datum;Deelnemers\nT1;08-01-2024;12\nT9;08-01-2024;5\nT1;15-01-2024;-1\n",
+    );
+    write(
+        p,
+        "mantelzorgers.csv",
+        "Relatienummer;Registratiedatum;Uitschrijfdatum;Jonge mantelzorger\nM1;01-01-2024;;Ja\nM2;01-03-2024;01-02-2024;nee\n",
+    );
+    write(
+        p,
+        "vrijwilligers.csv",
+        "Relatienummer;Startdatum;Einddatum;Project\nV1;01-01-2024;;Thuiskamer\nV2;01-03-2024;01-02-2024;\n",
+    );
+    let (export, quality) = load_ok(p);
+    let messages: Vec<String> = quality.exclusions.iter().map(Exclusion::message).collect();
+    assert_eq!(
+        messages,
+        [
+            "casussen.csv row 3: onleesbare Startdatum (verwacht dd-mm-jjjj of jjjj-mm-dd)",
+            "casussen.csv rows 4, 6: Einddatum vóór Startdatum (verwacht op of na de Startdatum)",
+            "casussen.csv row 5: onbekende Ondersteuningsvorm (verwacht Informatie en advies, \
+             Leun- en steuncontact of Individueel traject)",
+            "casussen.csv row 7: Aanmelddatum ontbreekt (verwacht een datum)",
+            "clienten.csv row 3: onleesbare Geboortedatum (verwacht dd-mm-jjjj, jjjj-mm-dd of jjjj)",
+            "contactmomenten.csv row 3: onbekend Casusnummer (verwacht een Casusnummer uit casussen)",
+            "zrm_metingen.csv row 3: Score buiten bereik (verwacht geheel getal 1–5)",
+            "zrm_metingen.csv row 5: onbekend Type (verwacht Meting of Doel)",
+            "tevredenheid.csv row 3: Score buiten bereik (verwacht 1–10)",
+            "collectieve_trajecten.csv row 3: Einddatum vóór Startdatum (verwacht op of na de Startdatum)",
+            "collectieve_trajecten.csv row 4: Kracht start buiten bereik (verwacht geheel getal 1–5)",
+            "bijeenkomsten.csv row 3: onbekend Trajectnummer (verwacht een Trajectnummer uit collectieve_trajecten)",
+            "bijeenkomsten.csv row 4: Deelnemers buiten bereik (verwacht geheel getal vanaf 0)",
+            "mantelzorgers.csv row 3: Uitschrijfdatum vóór Registratiedatum (verwacht op of na de Registratiedatum)",
+            "vrijwilligers.csv row 3: Einddatum vóór Startdatum (verwacht op of na de Startdatum)",
+        ]
+    );
+    // No client-level value is echoed anywhere.
+    for m in &messages {
+        assert!(
+            !m.contains("1967") && !m.contains("K2") && !m.contains("C99"),
+            "{m}"
+        );
+    }
+    let counted: u64 = quality.exclusions.iter().map(|e| e.rows).sum();
+    assert_eq!(counted, 16);
+    assert_eq!(quality.excluded_from("casussen"), 5);
+    assert_eq!(texts(&export.cases, "Casusnummer"), some(&["C1", "C7"]));
+    assert_eq!(export.clients.height(), 1);
+    assert_eq!(export.contacts.height(), 1);
+    assert_eq!(export.zrm.height(), 2);
+    assert_eq!(
+        texts(&export.survey, "Score"),
+        some(&["8.5"]),
+        "a decimal comma"
+    );
+    assert_eq!(texts(&export.trajectories, "Trajectnummer"), some(&["T1"]));
+    assert_eq!(export.meetings.height(), 1);
+    assert_eq!(texts(&export.carers, "Jonge mantelzorger"), some(&["true"]));
+    assert_eq!(export.volunteers.height(), 1);
+    assert!(
+        !names(&export.trajectories).contains(&"Naam".to_string()),
+        "a trajectory's name is free text"
+    );
+}
+
+#[test]
+fn examples_stop_at_ten_rows() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut cases = String::from(
+        "Casusnummer;Clientnummer;Ondersteuningsvorm;Werksoort;Team;Woonplaats;Aanmelddatum;Startdatum;Einddatum;Hoofddomeinen\n",
+    );
+    for i in 0..12 {
+        cases.push_str(&format!(
+            "C{i};K1;Onbekend;MW;Noord;Eenrum;01-01-2024;;;Financiën\n"
+        ));
+    }
+    write(dir.path(), "casussen.csv", cases);
+    write(
+        dir.path(),
+        "clienten.csv",
+        "Clientnummer;Geslacht\nK1;Man\n",
+    );
+    let (_, quality) = load_ok(dir.path());
+    let e = only(&quality, "casussen");
+    assert_eq!(e.rows, 12);
+    assert_eq!(e.examples, (2..12).collect::<Vec<u64>>());
+    assert_eq!(
+        e.message(),
+        "casussen.csv rows 2, 3, 4, 5, 6, 7, 8, 9, 10, 11 … (12 rows): onbekende Ondersteuningsvorm \
+         (verwacht Informatie en advies, Leun- en steuncontact of Individueel traject)"
+    );
+}
+
+// ---------------------------------------------------------------------------------------
+// The budget workbook.
+
+const BUDGET_HEADER: [&str; 14] = [
+    "Domein",
+    "Thema",
+    "Onderdeel",
+    "Soort",
+    "Taakveld",
+    // Column F is hidden: the author's draft figures under the same name.
+    "Begroting primitief",
+    "Begroting primitief",
+    " begroting GEWIJZIGD ",
+    "Realisatie Q1",
+    "Realisatie Q2",
+    "Realisatie Q3",
+    "Realisatie Q4",
+    "Prognose",
+    "Toelichting",
+];
+
+fn budget_rows<'a>() -> Vec<Vec<Cell<'a>>> {
+    vec![
+        BUDGET_HEADER.iter().map(|h| S(h)).collect(),
+        // Row 4.
+        vec![
+            S("Wmo"),
+            S("Huishoudelijke ondersteuning"),
+            S("HO - ZIN"),
+            S("Lasten"),
+            S("6.71"),
+            S("concept"),
+            S("€ 3.668.000"),
+            N(3_700_000.0),
+            S("1.234,56"),
+            N(900_000.0),
+            E,
+            E,
+            N(3_650_000.0),
+            S("Stijging door abonnementstarief; zie mail wethouder"),
+        ],
+        vec![
+            S("Wmo"),
+            S("Huishoudelijke ondersteuning"),
+            S("HO - PGB"),
+            E,
+            S("6.71"),
+            S("n.n.b."),
+            N(500_000.0),
+            E,
+            S("(123)"),
+        ],
+        vec![
+            S("Wmo"),
+            S("Huishoudelijke ondersteuning"),
+            S("Eigen bijdragen"),
+            S("Baten"),
+            E,
+            S("-"),
+            S("-/- 200.000"),
+            N(-200_000.0),
+            S("-500"),
+            E,
+            E,
+            E,
+            S("-/- 210.000"),
+        ],
+        // Row 7: the author's subtotal, which agrees.
+        vec![
+            E,
+            E,
+            S("Subtotaal Huishoudelijke ondersteuning"),
+            E,
+            E,
+            S("???"),
+            N(3_968_000.0),
+            S("4.000.000"),
+            S("611,56"),
+            N(900_000.0),
+            E,
+            E,
+            N(3_440_000.0),
+        ],
+        vec![E],
+        // Row 9.
+        vec![
+            S("Jeugd"),
+            S("Begeleiding"),
+            S("BG - ZIN"),
+            S("Lasten"),
+            S("6.72"),
+            S("x"),
+            N(3_671_000.0),
+            S("3.671.000"),
+            E,
+            E,
+            E,
+            E,
+            S("€ 3.535.000"),
+        ],
+        vec![
+            S("Jeugd"),
+            S("Begeleiding"),
+            S("BG - PGB"),
+            S("lasten"),
+            E,
+            E,
+            S("2.539.000"),
+            N(2_539_000.0),
+            E,
+            E,
+            E,
+            E,
+            N(2_589_000.0),
+        ],
+        // Row 11: a total whose Prognose disagrees with the lines above.
+        vec![
+            E,
+            E,
+            S("Totaal Begeleiding"),
+            E,
+            E,
+            E,
+            N(6_210_000.0),
+            N(6_210_000.0),
+            E,
+            E,
+            E,
+            E,
+            N(6_200_000.0),
+        ],
+    ]
+}
+
+/// A workbook as a finance department makes one: a merged title, a second title row with an
+/// Excel date, the header on row 3, a hidden column, blocks with subtotals.
+fn write_budget(path: &Path, rows: &[Vec<Cell>]) {
+    let mut book = Workbook::new();
+    let sheet = book.add_worksheet();
+    sheet.set_name("Begroting").unwrap();
+    sheet
+        .merge_range(
+            0,
+            0,
+            0,
+            12,
+            "Gemeente Noorderkwartier — begroting sociaal domein 2024",
+            &Format::new().set_bold(),
+        )
+        .unwrap();
+    write_rows(sheet, 1, &[vec![S("Stand per"), Serial(45565.0)]]);
+    write_rows(sheet, 2, rows);
+    sheet.set_column_hidden(5).unwrap();
+    let other = book.add_worksheet();
+    other.set_name("Toelichting").unwrap();
+    other.write_string(0, 0, "Vrije tekst").unwrap();
+    book.save(path).unwrap();
+}
+
+fn budget(rows: &[Vec<Cell>]) -> Result<Budget, LoadError> {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("begroting-2024.xlsx");
+    write_budget(&path, rows);
+    load_budget(&path, "abc".into())
+}
+
+#[test]
+fn a_messy_budget_workbook_loads() {
+    let b = budget(&budget_rows()).unwrap_or_else(|e| panic!("{e}"));
+    let onderdelen: Vec<&str> = b.lines.iter().map(|l| l.onderdeel.as_str()).collect();
+    assert_eq!(
+        onderdelen,
+        [
+            "HO - ZIN",
+            "HO - PGB",
+            "Eigen bijdragen",
+            "BG - ZIN",
+            "BG - PGB"
+        ],
+        "title rows, the empty row and the subtotals are no budget lines"
+    );
+    let ho = &b.lines[0];
+    assert_eq!(ho.domein, "Wmo");
+    assert_eq!(ho.thema, "Huishoudelijke ondersteuning");
+    assert_eq!(ho.soort, Soort::Lasten);
+    assert_eq!(ho.taakveld.as_deref(), Some("6.71"));
+    assert_eq!(ho.row, 4);
+    // `€ 3.668.000` from the visible column, not the hidden draft.
+    assert_eq!(ho.begroting_primitief, 3_668_000.0);
+    assert_eq!(ho.begroting_gewijzigd, Some(3_700_000.0));
+    assert_eq!(
+        ho.realisatie,
+        [Some(1234.56), Some(900_000.0), None, None],
+        "`1.234,56`"
+    );
+    assert_eq!(ho.prognose, Some(3_650_000.0));
+    let pgb = &b.lines[1];
+    assert_eq!(pgb.soort, Soort::Lasten, "empty Soort is Lasten");
+    assert_eq!(pgb.begroting_gewijzigd, None);
+    assert_eq!(pgb.begroting(), 500_000.0);
+    assert_eq!(pgb.realisatie[0], Some(-123.0), "`(123)` on Lasten");
+    let baten = &b.lines[2];
+    assert_eq!(baten.soort, Soort::Baten);
+    assert_eq!(
+        baten.begroting_primitief, 200_000.0,
+        "`-/- 200.000` on Baten"
+    );
+    assert_eq!(baten.begroting_gewijzigd, Some(200_000.0));
+    assert_eq!(baten.realisatie[0], Some(500.0));
+    assert_eq!(baten.prognose, Some(210_000.0));
+    assert_eq!(b.lines[3].begroting(), 3_671_000.0);
+    assert_eq!(b.lines[3].prognose, Some(3_535_000.0));
+    assert_eq!(b.lines[4].soort, Soort::Lasten);
+    assert_eq!(b.lines[4].begroting_primitief, 2_539_000.0);
+    assert_eq!(
+        b.notes,
+        [
+            "begroting-2024.xlsx, Begroting!M11: subtotaal 'Totaal Begeleiding', Prognose: \
+          € 6.200.000 in het werkblad, € 6.124.000 als som van de regels erboven (verwacht \
+          een verschil van hooguit € 1)"
+        ]
+    );
+    assert_eq!(b.file, "begroting-2024.xlsx");
+    assert!(b.taakstellingen.is_empty() && b.volumes.is_empty());
+}
+
+#[test]
+fn a_budget_amount_that_cannot_be_read_stops_the_run() {
+    let mut rows = budget_rows();
+    rows[2][6] = S("n.v.t.");
+    let err = budget(&rows).unwrap_err().to_string();
+    assert_eq!(
+        err,
+        "begroting-2024.xlsx: Begroting!G5 holds 'n.v.t.': expected an amount such as \
+         1.234,56 or € 3.668.000"
+    );
+    let mut rows = budget_rows();
+    rows[8][12] = S("12.5");
+    let err = budget(&rows).unwrap_err().to_string();
+    assert_eq!(
+        err,
+        "begroting-2024.xlsx: Begroting!M11 holds '12.5': expected an amount such as \
+         1.234,56 or € 3.668.000"
+    );
+}
+
+#[test]
+fn a_budget_without_its_sheet_or_a_required_column_stops_the_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("begroting-2024.xlsx");
+    let mut book = Workbook::new();
+    book.add_worksheet().set_name("Blad1").unwrap();
+    book.save(&path).unwrap();
+    let err = load_budget(&path, String::new()).unwrap_err().to_string();
+    assert_eq!(
+        err,
+        "begroting-2024.xlsx: no sheet 'Begroting' (found: Blad1): expected a sheet Begroting \
+         with one row per budget line"
+    );
+
+    let mut rows = budget_rows();
+    rows[0][6] = S("Begroting");
+    let err = budget(&rows).unwrap_err().to_string();
+    assert_eq!(
+        err,
+        "begroting-2024.xlsx: sheet Begroting has no header row with the columns Domein, Thema, \
+         Onderdeel, Begroting primitief: row 3 comes closest but lacks Begroting primitief"
+    );
+
+    let mut rows = budget_rows();
+    rows[1][3] = S("Uitgaven");
+    let err = budget(&rows).unwrap_err().to_string();
+    assert_eq!(
+        err,
+        "begroting-2024.xlsx: Begroting!D4 holds 'Uitgaven': expected Lasten or Baten"
+    );
+
+    write(dir.path(), "begroting-2024.xlsx", "<html>login</html>");
+    let err = load_budget(&path, String::new()).unwrap_err().to_string();
+    assert!(
+        err.starts_with("begroting-2024.xlsx: not a readable XLSX workbook"),
+        "{err}"
+    );
+}

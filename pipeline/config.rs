@@ -56,6 +56,12 @@ pub struct Config {
     pub commentary_dir: PathBuf,
     #[serde(default)]
     pub monitor: MonitorSettings,
+    /// When the daemon pulls and publishes.
+    #[serde(default)]
+    pub schedule: ScheduleSettings,
+    /// How publications are mailed; without it, nothing is mailed.
+    #[serde(default)]
+    pub mail: Option<MailSettings>,
     #[serde(rename = "tenant")]
     pub tenants: Vec<Tenant>,
     /// Where this config was read from (not a key in the file).
@@ -106,6 +112,40 @@ impl Default for MonitorSettings {
             notable_count: 10,
             max_excluded_share: 0.01,
             zrm_norm: 1.0,
+        }
+    }
+}
+
+/// The daemon's timetable, in Europe/Amsterdam time.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ScheduleSettings {
+    /// Cron expression (second minute hour day-of-month month day-of-week) of the
+    /// publication: by default 07:00 on the 10th of the month after each quarter.
+    pub publish: String,
+    /// Cron expression of the nightly pull, which keeps a snapshot of each day's export;
+    /// empty for none.
+    pub pull: String,
+    /// No quarter before this one is published by the daemon, so a first start does not
+    /// publish all history. Default: the last complete quarter when the daemon starts.
+    pub earliest_quarter: Option<Quarter>,
+    /// How long a shutdown waits for a running publication before abandoning it.
+    pub grace_seconds: u64,
+    /// A failed publication is tried again after this many minutes.
+    pub retry_minutes: u64,
+    /// Snapshots pulled more than this many quarters ago are deleted.
+    pub keep_snapshots_quarters: u32,
+}
+
+impl Default for ScheduleSettings {
+    fn default() -> Self {
+        Self {
+            publish: "0 0 7 10 1,4,7,10 *".into(),
+            pull: "0 30 1 * * *".into(),
+            earliest_quarter: None,
+            grace_seconds: 60,
+            retry_minutes: 60,
+            keep_snapshots_quarters: 8,
         }
     }
 }
@@ -313,6 +353,9 @@ pub struct ReportDocument {
     /// Public documents get small-cell suppression.
     #[serde(default)]
     pub public: bool,
+    /// Who receives this document by mail.
+    #[serde(default)]
+    pub mail: Recipients,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -329,6 +372,106 @@ pub struct MemoDocument {
     #[serde(default)]
     pub cc: String,
     pub signatures: Vec<Signature>,
+    /// Who receives this document by mail. A sub-table because `cc` above is the memo's
+    /// printed cc line.
+    #[serde(default)]
+    pub mail: Recipients,
+}
+
+/// The recipients of one document's mail. Every address (cc included) gets its own
+/// message, so that each is recorded, retried and never sent twice on its own.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Recipients {
+    #[serde(default)]
+    pub to: Vec<String>,
+    #[serde(default)]
+    pub cc: Vec<String>,
+    /// Overrides `[mail] reply_to` for this document.
+    #[serde(default)]
+    pub reply_to: Option<String>,
+}
+
+impl Recipients {
+    pub fn is_empty(&self) -> bool {
+        self.to.is_empty() && self.cc.is_empty()
+    }
+}
+
+/// `[mail]`: the sender, the server and how hard to try.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MailSettings {
+    /// `Naam <adres>` or a bare address.
+    pub from: String,
+    #[serde(default)]
+    pub reply_to: Option<String>,
+    /// Without it, mail is written as `.eml` files to `<output_dir>/<tenant>/outbox/`.
+    #[serde(default)]
+    pub smtp: Option<SmtpSettings>,
+    /// Attempts per message for temporary failures (4xx, connection errors).
+    #[serde(default = "default_mail_attempts")]
+    pub max_attempts: u32,
+    /// The first wait between attempts; it doubles each time.
+    #[serde(default = "default_mail_backoff")]
+    pub backoff_ms: u64,
+    /// Operations address told when a scheduled run fails.
+    #[serde(default)]
+    pub alert_to: Option<String>,
+}
+
+fn default_mail_attempts() -> u32 {
+    5
+}
+fn default_mail_backoff() -> u64 {
+    2000
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SmtpTls {
+    /// Plain connection upgraded with STARTTLS (port 587); refused if the server cannot.
+    #[default]
+    Starttls,
+    /// TLS from the first byte (port 465).
+    Implicit,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SmtpSettings {
+    pub host: String,
+    /// Default 587 for STARTTLS, 465 for implicit TLS.
+    #[serde(default)]
+    pub port: Option<u16>,
+    #[serde(default)]
+    pub tls: SmtpTls,
+    /// AUTH user; the password comes from `password_env` or `password_credential`.
+    #[serde(default)]
+    pub user: Option<String>,
+    #[serde(default)]
+    pub password_env: Option<String>,
+    #[serde(default)]
+    pub password_credential: Option<String>,
+    /// An extra CA certificate (PEM) to trust for this server.
+    #[serde(default)]
+    pub ca_file: Option<PathBuf>,
+    /// For connecting and for each reply of the server.
+    #[serde(default = "default_smtp_timeout")]
+    pub timeout_seconds: u64,
+}
+
+fn default_smtp_timeout() -> u64 {
+    60
+}
+
+impl SmtpSettings {
+    pub fn port(&self) -> u16 {
+        self.port.unwrap_or(match self.tls {
+            SmtpTls::Starttls => 587,
+            SmtpTls::Implicit => 465,
+        })
+    }
 }
 
 fn yes() -> bool {
@@ -382,9 +525,31 @@ impl Config {
     }
 
     fn resolve(&mut self, base: &Path) {
+        // `config/../output` shown to a person reads as `output`; lexically, because the
+        // folders need not exist yet (and a symlinked folder keeps its name).
+        fn lexically_normal(path: &Path) -> PathBuf {
+            use std::path::Component;
+            let mut out = PathBuf::new();
+            for c in path.components() {
+                match c {
+                    Component::CurDir => {}
+                    Component::ParentDir
+                        if matches!(out.components().next_back(), Some(Component::Normal(_))) =>
+                    {
+                        out.pop();
+                    }
+                    other => out.push(other),
+                }
+            }
+            if out.as_os_str().is_empty() {
+                PathBuf::from(".")
+            } else {
+                out
+            }
+        }
         let join = |p: &mut PathBuf| {
             if p.is_relative() {
-                *p = base.join(&*p);
+                *p = lexically_normal(&base.join(&*p));
             }
         };
         join(&mut self.state_dir);
@@ -400,6 +565,14 @@ impl Config {
                 }
             }
         };
+        if let Some(ca) = self
+            .mail
+            .as_mut()
+            .and_then(|m| m.smtp.as_mut())
+            .and_then(|s| s.ca_file.as_mut())
+        {
+            join(ca);
+        }
         for tenant in &mut self.tenants {
             join_source(&mut tenant.export);
             if let Some(budget) = &mut tenant.budget {
@@ -438,6 +611,7 @@ impl Config {
                 "must be between 0 and 1 (0.01 = 1 %)".into(),
             ));
         }
+        self.validate_mail()?;
         for (i, t) in self.tenants.iter().enumerate() {
             if t.id.is_empty()
                 || !t
@@ -479,6 +653,77 @@ impl Config {
                             format!("'{c}' is not a colour; expected #rrggbb"),
                         ));
                     }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Every address must parse, recipients need a sender, and AUTH needs both halves.
+    fn validate_mail(&self) -> Result<(), ConfigError> {
+        let invalid = |key: String, message: String| ConfigError::Invalid {
+            path: self.source.display().to_string(),
+            key,
+            message,
+        };
+        let address = |key: String, value: &str| -> Result<(), ConfigError> {
+            value
+                .parse::<lettre::message::Mailbox>()
+                .map(|_| ())
+                .map_err(|e| invalid(key, format!("'{value}' is not a mail address: {e}")))
+        };
+        if let Some(m) = &self.mail {
+            address("mail.from".into(), &m.from)?;
+            if let Some(r) = &m.reply_to {
+                address("mail.reply_to".into(), r)?;
+            }
+            if let Some(a) = &m.alert_to {
+                address("mail.alert_to".into(), a)?;
+            }
+            if m.max_attempts == 0 {
+                return Err(invalid(
+                    "mail.max_attempts".into(),
+                    "must be at least 1".into(),
+                ));
+            }
+            if let Some(s) = &m.smtp {
+                let has_password = s.password_env.is_some() || s.password_credential.is_some();
+                if s.password_env.is_some() && s.password_credential.is_some() {
+                    return Err(invalid(
+                        "mail.smtp.password_env".into(),
+                        "name either password_env or password_credential, not both".into(),
+                    ));
+                }
+                if s.user.is_some() != has_password {
+                    return Err(invalid(
+                        "mail.smtp.user".into(),
+                        "AUTH needs both `user` and `password_env` or `password_credential`".into(),
+                    ));
+                }
+                if s.host.trim().is_empty() {
+                    return Err(invalid("mail.smtp.host".into(), "is empty".into()));
+                }
+            }
+        }
+        for t in &self.tenants {
+            for (doc, r) in [
+                ("kwartaalrapportage", &t.documents.kwartaalrapportage.mail),
+                ("raadsmemo", &t.documents.raadsmemo.mail),
+            ] {
+                let key = |k: &str| format!("tenant.{}.documents.{doc}.mail.{k}", t.id);
+                for (k, list) in [("to", &r.to), ("cc", &r.cc)] {
+                    for a in list {
+                        address(key(k), a)?;
+                    }
+                }
+                if let Some(a) = &r.reply_to {
+                    address(key("reply_to"), a)?;
+                }
+                if !r.is_empty() && self.mail.is_none() {
+                    return Err(invalid(
+                        key("to"),
+                        "recipients need a [mail] table with at least `from`".into(),
+                    ));
                 }
             }
         }

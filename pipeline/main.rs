@@ -48,6 +48,33 @@ enum Command {
         #[arg(long)]
         no_mail: bool,
     },
+    /// Run as a service: publish on the configured schedule and catch up on missed quarters.
+    Daemon {
+        #[arg(long, default_value = "config/pipeline.toml")]
+        config: PathBuf,
+        /// Run what is due now, then exit.
+        #[arg(long)]
+        once: bool,
+    },
+    /// Show the run ledger: every run, its outcome and its mails.
+    History {
+        #[arg(long, default_value = "config/pipeline.toml")]
+        config: PathBuf,
+        /// Only this quarter.
+        #[arg(long)]
+        quarter: Option<Quarter>,
+        /// At most this many runs, newest first.
+        #[arg(long, default_value_t = 50)]
+        limit: usize,
+    },
+    /// Check every source and table without publishing anything.
+    Check {
+        #[arg(long, default_value = "config/pipeline.toml")]
+        config: PathBuf,
+        /// The quarter whose budget workbook to check (default: the last complete quarter).
+        #[arg(long)]
+        quarter: Option<Quarter>,
+    },
     /// Write a deterministic, realistic demo export and budget workbook.
     DemoData {
         #[arg(long)]
@@ -93,6 +120,52 @@ impl Progress for Logged {
     }
 }
 
+/// The ledger as a plain table for a terminal.
+fn history_table(rows: &[pipeline::ledger::RunRow]) -> String {
+    let mut out = format!(
+        "{:>4}  {:<14} {:<7} {:<9} {:<20} {:<20} {:<10} {:>3} {:<16} {:>5} {:>6}  {}\n",
+        "run",
+        "tenant",
+        "quarter",
+        "trigger",
+        "started (UTC)",
+        "ended (UTC)",
+        "status",
+        "v",
+        "snapshot",
+        "mails",
+        "failed",
+        "error"
+    );
+    for r in rows {
+        let time = |t: &Option<String>| {
+            t.as_deref()
+                .unwrap_or("")
+                .trim_end_matches('Z')
+                .replace('T', " ")
+        };
+        out.push_str(&format!(
+            "{:>4}  {:<14} {:<7} {:<9} {:<20} {:<20} {:<10} {:>3} {:<16} {:>5} {:>6}  {}\n",
+            r.id,
+            r.tenant,
+            r.quarter,
+            r.trigger,
+            time(&Some(r.started.clone())),
+            time(&r.ended),
+            r.status,
+            r.version.map(|v| v.to_string()).unwrap_or_default(),
+            r.snapshot.as_deref().unwrap_or(""),
+            r.mails_sent,
+            r.mails_failed,
+            r.error.as_deref().unwrap_or("")
+        ));
+    }
+    if rows.is_empty() {
+        out.push_str("(no runs recorded)\n");
+    }
+    out
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let interactive = logging::interactive();
@@ -118,7 +191,7 @@ fn execute(command: Command, interactive: bool) -> anyhow::Result<()> {
             config,
             tenant,
             snapshot,
-            no_mail: _,
+            no_mail,
         } => {
             let config = Config::load(&config)?;
             let tenant = config.tenant(tenant.as_deref())?;
@@ -131,6 +204,7 @@ fn execute(command: Command, interactive: bool) -> anyhow::Result<()> {
                 date: None,
                 trigger: pipeline::ledger::Trigger::Manual,
                 cancel: None,
+                mail: !no_mail,
             };
             let outcome = if interactive {
                 let bar = ProgressBar::new(STAGES.len() as u64);
@@ -157,6 +231,57 @@ fn execute(command: Command, interactive: bool) -> anyhow::Result<()> {
             for file in &outcome.files {
                 println!("  {}", file.display());
             }
+            if let Some(delivery) = &outcome.delivery {
+                println!("{delivery}");
+            }
+            Ok(())
+        }
+        Command::Daemon { config, once } => {
+            let config = Config::load(&config)?;
+            // Tests stand the daemon's clock at a chosen moment; nothing else sets this.
+            let clock: std::sync::Arc<dyn pipeline::daemon::Clock> =
+                match std::env::var("PIPELINE_CLOCK_START") {
+                    Ok(start) => {
+                        let start =
+                            chrono::DateTime::parse_from_rfc3339(&start).with_context(|| {
+                                format!("PIPELINE_CLOCK_START={start}: expected an RFC 3339 time")
+                            })?;
+                        std::sync::Arc::new(pipeline::daemon::OffsetClock::new(
+                            start.with_timezone(&chrono::Utc),
+                        ))
+                    }
+                    Err(_) => std::sync::Arc::new(pipeline::daemon::SystemClock),
+                };
+            pipeline::daemon::serve(config, clock, pipeline::daemon::DaemonOptions { once })?;
+            Ok(())
+        }
+        Command::History {
+            config,
+            quarter,
+            limit,
+        } => {
+            let config = Config::load(&config)?;
+            let ledger =
+                pipeline::ledger::Ledger::open(&config.state_dir, Duration::from_secs(10))?;
+            print!("{}", history_table(&ledger.history(quarter, limit)?));
+            Ok(())
+        }
+        Command::Check { config, quarter } => {
+            let config = Config::load(&config)?;
+            let quarter = quarter
+                .unwrap_or_else(|| Quarter::last_complete(chrono::Local::now().date_naive()));
+            let findings = pipeline::check::check(&config, quarter);
+            for f in &findings {
+                println!(
+                    "{} {:<10} {:<22} {}",
+                    if f.ok { "ok  " } else { "FAIL" },
+                    f.tenant,
+                    f.subject,
+                    f.detail
+                );
+            }
+            let failed = findings.iter().filter(|f| !f.ok).count();
+            anyhow::ensure!(failed == 0, "{failed} of {} checks failed", findings.len());
             Ok(())
         }
         Command::DemoData {

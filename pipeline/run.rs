@@ -68,6 +68,8 @@ pub struct RunRequest<'a> {
     /// Set when the service shuts down: the run stops at the next stage boundary, before
     /// anything is published.
     pub cancel: Option<&'a AtomicBool>,
+    /// Mail the version to its recipients after the run (`--no-mail` clears it).
+    pub mail: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -82,6 +84,8 @@ pub struct RunOutcome {
     pub run_id: i64,
     /// For a correction: every figure that changed since the previous version.
     pub changes: Vec<FigureChange>,
+    /// What the deliver stage did; `None` when the run was asked not to mail.
+    pub delivery: Option<crate::deliver::DeliveryReport>,
 }
 
 /// The day a quarter's documents carry: the 10th of the month after it.
@@ -401,7 +405,19 @@ pub fn run(
     };
     // The publication stands even if the ledger cannot record it; the error is reported.
     ledger.end_run(run_id, status, &end)?;
-    result
+    let mut outcome = result?;
+    // Also after an unchanged rerun: it sends what an earlier run of this version could not.
+    // Mail failures are in the report, never an error of the run.
+    if req.mail {
+        outcome.delivery = Some(crate::deliver::deliver(
+            req.config,
+            req.tenant,
+            &ledger,
+            &outcome,
+            req.quarter,
+        ));
+    }
+    Ok(outcome)
 }
 
 fn pdf_hashes(files: &[PathBuf]) -> Option<(String, String)> {
@@ -526,6 +542,7 @@ fn stages(
             files,
             run_id,
             changes: Vec::new(),
+            delivery: None,
         });
     }
     let version = current.as_ref().map_or(1, |(v, _)| v + 1);
@@ -576,6 +593,7 @@ fn stages(
         files,
         run_id,
         changes,
+        delivery: None,
     })
 }
 

@@ -106,3 +106,132 @@ pub fn tool(name: &str, pdf: &Path) -> String {
     assert!(out.status.success(), "{name} failed on {}", pdf.display());
     String::from_utf8(out.stdout).unwrap()
 }
+
+/// The test server's password, given to `pipeline` as `SMTP_TEST_PASSWORD`.
+pub const SMTP_PASSWORD: &str = "test-wachtwoord";
+
+/// A real SMTP server on 127.0.0.1 (tests/it/smtp_server.py, aiosmtpd): STARTTLS required,
+/// then AUTH; accepted messages land in `<dir>/messages` as `.eml` and decoded `.json`.
+pub struct SmtpServer {
+    pub dir: PathBuf,
+    pub port: u16,
+    pub user: &'static str,
+    child: std::process::Child,
+}
+
+impl SmtpServer {
+    pub fn start(dir: &Path) -> SmtpServer {
+        std::fs::create_dir_all(dir).unwrap();
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        // Debian's python3-aiosmtpd belongs to the system interpreter, which a pyenv or venv
+        // `python3` earlier on PATH would not see.
+        let python = if Path::new("/usr/bin/python3").exists() {
+            "/usr/bin/python3"
+        } else {
+            "python3"
+        };
+        let (user, password) = ("monitor", SMTP_PASSWORD);
+        let child = Command::new(python)
+            .arg(repo().join("tests/it/smtp_server.py"))
+            .arg(dir)
+            .arg(port.to_string())
+            .args([user, password])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::fs::File::create(dir.join("server.log")).unwrap())
+            .spawn()
+            .expect("python3 runs tests/it/smtp_server.py");
+        let mut server = SmtpServer {
+            dir: dir.to_path_buf(),
+            port,
+            user,
+            child,
+        };
+        let started = std::time::Instant::now();
+        while !dir.join("ready").exists() {
+            if let Ok(Some(status)) = server.child.try_wait() {
+                panic!(
+                    "the SMTP test server stopped ({status}); is python3-aiosmtpd installed? {}",
+                    std::fs::read_to_string(dir.join("server.log")).unwrap_or_default()
+                );
+            }
+            assert!(
+                started.elapsed().as_secs() < 30,
+                "the SMTP test server did not start"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        server
+    }
+
+    /// The `[mail]` table for a config that sends to this server.
+    pub fn mail_config(&self) -> String {
+        format!(
+            r#"[mail]
+from = "Monitor Sociaal Domein <monitor@noorderkwartier.example>"
+reply_to = "informatie@noorderkwartier.example"
+max_attempts = 3
+backoff_ms = 50
+[mail.smtp]
+host = "127.0.0.1"
+port = {port}
+tls = "starttls"
+user = "{user}"
+password_env = "SMTP_TEST_PASSWORD"
+ca_file = "{ca}"
+timeout_seconds = 20
+"#,
+            port = self.port,
+            user = self.user,
+            ca = self.dir.join("ca.pem").display(),
+        )
+    }
+
+    /// See tests/it/smtp_server.py: `451-once`, `550`, `sleep N`.
+    pub fn control(&self, what: &str) {
+        std::fs::write(self.dir.join("control"), what).unwrap();
+    }
+
+    /// Every accepted message, in order, as decoded by the server.
+    pub fn messages(&self) -> Vec<serde_json::Value> {
+        let dir = self.dir.join("messages");
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            return Vec::new();
+        };
+        let mut files: Vec<PathBuf> = entries
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.extension().is_some_and(|e| e == "json"))
+            .collect();
+        files.sort();
+        files
+            .iter()
+            .map(|f| serde_json::from_str(&std::fs::read_to_string(f).unwrap()).unwrap())
+            .collect()
+    }
+
+    /// How many times a client got as far as sending DATA.
+    pub fn data_attempts(&self) -> usize {
+        std::fs::read_to_string(self.dir.join("attempts"))
+            .map(|s| s.lines().count())
+            .unwrap_or(0)
+    }
+}
+
+impl Drop for SmtpServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Appends mail recipients to a config written by `write_config`.
+pub fn add_recipients(config: &Path, report: &str, memo: &str) {
+    let mut text = std::fs::read_to_string(config).unwrap();
+    text.push_str(&format!(
+        "[tenant.documents.kwartaalrapportage.mail]\n{report}\n[tenant.documents.raadsmemo.mail]\n{memo}\n"
+    ));
+    std::fs::write(config, text).unwrap();
+}

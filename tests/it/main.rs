@@ -2,6 +2,10 @@
 
 mod cli;
 mod common;
+mod daemon;
+mod deliver;
 mod end_to_end;
+mod load_files;
 mod pull_http;
 mod render;
+mod systemd;

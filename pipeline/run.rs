@@ -303,19 +303,29 @@ pub fn render_pdfs(
             },
         )?)
     };
-    let report = one(
-        "kwartaalrapportage.typ",
-        &docs.report,
-        &tenant.brands[&tenant.documents.kwartaalrapportage.brand],
-        "kwartaalrapportage",
-    )?;
-    let memo = one(
-        "raadsmemo.typ",
-        &docs.memo,
-        &tenant.brands[&tenant.documents.raadsmemo.brand],
-        "raadsmemo",
-    )?;
-    Ok((report, memo))
+    // The two documents compile side by side: each is one mostly single-threaded Typst
+    // compilation, and the machine has a core for each.
+    let (report, memo) = std::thread::scope(|scope| {
+        let memo = scope.spawn(|| {
+            one(
+                "raadsmemo.typ",
+                &docs.memo,
+                &tenant.brands[&tenant.documents.raadsmemo.brand],
+                "raadsmemo",
+            )
+        });
+        let report = one(
+            "kwartaalrapportage.typ",
+            &docs.report,
+            &tenant.brands[&tenant.documents.kwartaalrapportage.brand],
+            "kwartaalrapportage",
+        );
+        (
+            report,
+            memo.join().expect("the memo's compilation does not panic"),
+        )
+    });
+    Ok((report?, memo?))
 }
 
 fn docs_quarter(report: &[u8]) -> String {
@@ -479,6 +489,8 @@ fn stages(
             )?),
             None => None,
         };
+        let mut export = export;
+        crate::monitor::timed("encode keys", || export.encode_keys())?;
         (export, quality, budget)
     };
     if let Some(b) = &budget {

@@ -5,8 +5,10 @@
 
 pub mod amount;
 pub mod budget;
+pub mod dates;
 mod export;
 mod hidden;
+mod keys;
 pub mod quality;
 pub mod table;
 pub mod text;

@@ -11,6 +11,7 @@ use std::sync::Arc;
 use polars::prelude::*;
 
 use super::LoadError;
+use super::dates;
 use super::quality::{Exclusion, FileRead, MAX_EXAMPLES};
 use super::text;
 use super::xlsx_table;
@@ -268,20 +269,6 @@ fn cleaned(name: &str) -> Expr {
         .otherwise(t)
 }
 
-/// `dd-mm-jjjj`, `d-m-jjjj` or ISO `jjjj-mm-dd`; anything else null.
-pub fn parse_date(text: Expr) -> Expr {
-    let opts = |f: &str| StrptimeOptions {
-        format: Some(f.into()),
-        strict: false,
-        exact: true,
-        cache: true,
-    };
-    coalesce(&[
-        text.clone().str().to_date(opts("%d-%m-%Y")),
-        text.str().to_date(opts("%Y-%m-%d")),
-    ])
-}
-
 fn lower_lit(values: &[(&str, &str)]) -> (Expr, Expr) {
     let old: Vec<String> = values.iter().map(|(a, _)| a.to_lowercase()).collect();
     let new: Vec<&str> = values.iter().map(|(_, b)| *b).collect();
@@ -328,170 +315,238 @@ pub fn load(
     sha256: String,
 ) -> Result<Loaded, LoadError> {
     let (raw, origin) = read_raw(path, spec, mapping, csv)?;
-    let mut parsed = vec![col(ROW)];
-    let mut defects: Vec<(Expr, String)> = Vec::new();
+    // In stages, so that every column is trimmed once and parsed once however many checks
+    // look at it: text, then values, then defect flags on the values. Exports run to tens
+    // of millions of rows; an expression repeated per check is a pass over all of them.
+    let mut texts = vec![col(ROW)];
+    let mut values = vec![col(ROW)];
+    let mut flags: Vec<(Expr, String)> = Vec::new();
+    let value_name = |name: &str| format!("__v_{name}");
     for c in spec.columns {
-        let text = cleaned(c.name);
-        let value_aliases = mapping.values.get(c.name);
-        let text = match value_aliases {
-            Some(map) if !map.is_empty() => {
-                let pairs: Vec<(&str, &str)> =
-                    map.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
-                let (old, new) = lower_lit(&pairs);
-                let mapped = text.clone().str().to_lowercase().replace_strict(
-                    old,
-                    new,
-                    Some(lit(NULL).cast(DataType::String)),
-                    Some(DataType::String),
-                );
-                coalesce(&[mapped, text])
-            }
-            _ => text,
+        let v = value_name(c.name);
+        let text = match c.kind {
+            // The date parser trims and treats blank as empty itself.
+            Kind::Date | Kind::BirthDate => col(c.name),
+            _ => match mapping.values.get(c.name) {
+                Some(map) if !map.is_empty() => {
+                    let pairs: Vec<(&str, &str)> =
+                        map.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
+                    let (old, new) = lower_lit(&pairs);
+                    let t = cleaned(c.name);
+                    let mapped = t.clone().str().to_lowercase().replace_strict(
+                        old,
+                        new,
+                        Some(lit(NULL).cast(DataType::String)),
+                        Some(DataType::String),
+                    );
+                    coalesce(&[mapped, t])
+                }
+                _ => cleaned(c.name),
+            },
         };
-        let present = text.clone().is_not_null();
-        if c.value_required {
-            // The kind says what was expected, as every load message must.
-            let expected = match c.kind {
-                Kind::Date | Kind::BirthDate => "een datum",
-                _ => "een waarde",
-            };
-            defects.push((
-                text.clone().is_null(),
-                format!("{} ontbreekt (verwacht {expected})", c.name),
-            ));
-        }
-        let value = match c.kind {
-            Kind::Text => text.clone(),
-            Kind::Date => {
-                let d = parse_date(text.clone());
-                defects.push((
-                    present.clone().and(d.clone().is_null()),
-                    // ISO is accepted too, so the message says so.
-                    format!("onleesbare {} (verwacht dd-mm-jjjj of jjjj-mm-dd)", c.name),
-                ));
-                d
-            }
-            Kind::BirthDate => {
-                let year_only = text.clone().str().len_chars().eq(lit(4u32));
-                let from_year = (text.clone() + lit("-07-01"))
-                    .str()
-                    .to_date(StrptimeOptions {
-                        format: Some("%Y-%m-%d".into()),
-                        strict: false,
-                        exact: true,
-                        cache: true,
-                    });
-                let d = when(year_only)
-                    .then(from_year)
-                    .otherwise(parse_date(text.clone()));
-                defects.push((
-                    present.clone().and(d.clone().is_null()),
-                    format!(
-                        "onleesbare {} (verwacht dd-mm-jjjj, jjjj-mm-dd of jjjj)",
-                        c.name
+        texts.push(text.alias(c.name));
+        let t = col(c.name);
+        let present = t.clone().is_not_null();
+        let vc = col(v.as_str());
+        let (value, defect): (Expr, Option<(Expr, String)>) = match c.kind {
+            Kind::Text => (t.clone(), None),
+            Kind::Date | Kind::BirthDate => {
+                let birth = c.kind == Kind::BirthDate;
+                let expected = if birth {
+                    "dd-mm-jjjj, jjjj-mm-dd of jjjj"
+                } else {
+                    "dd-mm-jjjj of jjjj-mm-dd"
+                };
+                (
+                    t.clone().map(
+                        move |c| dates::parse_column(c, birth),
+                        |_, f| Ok(Field::new(f.name().clone(), DataType::Date)),
                     ),
-                ));
-                d
+                    // ISO is accepted too, so the message says so.
+                    Some((
+                        vc.clone().eq(lit(dates::UNREADABLE).cast(DataType::Date)),
+                        format!("onleesbare {} (verwacht {expected})", c.name),
+                    )),
+                )
             }
             Kind::Int { min, max } => {
-                // A non-strict cast: text that is no whole number becomes null.
-                let n = text.clone().cast(DataType::Int64);
-                let bad = present.clone().and(
-                    n.clone()
-                        .is_null()
-                        .or(n.clone().lt(lit(min)))
-                        .or(n.clone().gt(lit(max))),
-                );
                 let range = if max == i64::MAX {
                     format!("geheel getal vanaf {min}")
                 } else {
                     format!("geheel getal {min}–{max}")
                 };
-                defects.push((bad, format!("{} buiten bereik (verwacht {range})", c.name)));
-                n
+                // A non-strict cast: text that is no whole number becomes null.
+                (
+                    t.clone().cast(DataType::Int64),
+                    Some((
+                        present.clone().and(
+                            vc.clone()
+                                .is_null()
+                                .or(vc.clone().lt(lit(min)))
+                                .or(vc.clone().gt(lit(max))),
+                        ),
+                        format!("{} buiten bereik (verwacht {range})", c.name),
+                    )),
+                )
             }
-            Kind::Number { min, max } => {
-                let n = text
-                    .clone()
+            Kind::Number { min, max } => (
+                t.clone()
                     .str()
                     .replace_all(lit(","), lit("."), true)
-                    .cast(DataType::Float64);
-                let bad = present.clone().and(
-                    n.clone()
-                        .is_null()
-                        .or(n.clone().lt(lit(min)))
-                        .or(n.clone().gt(lit(max))),
-                );
-                defects.push((
-                    bad,
+                    .cast(DataType::Float64),
+                Some((
+                    present.clone().and(
+                        vc.clone()
+                            .is_null()
+                            .or(vc.clone().lt(lit(min)))
+                            .or(vc.clone().gt(lit(max))),
+                    ),
                     format!("{} buiten bereik (verwacht {min}–{max})", c.name),
-                ));
-                n
-            }
-            Kind::Form => {
-                let code = canonical(text.clone(), FORMS);
-                defects.push((
-                    code.clone().is_null(),
+                )),
+            ),
+            Kind::Form => (
+                canonical(t.clone(), FORMS),
+                Some((
+                    vc.clone().is_null(),
                     format!(
                         "onbekende {} (verwacht Informatie en advies, Leun- en steuncontact of \
                          Individueel traject)",
                         c.name
                     ),
-                ));
-                code
-            }
+                )),
+            ),
             Kind::Gender => {
                 let pairs: Vec<(&str, &str)> = GENDERS.iter().map(|g| (*g, *g)).collect();
-                canonical(text.clone(), &pairs).fill_null(lit("Onbekend"))
+                (
+                    canonical(t.clone(), &pairs).fill_null(lit("Onbekend")),
+                    None,
+                )
             }
-            Kind::ZrmType => {
-                let t = canonical(text.clone(), &[("Meting", "Meting"), ("Doel", "Doel")]);
-                defects.push((
-                    present.clone().and(t.clone().is_null()),
+            Kind::ZrmType => (
+                canonical(t.clone(), &[("Meting", "Meting"), ("Doel", "Doel")]),
+                Some((
+                    present.clone().and(vc.clone().is_null()),
                     format!("onbekend {} (verwacht Meting of Doel)", c.name),
-                ));
-                t.fill_null(lit("Meting"))
-            }
-            Kind::YesNo => text
-                .clone()
-                .str()
-                .to_lowercase()
-                .eq(lit("ja"))
-                .fill_null(lit(false)),
+                )),
+            ),
+            Kind::YesNo => (
+                t.clone()
+                    .str()
+                    .to_lowercase()
+                    .eq(lit("ja"))
+                    .fill_null(lit(false)),
+                None,
+            ),
         };
-        parsed.push(value.alias(c.name));
+        if c.value_required {
+            // The kind says what was expected, as every load message must.
+            let (missing, expected) = match c.kind {
+                Kind::Date | Kind::BirthDate => (vc.clone().is_null(), "een datum"),
+                _ => (t.clone().is_null(), "een waarde"),
+            };
+            flags.push((
+                missing,
+                format!("{} ontbreekt (verwacht {expected})", c.name),
+            ));
+        }
+        flags.extend(defect);
+        values.push(value.alias(v.as_str()));
     }
-
-    parsed.push(first_defect(defects).alias(DEFECT));
-    let mut frame = raw.select(parsed);
-    if !checks.is_empty() {
-        let later = checks.into_iter().map(|c| (c.defective, c.kind)).collect();
-        frame = frame.with_column(coalesce(&[col(DEFECT), first_defect(later)]).alias(DEFECT));
+    // The values under their own names, the flags beside them; a ZRM type left empty is a
+    // Meting, an unreadable date is no date.
+    let mut finals = vec![col(ROW)];
+    for c in spec.columns {
+        let vc = col(value_name(c.name).as_str());
+        let value = match c.kind {
+            Kind::Date | Kind::BirthDate => {
+                when(vc.clone().eq(lit(dates::UNREADABLE).cast(DataType::Date)))
+                    .then(lit(NULL).cast(DataType::Date))
+                    .otherwise(vc)
+            }
+            Kind::ZrmType => vc.fill_null(lit("Meting")),
+            _ => vc,
+        };
+        finals.push(value.alias(c.name));
     }
-    let all = frame.collect().map_err(|e| LoadError::Unreadable {
-        file: origin.file.clone(),
-        reason: e.to_string(),
-    })?;
+    let mut flag_names = Vec::new();
+    let mut kinds = Vec::new();
+    for (i, (cond, kind)) in flags.into_iter().enumerate() {
+        let name = format!("__d{i}");
+        finals.push(cond.fill_null(lit(false)).alias(name.as_str()));
+        flag_names.push(name);
+        kinds.push(kind);
+    }
+    let with_values = raw.select(texts).with_columns(values).select(finals);
+    // Checks across columns and tables look at the parsed values.
+    let check_exprs: Vec<Expr> = checks
+        .into_iter()
+        .enumerate()
+        .map(|(i, c)| {
+            let name = format!("__d{}", flag_names.len() + i);
+            kinds.push(c.kind);
+            c.defective.fill_null(lit(false)).alias(name.as_str())
+        })
+        .collect();
+    flag_names.extend(
+        (0..check_exprs.len()).map(|i| format!("__d{}", kinds.len() - check_exprs.len() + i)),
+    );
+    let frame = if check_exprs.is_empty() {
+        with_values
+    } else {
+        with_values.with_columns(check_exprs)
+    };
+    let any = flag_names
+        .iter()
+        .fold(lit(false), |acc, f| acc.or(col(f.as_str())));
+    let all = frame
+        .with_column(any.alias(DEFECT))
+        .collect()
+        .map_err(|e| LoadError::Unreadable {
+            file: origin.file.clone(),
+            reason: e.to_string(),
+        })?;
     let rows = all.height() as u64;
     if let Some(key) = spec.key {
         check_unique(&all, key, &origin)?;
     }
-    let defective = all.column(DEFECT).map_err(polars_bug)?.is_not_null();
-    let exclusions = if defective.any() {
-        summarise(
-            &all.filter(&defective).map_err(polars_bug)?,
-            spec.name,
-            &origin,
-        )?
+    let defective = all
+        .column(DEFECT)
+        .map_err(polars_bug)?
+        .bool()
+        .map_err(polars_bug)?
+        .clone();
+    let any_defect = defective.any();
+    let exclusions = if any_defect {
+        // Only the defective rows, usually few, get their first defect's name.
+        let bad = all.filter(&defective).map_err(polars_bug)?;
+        let named = first_defect(
+            flag_names
+                .iter()
+                .map(|f| col(f.as_str()))
+                .zip(kinds)
+                .collect(),
+        );
+        let bad = bad
+            .lazy()
+            .with_column(named.alias(DEFECT))
+            .collect()
+            .map_err(polars_bug)?;
+        summarise(&bad, spec.name, &origin)?
     } else {
         Vec::new()
     };
-    let frame = if defective.any() {
+    let frame = if any_defect {
         all.filter(&!&defective).map_err(polars_bug)?
     } else {
         all
     };
-    let frame = frame.drop(DEFECT).map_err(polars_bug)?;
+    let keep: Vec<PlSmallStr> = frame
+        .get_column_names()
+        .into_iter()
+        .filter(|n| *n != DEFECT && !n.starts_with("__d"))
+        .cloned()
+        .collect();
+    let frame = frame.select(keep).map_err(polars_bug)?;
     Ok(Loaded {
         frame,
         file: FileRead {

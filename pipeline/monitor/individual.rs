@@ -139,7 +139,8 @@ fn age_band(age: Expr) -> Expr {
         (65, "55-64"),
         (75, "65-74"),
     ];
-    let mut e = when(age.clone().is_null())
+    // A client born after the period's end has no age in it: Onbekend, not 0-17.
+    let mut e = when(age.clone().is_null().or(age.clone().lt(lit(0))))
         .then(lit("Onbekend"))
         .when(age.clone().lt(lit(bands[0].0)))
         .then(lit(bands[0].1));
@@ -268,7 +269,7 @@ pub fn compute(f: &mut Figures, x: &Export, p: &Period) -> Result<()> {
         );
     }
 
-    zrm(f, x, &closed, label)?;
+    super::timed("zrm", || zrm(f, x, &closed, label))?;
 
     // Referrers of the cases opgestart, and their total.
     let referred = started.clone().filter(col("Verwijzer").is_not_null());
@@ -321,7 +322,7 @@ pub fn compute(f: &mut Figures, x: &Export, p: &Period) -> Result<()> {
         "Afsluitreden",
     )?;
 
-    recidive(f, x, &started, label)?;
+    super::timed("recidive", || recidive(f, x, &started, label))?;
 
     // Duration and contacts of the IT and LS cases afgesloten.
     let contacts = x

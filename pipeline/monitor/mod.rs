@@ -46,9 +46,9 @@ pub fn compute(
     let before = quarter.year_before().year_to_date();
     let mut f = Figures::default();
     for p in [&period, &before] {
-        individual::compute(&mut f, export, p)?;
-        collective::collective(&mut f, export, p)?;
-        collective::informal(&mut f, export, p)?;
+        timed("individual", || individual::compute(&mut f, export, p))?;
+        timed("collective", || collective::collective(&mut f, export, p))?;
+        timed("informal", || collective::informal(&mut f, export, p))?;
     }
     let quarters: Vec<Period> = quarter
         .year_before()
@@ -67,6 +67,18 @@ pub fn compute(
         finance,
         quality,
     })
+}
+
+/// Runs one part of the monitor and logs its time at debug level, for profiling.
+pub fn timed<T>(part: &str, f: impl FnOnce() -> T) -> T {
+    let started = std::time::Instant::now();
+    let out = f();
+    tracing::debug!(
+        part,
+        seconds = started.elapsed().as_secs_f64(),
+        "monitor part"
+    );
+    out
 }
 
 #[cfg(test)]

@@ -69,6 +69,7 @@ pub fn compile(engine: &Engine, job: Job) -> Result<Vec<u8>, RenderError> {
     use chrono::Datelike;
     let layout = job.layout.to_string();
     let world = DocWorld::new(engine, job.layout, job.data, job.extra, job.date);
+    let started = std::time::Instant::now();
     let Warned {
         output,
         warnings: _,
@@ -77,6 +78,7 @@ pub fn compile(engine: &Engine, job: Job) -> Result<Vec<u8>, RenderError> {
         layout: layout.clone(),
         message: describe(&world, &errors[..]),
     })?;
+    let laid_out = started.elapsed().as_secs_f64();
     let standards = PdfStandards::new(&[PdfStandard::Ua_1]).map_err(|e| RenderError::Layout {
         layout: layout.clone(),
         message: format!("{e:?}"),
@@ -99,8 +101,15 @@ pub fn compile(engine: &Engine, job: Job) -> Result<Vec<u8>, RenderError> {
         tagged: true,
         pretty: false,
     };
-    typst_pdf::pdf(&document, &options).map_err(|errors| RenderError::Layout {
-        layout,
+    let pdf = typst_pdf::pdf(&document, &options).map_err(|errors| RenderError::Layout {
+        layout: layout.clone(),
         message: describe(&world, &errors[..]),
-    })
+    });
+    tracing::debug!(
+        layout,
+        laid_out,
+        total = started.elapsed().as_secs_f64(),
+        "compiled"
+    );
+    pdf
 }

@@ -1,0 +1,107 @@
+//! Case, client and trajectory numbers as small integer codes.
+//!
+//! The monitor joins and groups on these keys across tens of millions of rows; hashing a
+//! `u32` is many times cheaper than hashing text. The codes mean nothing outside one run
+//! and the numbers themselves are never shown, so nothing is lost: this also keeps the
+//! client-level identifiers out of every frame the monitor touches.
+
+use polars::prelude::*;
+
+use super::Export;
+
+/// Encodes `column` of each frame: the first frame is the dictionary (its keys are unique
+/// and get their row number), the others look their keys up. A key missing from the
+/// dictionary (a case's client without a client row, say) gets a fresh code, so equal
+/// keys still compare equal.
+fn encode(frames: &mut [&mut DataFrame], column: &str) -> PolarsResult<()> {
+    let Some((first, rest)) = frames.split_first_mut() else {
+        return Ok(());
+    };
+    let Ok(keys) = first.column(column) else {
+        return Ok(());
+    };
+    if keys.dtype() != &DataType::String {
+        return Ok(());
+    }
+    // The dictionary borrows the keys' text from a clone of the column (a reference count,
+    // no copy): no string is allocated per key.
+    let keys = keys.as_materialized_series().clone();
+    let text = keys.str()?;
+    let mut map: PlHashMap<&str, u32> = PlHashMap::with_capacity(text.len());
+    for k in text.iter().flatten() {
+        let code = map.len() as u32;
+        map.entry(k).or_insert(code);
+    }
+    let mut extra: PlHashMap<String, u32> = PlHashMap::new();
+    let mut lookup = |k: &str| -> u32 {
+        if let Some(code) = map.get(k) {
+            return *code;
+        }
+        let next = (map.len() + extra.len()) as u32;
+        *extra.entry(k.to_string()).or_insert(next)
+    };
+    let mut encoded: Vec<UInt32Chunked> = Vec::with_capacity(rest.len() + 1);
+    encoded.push(text.iter().map(|v| v.map(&mut lookup)).collect());
+    for frame in rest.iter() {
+        let codes = match frame.column(column) {
+            Ok(c) if c.dtype() == &DataType::String => {
+                c.str()?.iter().map(|v| v.map(&mut lookup)).collect()
+            }
+            _ => UInt32Chunked::full_null(column.into(), frame.height()),
+        };
+        encoded.push(codes);
+    }
+    for (frame, codes) in std::iter::once(first).chain(rest.iter_mut()).zip(encoded) {
+        if frame.column(column).is_ok() {
+            frame.with_column(codes.with_name(column.into()).into_column())?;
+        }
+    }
+    Ok(())
+}
+
+impl Export {
+    /// Replaces every case, client and trajectory number by its code.
+    pub fn encode_keys(&mut self) -> PolarsResult<()> {
+        encode(
+            &mut [
+                &mut self.cases,
+                &mut self.contacts,
+                &mut self.zrm,
+                &mut self.survey,
+            ],
+            "Casusnummer",
+        )?;
+        encode(&mut [&mut self.clients, &mut self.cases], "Clientnummer")?;
+        encode(
+            &mut [&mut self.trajectories, &mut self.meetings],
+            "Trajectnummer",
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_same_number_gets_the_same_code_across_tables() {
+        let mut cases = df!("Casusnummer" => ["C9", "C2"]).unwrap();
+        let mut contacts =
+            df!("Casusnummer" => [Some("C2"), None, Some("C9"), Some("C5")]).unwrap();
+        encode(&mut [&mut cases, &mut contacts], "Casusnummer").unwrap();
+        let got = |f: &DataFrame| {
+            f.column("Casusnummer")
+                .unwrap()
+                .u32()
+                .unwrap()
+                .iter()
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(got(&cases), vec![Some(0), Some(1)]);
+        assert_eq!(
+            got(&contacts),
+            vec![Some(1), None, Some(0), Some(2)],
+            "an unknown key gets a code of its own"
+        );
+    }
+}

@@ -378,9 +378,21 @@ async fn run_job(
     }
 }
 
-/// A failed scheduled publication is reported to operations.
+/// A failed scheduled publication is reported to operations (`[mail] alert_to`), besides
+/// the log; a failing alert is logged, never fatal.
 fn alert(config: &Config, job: &Job, message: &str) {
-    let _ = (config, job, message);
+    let Ok(tenant) = config.tenant(Some(&job.tenant)) else {
+        return;
+    };
+    match crate::deliver::send_alert(config, tenant, job.quarter, message) {
+        Ok(true) => {
+            tracing::info!(tenant = %job.tenant, quarter = %job.quarter, "operations alerted")
+        }
+        Ok(false) => {}
+        Err(e) => {
+            tracing::error!(tenant = %job.tenant, quarter = %job.quarter, error = %e, "the alert mail failed")
+        }
+    }
 }
 
 /// Pulls every tenant's export for the current quarter (a snapshot a day) and deletes

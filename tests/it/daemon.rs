@@ -235,3 +235,52 @@ unsafe extern "C" {
     #[link_name = "kill"]
     fn libc_kill(pid: i32, sig: i32) -> i32;
 }
+
+#[test]
+fn a_failed_scheduled_publication_alerts_operations_and_the_daemon_carries_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = crate::common::SmtpServer::start(&dir.path().join("smtp"));
+    let mail = server.mail_config().replace(
+        "reply_to = \"informatie@noorderkwartier.example\"\n",
+        "reply_to = \"informatie@noorderkwartier.example\"\nalert_to = \"beheer@noorderkwartier.example\"\n",
+    );
+    let schedule = "[schedule]\nearliest_quarter = \"2019Q1\"\npull = \"\"\n";
+    let config = write_config(dir.path(), &format!("{schedule}{mail}"));
+    // In April 2019 the 2019Q1 publication is due, but there is no budget workbook for 2019.
+    let out = daemon(&config, "2019-04-11T09:00:00+02:00", true)
+        .env("SMTP_TEST_PASSWORD", crate::common::SMTP_PASSWORD)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "a failed publication does not stop the daemon: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let messages = server.messages();
+    assert_eq!(messages.len(), 1, "one alert");
+    let alert = &messages[0];
+    assert_eq!(alert["rcpt_tos"][0], "beheer@noorderkwartier.example");
+    let raw = alert.to_string();
+    assert!(
+        raw.contains("2019") && raw.contains("begroting"),
+        "the alert says what failed: {raw}"
+    );
+    assert!(!raw.contains(crate::common::SMTP_PASSWORD));
+    let history = pipeline()
+        .args(["history", "--config", config.to_str().unwrap()])
+        .output()
+        .unwrap();
+    let table = String::from_utf8(history.stdout).unwrap();
+    assert!(
+        table
+            .lines()
+            .any(|l| l.contains("2019Q1") && l.contains("failed") && l.contains("catch-up")),
+        "{table}"
+    );
+    assert!(
+        !dir.path()
+            .join("output/noorderkwartier/2019Q1")
+            .join("current")
+            .exists()
+    );
+}

@@ -6,6 +6,7 @@ mod daemon;
 mod deliver;
 mod end_to_end;
 mod load_files;
+mod privacy;
 mod pull_http;
 mod render;
 mod systemd;

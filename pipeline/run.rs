@@ -571,6 +571,15 @@ fn stages(
     } else {
         documents(&ctx, &monitor, version)
     };
+    // For layout work: the exact data documents the layouts get, to compile by hand.
+    if let Some(dir) = std::env::var_os("PIPELINE_KEEP_DOCUMENTS") {
+        let dir = PathBuf::from(dir);
+        for (name, bytes) in [("kwartaalrapportage.json", &docs.report), ("raadsmemo.json", &docs.memo)] {
+            if let Err(e) = std::fs::create_dir_all(&dir).and_then(|_| std::fs::write(dir.join(name), bytes)) {
+                tracing::warn!(dir = %dir.display(), error = %e, "the data documents cannot be kept");
+            }
+        }
+    }
     let (report_pdf, memo_pdf) = render_pdfs(&ctx, engine, &docs, version)?;
     timed(3, t);
 

@@ -574,8 +574,13 @@ fn stages(
     // For layout work: the exact data documents the layouts get, to compile by hand.
     if let Some(dir) = std::env::var_os("PIPELINE_KEEP_DOCUMENTS") {
         let dir = PathBuf::from(dir);
-        for (name, bytes) in [("kwartaalrapportage.json", &docs.report), ("raadsmemo.json", &docs.memo)] {
-            if let Err(e) = std::fs::create_dir_all(&dir).and_then(|_| std::fs::write(dir.join(name), bytes)) {
+        for (name, bytes) in [
+            ("kwartaalrapportage.json", &docs.report),
+            ("raadsmemo.json", &docs.memo),
+        ] {
+            if let Err(e) =
+                std::fs::create_dir_all(&dir).and_then(|_| std::fs::write(dir.join(name), bytes))
+            {
                 tracing::warn!(dir = %dir.display(), error = %e, "the data documents cannot be kept");
             }
         }

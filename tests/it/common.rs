@@ -235,3 +235,22 @@ pub fn add_recipients(config: &Path, report: &str, memo: &str) {
     ));
     std::fs::write(config, text).unwrap();
 }
+
+/// `pipeline run --quarter Q --config C`, as an analyst types it.
+pub fn run_quarter(config: &Path, quarter: &str) -> std::process::Output {
+    pipeline()
+        .args(["run", "--quarter", quarter, "--config"])
+        .arg(config)
+        .output()
+        .unwrap()
+}
+
+/// `pipeline history [--quarter Q]`: the ledger as printed.
+pub fn history(config: &Path, quarter: Option<&str>) -> String {
+    let mut c = pipeline();
+    c.args(["history", "--config"]).arg(config);
+    if let Some(q) = quarter {
+        c.args(["--quarter", q]);
+    }
+    String::from_utf8(c.output().unwrap().stdout).unwrap()
+}

@@ -5,7 +5,7 @@ use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::common::{pipeline, write_config};
+use crate::common::{history, pipeline, run_quarter, write_config};
 
 const SCHEDULE: &str =
     "[schedule]\nearliest_quarter = \"2024Q3\"\ngrace_seconds = 20\npull = \"\"\n";
@@ -83,11 +83,7 @@ fn after_downtime_the_daemon_catches_up_once_and_history_shows_it() {
         !String::from_utf8_lossy(&again.stderr).contains("publication due"),
         "nothing runs twice"
     );
-    let history = pipeline()
-        .args(["history", "--config", config.to_str().unwrap()])
-        .output()
-        .unwrap();
-    let table = String::from_utf8(history.stdout).unwrap();
+    let table = history(&config, None);
     assert_eq!(
         table
             .lines()
@@ -96,18 +92,8 @@ fn after_downtime_the_daemon_catches_up_once_and_history_shows_it() {
         2,
         "{table}"
     );
-    let q3 = pipeline()
-        .args([
-            "history",
-            "--quarter",
-            "2024Q3",
-            "--config",
-            config.to_str().unwrap(),
-        ])
-        .output()
-        .unwrap();
     assert_eq!(
-        String::from_utf8(q3.stdout).unwrap().lines().count(),
+        history(&config, Some("2024Q3")).lines().count(),
         2,
         "header and the one 2024Q3 run"
     );
@@ -173,16 +159,7 @@ fn a_run_killed_while_rendering_leaves_no_version_and_the_next_run_publishes() {
         "no version and no pointer: {:?}",
         versions(&quarter)
     );
-    let out = pipeline()
-        .args([
-            "run",
-            "--quarter",
-            "2024Q4",
-            "--config",
-            config.to_str().unwrap(),
-        ])
-        .output()
-        .unwrap();
+    let out = run_quarter(&config, "2024Q4");
     assert!(
         out.status.success(),
         "{}",
@@ -193,11 +170,7 @@ fn a_run_killed_while_rendering_leaves_no_version_and_the_next_run_publishes() {
         vec!["current", "v1"],
         "published, and the killed run's temporary folder is gone"
     );
-    let history = pipeline()
-        .args(["history", "--config", config.to_str().unwrap()])
-        .output()
-        .unwrap();
-    let table = String::from_utf8(history.stdout).unwrap();
+    let table = history(&config, None);
     assert!(
         table.contains("published") && table.contains("running"),
         "the killed run stays visible: {table}"
@@ -212,16 +185,7 @@ fn a_second_run_of_the_same_quarter_is_refused_while_one_runs() {
     let _held =
         pipeline::run::RunLock::acquire(&state, "noorderkwartier", "2024Q4".parse().unwrap())
             .unwrap();
-    let out = pipeline()
-        .args([
-            "run",
-            "--quarter",
-            "2024Q4",
-            "--config",
-            config.to_str().unwrap(),
-        ])
-        .output()
-        .unwrap();
+    let out = run_quarter(&config, "2024Q4");
     assert!(!out.status.success());
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
@@ -266,11 +230,7 @@ fn a_failed_scheduled_publication_alerts_operations_and_the_daemon_carries_on() 
         "the alert says what failed: {raw}"
     );
     assert!(!raw.contains(crate::common::SMTP_PASSWORD));
-    let history = pipeline()
-        .args(["history", "--config", config.to_str().unwrap()])
-        .output()
-        .unwrap();
-    let table = String::from_utf8(history.stdout).unwrap();
+    let table = history(&config, None);
     assert!(
         table
             .lines()

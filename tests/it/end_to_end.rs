@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use crate::common::{pdf_text, pipeline, write_config};
+use crate::common::{pdf_text, run_quarter, write_config};
 
 fn figures(csv: &Path) -> Vec<Vec<String>> {
     std::fs::read_to_string(csv)
@@ -21,16 +21,7 @@ fn dutch(n: i64) -> String {
 fn a_run_publishes_both_pdfs_and_figures_that_agree() {
     let dir = tempfile::tempdir().unwrap();
     let config = write_config(dir.path(), "");
-    let out = pipeline()
-        .args([
-            "run",
-            "--quarter",
-            "2024Q4",
-            "--config",
-            config.to_str().unwrap(),
-        ])
-        .output()
-        .unwrap();
+    let out = run_quarter(&config, "2024Q4");
     assert!(
         out.status.success(),
         "run failed: {}",
@@ -184,16 +175,7 @@ fn a_run_publishes_both_pdfs_and_figures_that_agree() {
     }
 
     // The same inputs again: nothing new is published.
-    let again = pipeline()
-        .args([
-            "run",
-            "--quarter",
-            "2024Q4",
-            "--config",
-            config.to_str().unwrap(),
-        ])
-        .output()
-        .unwrap();
+    let again = run_quarter(&config, "2024Q4");
     assert!(again.status.success());
     assert!(
         String::from_utf8(again.stdout)
@@ -209,18 +191,7 @@ fn changed_commentary_publishes_a_corrected_version_beside_the_first() {
     let commentary = dir.path().join("commentary/noorderkwartier/2024Q3");
     std::fs::create_dir_all(&commentary).unwrap();
     let config = write_config(dir.path(), "");
-    let run = || {
-        pipeline()
-            .args([
-                "run",
-                "--quarter",
-                "2024Q3",
-                "--config",
-                config.to_str().unwrap(),
-            ])
-            .output()
-            .unwrap()
-    };
+    let run = || run_quarter(&config, "2024Q3");
     assert!(run().status.success());
     std::fs::write(
         commentary.join("samenvatting.md"),

@@ -64,7 +64,10 @@ fn planted(dir: &Path) -> std::path::PathBuf {
 
 fn config_for(dir: &Path, export: &Path) -> std::path::PathBuf {
     // Mail without a server: to the outbox, where the test reads it.
-    let config = write_config(dir, "[mail]\nfrom = \"Monitor <monitor@noorderkwartier.example>\"\n");
+    let config = write_config(
+        dir,
+        "[mail]\nfrom = \"Monitor <monitor@noorderkwartier.example>\"\n",
+    );
     let text = std::fs::read_to_string(&config).unwrap().replace(
         &demo_data().display().to_string(),
         &export.display().to_string(),

@@ -177,6 +177,13 @@ impl Sheet<'_> {
                     s.trim()
                 ))
             })?),
+            Data::Error(e) => {
+                return Err(self.error(format!(
+                    "{} holds the formula error {e}: expected an amount (the workbook's formula \
+                     needs correcting)",
+                    self.cell_ref(row, col)
+                )));
+            }
             other => {
                 return Err(self.error(format!(
                     "{} holds '{}': expected an amount such as 1.234,56 or € 3.668.000",
@@ -247,6 +254,12 @@ pub fn load_budget(path: &Path, sha256: String) -> Result<Budget, LoadError> {
         .file_name()
         .map(|f| f.to_string_lossy().into_owned())
         .unwrap_or_default();
+    super::zipguard::check(path, super::zipguard::MAX_UNPACKED).map_err(|message| {
+        LoadError::Budget {
+            file: file.clone(),
+            message,
+        }
+    })?;
     let mut book: Xlsx<_> = open_workbook(path).map_err(|e| LoadError::Budget {
         file: file.clone(),
         message: format!("not a readable XLSX workbook: {e}"),

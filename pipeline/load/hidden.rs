@@ -17,9 +17,15 @@ fn read(path: &Path, name: &str) -> Option<Vec<u32>> {
     let file = std::fs::File::open(path).ok()?;
     let mut zip = zip::ZipArchive::new(std::io::BufReader::new(file)).ok()?;
     let mut text = |entry: &str| -> Option<String> {
-        let mut out = String::new();
-        zip.by_name(entry).ok()?.read_to_string(&mut out).ok()?;
-        Some(out)
+        let mut out = Vec::new();
+        // `<cols>` sits at the start of a sheet: a few megabytes are plenty, and a sheet
+        // of a million rows is not read into memory for it.
+        zip.by_name(entry)
+            .ok()?
+            .take(8 << 20)
+            .read_to_end(&mut out)
+            .ok()?;
+        Some(String::from_utf8_lossy(&out).into_owned())
     };
     let workbook = text("xl/workbook.xml")?;
     let id = elements(&workbook, "sheet")

@@ -13,6 +13,7 @@ pub mod quality;
 pub mod table;
 pub mod text;
 pub mod xlsx_table;
+mod zipguard;
 
 pub use budget::{Budget, BudgetLine, Soort};
 pub use export::{Export, TABLES, load_export};

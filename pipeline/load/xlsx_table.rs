@@ -22,7 +22,8 @@ pub fn cell_text(cell: &Data) -> Option<String> {
             .map(|d| d.date().format("%Y-%m-%d").to_string()),
         Data::DateTimeIso(s) => Some(s.get(..10).unwrap_or(s).to_string()),
         Data::DurationIso(s) => Some(s.clone()),
-        Data::Error(e) => Some(format!("#{e:?}")),
+        // As Excel spells it: #DIV/0!, #N/A, #REF!, …
+        Data::Error(e) => Some(e.to_string()),
     }
 }
 
@@ -38,6 +39,7 @@ pub fn read(path: &Path, table: &str) -> Result<(DataFrame, String), LoadError> 
         file: file.clone(),
         reason,
     };
+    super::zipguard::check(path, super::zipguard::MAX_UNPACKED).map_err(unreadable)?;
     let mut book: Xlsx<_> = open_workbook(path)
         .map_err(|e| unreadable(format!("not a readable XLSX workbook: {e}")))?;
     let names = book.sheet_names();

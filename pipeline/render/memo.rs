@@ -84,7 +84,7 @@ pub fn build(input: &MemoInput) -> MemoDoc {
     let key_figures = TableBlock {
         table: Table {
             caption: format!("Kerncijfers, {}", input.meta.period),
-            note: c.public.then(|| format!("Aantallen van 1 tot en met {} worden ter bescherming van de privacy getoond als <{}.", c.threshold - 1, c.threshold)),
+            note: c.public.then(|| format!("Aantallen van 1 tot en met {} worden ter bescherming van de privacy getoond als <{}; x is een aantal dat niet wordt getoond omdat een klein aantal anders uit het totaal is af te leiden.", c.threshold - 1, c.threshold)),
             columns: vec![
                 TableColumn { label: String::new(), align: Align::Left },
                 TableColumn { label: input.meta.previous_year.clone(), align: Align::Right },

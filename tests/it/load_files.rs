@@ -355,9 +355,11 @@ enum Cell<'a> {
     D(u16, u8, u8),
     /// A bare serial number with a date format, as Excel stores a typed date.
     Serial(f64),
+    /// A formula with its cached result, as Excel saved it.
+    F(&'a str, &'a str),
     E,
 }
-use Cell::{D, E, N, S, Serial};
+use Cell::{D, E, F, N, S, Serial};
 
 fn write_rows(sheet: &mut rust_xlsxwriter::Worksheet, first_row: u32, rows: &[Vec<Cell>]) {
     let date = Format::new().set_num_format("dd-mm-yyyy");
@@ -378,6 +380,15 @@ fn write_rows(sheet: &mut rust_xlsxwriter::Worksheet, first_row: u32, rows: &[Ve
                 }
                 Serial(n) => {
                     sheet.write_number_with_format(r, c, *n, &date).unwrap();
+                }
+                F(formula, result) => {
+                    sheet
+                        .write_formula(
+                            r,
+                            c,
+                            rust_xlsxwriter::Formula::new(*formula).set_result(*result),
+                        )
+                        .unwrap();
                 }
                 E => {}
             }
@@ -1074,6 +1085,18 @@ fn a_budget_amount_that_cannot_be_read_stops_the_run() {
         err,
         "begroting-2024.xlsx: Begroting!M11 holds '12.5': expected an amount such as \
          1.234,56 or € 3.668.000"
+    );
+}
+
+#[test]
+fn a_formula_error_in_an_amount_cell_stops_the_run_naming_the_cell() {
+    let mut rows = budget_rows();
+    rows[2][6] = F("=G4/0", "#DIV/0!");
+    let err = budget(&rows).unwrap_err().to_string();
+    assert_eq!(
+        err,
+        "begroting-2024.xlsx: Begroting!G5 holds the formula error #DIV/0!: expected an amount \
+         (the workbook's formula needs correcting)"
     );
 }
 

@@ -5,6 +5,7 @@ mod common;
 mod daemon;
 mod deliver;
 mod end_to_end;
+mod hostile;
 mod load_files;
 mod privacy;
 mod pull_http;

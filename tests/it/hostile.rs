@@ -1,0 +1,107 @@
+//! Hostile files: whatever arrives, the run stops with one clear line naming the file, and
+//! nothing is published.
+
+use std::path::Path;
+
+use crate::common::{demo_data, run_quarter, write_config};
+
+/// The xs demo export in `dir/export`, with `name` replaced by `bytes`.
+fn export_with(dir: &Path, name: &str, bytes: &[u8]) -> std::path::PathBuf {
+    let export = dir.join("export");
+    std::fs::create_dir_all(&export).unwrap();
+    for entry in std::fs::read_dir(demo_data()).unwrap().flatten() {
+        std::fs::copy(entry.path(), export.join(entry.file_name())).unwrap();
+    }
+    std::fs::write(export.join(name), bytes).unwrap();
+    let config = write_config(dir, "");
+    let text = std::fs::read_to_string(&config).unwrap().replace(
+        &demo_data().display().to_string(),
+        &export.display().to_string(),
+    );
+    std::fs::write(&config, text).unwrap();
+    config
+}
+
+fn assert_refused(dir: &Path, config: &Path, file: &str) -> String {
+    let out = run_quarter(config, "2024Q4");
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr).to_string();
+    assert_eq!(stderr.lines().count(), 1, "one line: {stderr}");
+    assert!(stderr.contains(file), "names {file}: {stderr}");
+    assert!(
+        !dir.join("output/noorderkwartier/2024Q4/current").exists(),
+        "nothing published"
+    );
+    stderr
+}
+
+#[test]
+fn binary_garbage_named_csv_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    // Deterministic noise, with NUL bytes and invalid UTF-8.
+    let mut state = 0x2545_f491_4f6c_dd1du64;
+    let garbage: Vec<u8> = (0..200_000)
+        .map(|_| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state >> 24) as u8
+        })
+        .collect();
+    let config = export_with(dir.path(), "casussen.csv", &garbage);
+    assert_refused(dir.path(), &config, "casussen.csv");
+}
+
+#[test]
+fn a_zip_bomb_posing_as_the_budget_workbook_is_refused_without_unpacking() {
+    use std::io::Write;
+    let dir = tempfile::tempdir().unwrap();
+    let mut bytes = std::io::Cursor::new(Vec::new());
+    {
+        let mut zip = zip::ZipWriter::new(&mut bytes);
+        let options = zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Deflated);
+        zip.start_file("xl/worksheets/sheet1.xml", options).unwrap();
+        let zeros = vec![b'0'; 1 << 20];
+        for _ in 0..300 {
+            zip.write_all(&zeros).unwrap();
+        }
+        zip.finish().unwrap();
+    }
+    let bomb = bytes.into_inner();
+    assert!(
+        bomb.len() < 2 << 20,
+        "300 MB packed into {} bytes",
+        bomb.len()
+    );
+    let config = export_with(dir.path(), "begroting-2024.xlsx", &bomb);
+    let err = assert_refused(dir.path(), &config, "begroting-2024.xlsx");
+    assert!(err.contains("zip bomb"), "{err}");
+}
+
+#[test]
+fn a_csv_with_one_enormous_line_is_refused_or_loaded_but_never_crashes() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut cases = std::fs::read(demo_data().join("casussen.csv")).unwrap();
+    // A 20 MB line of one unquoted field in the middle of the table.
+    cases.extend(std::iter::repeat_n(b'x', 20 << 20));
+    cases.push(b'\n');
+    let config = export_with(dir.path(), "casussen.csv", &cases);
+    let out = run_quarter(&config, "2024Q4");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    if out.status.success() {
+        // Loaded: the line is one defective row among thousands, excluded and counted.
+        let report = crate::common::pdf_text(
+            &dir.path()
+                .join("output/noorderkwartier/2024Q4/v1/kwartaalrapportage.pdf"),
+        );
+        assert!(report.contains("Datakwaliteit"));
+    } else {
+        assert_eq!(stderr.lines().count(), 1, "{stderr}");
+        assert!(stderr.contains("casussen.csv"), "{stderr}");
+    }
+    assert!(
+        stderr.len() < 2_000,
+        "the line is not echoed into the message"
+    );
+}

@@ -308,3 +308,28 @@ mod tests {
         assert_eq!(q.label_nl(), "Q1 2024");
     }
 }
+
+#[cfg(test)]
+mod properties {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    proptest! {
+        #[test]
+        fn any_text_is_a_quarter_or_one_clear_line(text in "\\PC{0,12}") {
+            if let Err(e) = text.parse::<Quarter>() {
+                prop_assert!(!e.to_string().contains('\n'));
+            }
+        }
+
+        #[test]
+        fn every_quarter_reads_back_in_every_spelling(year in 1900i32..2200, q in 1u8..=4) {
+            let quarter = Quarter::new(year, q).unwrap();
+            for text in [format!("{year}Q{q}"), format!("{year}-Q{q}"), format!("{year}q{q}")] {
+                prop_assert_eq!(text.parse::<Quarter>().unwrap(), quarter);
+            }
+            prop_assert_eq!(quarter.to_string().parse::<Quarter>().unwrap(), quarter);
+        }
+    }
+}

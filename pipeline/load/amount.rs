@@ -78,3 +78,32 @@ mod tests {
         }
     }
 }
+
+#[cfg(test)]
+mod properties {
+    use proptest::prelude::*;
+
+    use super::*;
+    use crate::render::format;
+
+    proptest! {
+        #[test]
+        fn any_text_is_an_amount_or_refused_never_a_panic(text in "\\PC{0,30}") {
+            let _ = parse_amount(&text);
+        }
+
+        #[test]
+        fn dutch_notations_of_an_amount_read_back(cents in -10_000_000_000i64..10_000_000_000) {
+            let v = cents as f64 / 100.0;
+            let text = format::decimal(v, 2);
+            prop_assert_eq!(parse_amount(&text), Some(v), "{}", text);
+            let euros = (cents / 100) as f64;
+            prop_assert_eq!(parse_amount(&format::euro(euros)), Some(euros));
+            if euros > 0.0 {
+                // Negative as the municipality's controllers write it.
+                prop_assert_eq!(parse_amount(&format!("-/- {}", format::amount(euros))), Some(-euros));
+                prop_assert_eq!(parse_amount(&format!("({})", format::amount(euros))), Some(-euros));
+            }
+        }
+    }
+}

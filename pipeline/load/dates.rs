@@ -96,3 +96,28 @@ mod tests {
         assert_eq!(parse("197", true), Some(UNREADABLE));
     }
 }
+
+#[cfg(test)]
+mod properties {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    proptest! {
+        #[test]
+        fn any_text_is_a_date_empty_or_unreadable_never_a_panic(text in "\\PC{0,24}", birth in any::<bool>()) {
+            let _ = parse(&text, birth);
+        }
+
+        #[test]
+        fn every_real_date_in_every_notation_reads_back(days in -40_000i32..60_000, pad in any::<bool>()) {
+            let date = NaiveDate::from_num_days_from_ce_opt(days + EPOCH_CE_DAYS).unwrap();
+            let expected = Some(days);
+            let (d, m, y) = (date.day(), date.month(), date.year());
+            prop_assert_eq!(parse(&format!("{d:02}-{m:02}-{y:04}"), false), expected);
+            prop_assert_eq!(parse(&format!("{d}-{m}-{y:04}"), false), expected);
+            let iso = format!("{y:04}-{m:02}-{d:02}");
+            prop_assert_eq!(parse(&if pad { format!("  {iso} ") } else { iso }, false), expected);
+        }
+    }
+}

@@ -32,24 +32,53 @@ fn encode(frames: &mut [&mut DataFrame], column: &str) -> PolarsResult<()> {
         let code = map.len() as u32;
         map.entry(k).or_insert(code);
     }
-    let mut extra: PlHashMap<String, u32> = PlHashMap::new();
-    let mut lookup = |k: &str| -> u32 {
-        if let Some(code) = map.get(k) {
-            return *code;
-        }
-        let next = (map.len() + extra.len()) as u32;
-        *extra.entry(k.to_string()).or_insert(next)
-    };
-    let mut encoded: Vec<UInt32Chunked> = Vec::with_capacity(rest.len() + 1);
-    encoded.push(text.iter().map(|v| v.map(&mut lookup)).collect());
-    for frame in rest.iter() {
-        let codes = match frame.column(column) {
-            Ok(c) if c.dtype() == &DataType::String => {
-                c.str()?.iter().map(|v| v.map(&mut lookup)).collect()
-            }
-            _ => UInt32Chunked::full_null(column.into(), frame.height()),
+    // Looking up is read-only, so the two halves of a column are looked up side by side;
+    // keys missing from the dictionary (rare) get their codes afterwards, in order.
+    const MISSING: u32 = u32::MAX;
+    let look_up = |text: &StringChunked| -> Vec<Option<u32>> {
+        let half = text.len() / 2;
+        let (a, b) = (
+            text.slice(0, half),
+            text.slice(half as i64, text.len() - half),
+        );
+        let part = |t: &StringChunked| -> Vec<Option<u32>> {
+            t.iter()
+                .map(|v| v.map(|k| map.get(k).copied().unwrap_or(MISSING)))
+                .collect()
         };
-        encoded.push(codes);
+        std::thread::scope(|scope| {
+            let second = scope.spawn(|| part(&b));
+            let mut out = part(&a);
+            out.extend(second.join().expect("a lookup does not panic"));
+            out
+        })
+    };
+    let mut columns: Vec<(Option<StringChunked>, Vec<Option<u32>>)> =
+        vec![(None, text.iter().map(|v| v.map(|k| map[k])).collect())];
+    for frame in rest.iter() {
+        columns.push(match frame.column(column) {
+            Ok(c) if c.dtype() == &DataType::String => {
+                let t = c.str()?.clone();
+                let codes = look_up(&t);
+                (Some(t), codes)
+            }
+            _ => (None, vec![None; frame.height()]),
+        });
+    }
+    let mut extra: PlHashMap<String, u32> = PlHashMap::new();
+    let mut encoded: Vec<UInt32Chunked> = Vec::with_capacity(columns.len());
+    for (t, mut codes) in columns {
+        if let Some(t) = t {
+            for (code, k) in codes.iter_mut().zip(t.iter()) {
+                if let (Some(c), Some(k)) = (code.as_mut(), k)
+                    && *c == MISSING
+                {
+                    let next = (map.len() + extra.len()) as u32;
+                    *c = *extra.entry(k.to_string()).or_insert(next);
+                }
+            }
+        }
+        encoded.push(codes.into_iter().collect());
     }
     for (frame, codes) in std::iter::once(first).chain(rest.iter_mut()).zip(encoded) {
         if frame.column(column).is_ok() {

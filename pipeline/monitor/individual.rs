@@ -150,15 +150,64 @@ fn age_band(age: Expr) -> Expr {
     e.otherwise(lit("75+"))
 }
 
-pub fn compute(f: &mut Figures, x: &Export, p: &Period) -> Result<()> {
+/// What both periods need, computed once per run.
+pub struct Derived {
+    /// Each case's Hoofddomeinen, once per case and domain, spelled as the contract does.
+    pub case_domains: DataFrame,
+    /// Contactmomenten per case (cases without any are absent).
+    pub contacts_per_case: DataFrame,
+}
+
+impl Derived {
+    pub fn new(x: &Export) -> Result<Derived> {
+        let case_domains = explode_multi(
+            x.cases
+                .clone()
+                .lazy()
+                .select([col("Casusnummer"), col("Hoofddomeinen")]),
+            "Hoofddomeinen",
+            "domein",
+        )
+        .select([
+            col("Casusnummer"),
+            canonical_domain(col("domein")).alias("domein"),
+        ])
+        .unique(None, UniqueKeepStrategy::Any)
+        .collect()?;
+        let contacts_per_case = x
+            .contacts
+            .clone()
+            .lazy()
+            .group_by([col("Casusnummer")])
+            .agg([len().cast(DataType::Float64).alias("contacten")])
+            .collect()?;
+        Ok(Derived {
+            case_domains,
+            contacts_per_case,
+        })
+    }
+}
+
+pub fn compute(f: &mut Figures, x: &Export, d: &Derived, p: &Period) -> Result<()> {
     let label = p.label.as_str();
     let cases = x.cases.clone().lazy();
     counts_per_form(f, &cases, p)?;
+    // Each subset is filtered once; the figures below look at it many times.
     let active = cases
         .clone()
-        .filter(in_behandeling(p, "Startdatum", "Einddatum"));
-    let started = cases.clone().filter(within(p, "Startdatum"));
-    let closed = cases.clone().filter(within(p, "Einddatum"));
+        .filter(in_behandeling(p, "Startdatum", "Einddatum"))
+        .collect()?
+        .lazy();
+    let started = cases
+        .clone()
+        .filter(within(p, "Startdatum"))
+        .collect()?
+        .lazy();
+    let closed = cases
+        .clone()
+        .filter(within(p, "Einddatum"))
+        .collect()?
+        .lazy();
 
     // Clients of the cases in behandeling, by age at the period's end and gender.
     let clients = active
@@ -174,7 +223,10 @@ pub fn compute(f: &mut Figures, x: &Export, p: &Period) -> Result<()> {
         .with_columns([
             age_band(age_at("Geboortedatum", p.end)).alias("leeftijd"),
             col("Geslacht").fill_null(lit("Onbekend")),
-        ]);
+        ])
+        .select([col("leeftijd"), col("Geslacht")])
+        .collect()?
+        .lazy();
     let n_clients = clients.clone().select([len().alias("n")]).collect()?;
     f.count("ind_clienten", label, "", "", ints(&n_clients, "n")?[0]);
     let by_age = clients
@@ -239,22 +291,19 @@ pub fn compute(f: &mut Figures, x: &Export, p: &Period) -> Result<()> {
     )?;
 
     // Hoofddomeinen of the cases in behandeling, once per case and domain.
-    let domains = explode_multi(
-        active
-            .clone()
-            .select([col("Casusnummer"), col(VORM), col("Hoofddomeinen")]),
-        "Hoofddomeinen",
-        "domein",
-    )
-    .with_column(canonical_domain(col("domein")).alias("domein"))
-    .unique(
-        Some(by_name(["Casusnummer", "domein"], true, false)),
-        UniqueKeepStrategy::Any,
-    )
-    .group_by([col(VORM), col("domein")])
-    .agg([len().alias("n")])
-    .sort(["Ondersteuningsvorm", "domein"], Default::default())
-    .collect()?;
+    let domains = active
+        .clone()
+        .select([col("Casusnummer"), col(VORM)])
+        .join(
+            d.case_domains.clone().lazy(),
+            [col("Casusnummer")],
+            [col("Casusnummer")],
+            JoinArgs::new(JoinType::Inner),
+        )
+        .group_by([col(VORM), col("domein")])
+        .agg([len().alias("n")])
+        .sort(["Ondersteuningsvorm", "domein"], Default::default())
+        .collect()?;
     for ((vorm, domein), n) in strings(&domains, VORM)?
         .into_iter()
         .zip(strings(&domains, "domein")?)
@@ -322,15 +371,10 @@ pub fn compute(f: &mut Figures, x: &Export, p: &Period) -> Result<()> {
         "Afsluitreden",
     )?;
 
-    super::timed("recidive", || recidive(f, x, &started, label))?;
+    super::timed("recidive", || recidive(f, x, d, &started, label))?;
 
     // Duration and contacts of the IT and LS cases afgesloten.
-    let contacts = x
-        .contacts
-        .clone()
-        .lazy()
-        .group_by([col("Casusnummer")])
-        .agg([len().cast(DataType::Float64).alias("contacten")]);
+    let contacts = d.contacts_per_case.clone().lazy();
     let per_form = closed_it_ls
         .join(
             contacts,
@@ -526,7 +570,13 @@ fn zrm(f: &mut Figures, x: &Export, closed: &LazyFrame, label: &str) -> Result<(
 }
 
 /// Recidive over the IT cases opgestart: clients with an earlier case closed before this one started.
-fn recidive(f: &mut Figures, x: &Export, started: &LazyFrame, label: &str) -> Result<()> {
+fn recidive(
+    f: &mut Figures,
+    x: &Export,
+    d: &Derived,
+    started: &LazyFrame,
+    label: &str,
+) -> Result<()> {
     let it = started.clone().filter(col(VORM).eq(lit("IT"))).select([
         col("Casusnummer"),
         col("Clientnummer"),
@@ -552,18 +602,7 @@ fn recidive(f: &mut Figures, x: &Export, started: &LazyFrame, label: &str) -> Re
         )
         .filter(col("Einddatum").lt(col("Startdatum")))
         .select([col("Casusnummer"), col("eerder")]);
-    let domains = explode_multi(
-        x.cases
-            .clone()
-            .lazy()
-            .select([col("Casusnummer"), col("Hoofddomeinen")]),
-        "Hoofddomeinen",
-        "domein",
-    )
-    .select([
-        col("Casusnummer"),
-        canonical_domain(col("domein")).alias("domein"),
-    ]);
+    let domains = d.case_domains.clone().lazy();
     let shared = pairs
         .clone()
         .join(

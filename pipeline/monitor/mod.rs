@@ -45,8 +45,11 @@ pub fn compute(
     let period = quarter.year_to_date();
     let before = quarter.year_before().year_to_date();
     let mut f = Figures::default();
+    let derived = timed("derived", || individual::Derived::new(export))?;
     for p in [&period, &before] {
-        timed("individual", || individual::compute(&mut f, export, p))?;
+        timed("individual", || {
+            individual::compute(&mut f, export, &derived, p)
+        })?;
         timed("collective", || collective::collective(&mut f, export, p))?;
         timed("informal", || collective::informal(&mut f, export, p))?;
     }

@@ -131,10 +131,20 @@ fn sigterm_during_a_run_exits_zero_and_publishes_nothing_half() {
     assert_eq!(versions(&quarter), vec!["current", "v1"]);
 }
 
-#[test]
-fn a_run_killed_while_rendering_leaves_no_version_and_the_next_run_publishes() {
+/// Kills `pipeline run` as soon as the log says `stage` started (or, for `deliver`, as
+/// soon as publishing finished), then checks that nothing is half-published, that the
+/// next run publishes, and that no mail goes out twice.
+fn kill_at(stage: &str) {
     let dir = tempfile::tempdir().unwrap();
-    let config = write_config(dir.path(), "");
+    let config = write_config(
+        dir.path(),
+        "[mail]\nfrom = \"Monitor <monitor@noorderkwartier.example>\"\n",
+    );
+    crate::common::add_recipients(
+        &config,
+        r#"to = ["directie@noorderkwartier.example", "beleid@noorderkwartier.example"]"#,
+        r#"to = ["griffie@noorderkwartier.example"]"#,
+    );
     let mut child = pipeline()
         .args([
             "--log-format",
@@ -150,31 +160,52 @@ fn a_run_killed_while_rendering_leaves_no_version_and_the_next_run_publishes() {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    wait_for_log(&mut child, &["stage started", "\"render\""]);
+    let stage_name = format!("\"{}\"", if stage == "deliver" { "publish" } else { stage });
+    let event = if stage == "deliver" {
+        "stage finished"
+    } else {
+        "stage started"
+    };
+    wait_for_log(&mut child, &[event, stage_name.as_str()]);
     child.kill().unwrap();
     child.wait().unwrap();
     let quarter = dir.path().join("output/noorderkwartier/2024Q4");
+    let left = versions(&quarter);
+    let visible: Vec<&String> = left.iter().filter(|v| !v.starts_with('.')).collect();
     assert!(
-        versions(&quarter).iter().all(|v| v.starts_with('.')),
-        "no version and no pointer: {:?}",
-        versions(&quarter)
+        visible.is_empty()
+            || (visible == ["current", "v1"] && quarter.join("current/raadsmemo.pdf").is_file()),
+        "killed at {stage}: nothing or a whole version, never half: {left:?}"
     );
     let out = run_quarter(&config, "2024Q4");
     assert!(
         out.status.success(),
-        "{}",
+        "after a kill at {stage}: {}",
         String::from_utf8_lossy(&out.stderr)
     );
     assert_eq!(
         versions(&quarter),
         vec!["current", "v1"],
-        "published, and the killed run's temporary folder is gone"
+        "killed at {stage}: published once, temporary folders gone"
+    );
+    let outbox = dir.path().join("output/noorderkwartier/outbox");
+    let mails = std::fs::read_dir(&outbox).map(|d| d.count()).unwrap_or(0);
+    assert!(
+        mails <= 3,
+        "killed at {stage}: no mail twice ({mails} for 3 recipients)"
     );
     let table = history(&config, None);
     assert!(
-        table.contains("published") && table.contains("running"),
-        "the killed run stays visible: {table}"
+        table.contains("published") || table.contains("unchanged"),
+        "{table}"
     );
+}
+
+#[test]
+fn a_run_killed_at_any_stage_leaves_nothing_half_and_the_next_run_publishes() {
+    for stage in ["pull", "load", "monitor", "render", "publish", "deliver"] {
+        kill_at(stage);
+    }
 }
 
 #[test]

@@ -468,3 +468,35 @@ fn without_smtp_mail_goes_to_the_outbox_as_eml_files() {
     assert!(!memo.contains("kwartaalrapportage-2024Q4"));
     assert!(!mails.iter().any(|m| m.contains("figures.csv")));
 }
+
+#[test]
+fn a_server_whose_certificate_is_not_trusted_gets_no_mail_and_the_publication_stands() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = SmtpServer::start(&dir.path().join("smtp"));
+    // Without the test CA the server's self-signed certificate is not trusted.
+    let mail: String = server
+        .mail_config()
+        .lines()
+        .filter(|l| !l.starts_with("ca_file"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    let config = write_config(dir.path(), &mail);
+    add_recipients(
+        &config,
+        r#"to = ["directie@noorderkwartier.example"]"#,
+        r#"to = ["griffie@noorderkwartier.example"]"#,
+    );
+    let out = run(&config, &[]);
+    let text = stdout(&out);
+    assert!(text.contains("2 failed"), "{text}");
+    assert!(
+        server.messages().is_empty(),
+        "nothing is sent over an untrusted connection"
+    );
+    assert!(
+        version_dir(dir.path(), 1)
+            .join("kwartaalrapportage.pdf")
+            .is_file(),
+        "published all the same"
+    );
+}

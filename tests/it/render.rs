@@ -249,3 +249,38 @@ fn pdfs_are_tagged_titled_dutch_and_embed_every_font() {
     }
     let _ = repo();
 }
+
+/// Every figure of the fixed monitor is one the internal report shows: each must appear on
+/// its pages in Dutch notation (counts with a thousands dot, means with a decimal comma).
+#[test]
+fn every_figure_the_report_shows_appears_in_dutch_notation() {
+    use pipeline::render::format;
+    let dir = tempfile::tempdir().unwrap();
+    let monitor = fixed_monitor();
+    let (report, _) = render(dir.path(), &monitor, 1);
+    let pdf = dir.path().join("k.pdf");
+    std::fs::write(&pdf, &report).unwrap();
+    let text = pdf_text(&pdf);
+    let words: std::collections::HashSet<&str> = text
+        .split_whitespace()
+        .map(|w| w.trim_matches(|c: char| !c.is_ascii_digit()))
+        .collect();
+    let mut checked = 0;
+    for f in monitor.figures.rows() {
+        let shown = match f.value {
+            Value::Count(n) => format::int(n),
+            Value::Mean(m) => format::decimal(m, 1),
+            _ => continue,
+        };
+        assert!(
+            words.contains(shown.as_str()),
+            "{} {} {} {} = {shown} is not on the report's pages",
+            f.indicator,
+            f.dimension,
+            f.category,
+            f.period
+        );
+        checked += 1;
+    }
+    assert!(checked >= 30, "{checked} figures checked");
+}

@@ -254,3 +254,19 @@ pub fn history(config: &Path, quarter: Option<&str>) -> String {
     }
     String::from_utf8(c.output().unwrap().stdout).unwrap()
 }
+
+/// `pipeline --log-format json run --quarter Q --config C` logging at `level`, not started.
+pub fn json_run(config: &Path, quarter: &str, level: &str) -> Command {
+    let mut c = pipeline();
+    c.args([
+        "--log-format",
+        "json",
+        "run",
+        "--quarter",
+        quarter,
+        "--config",
+    ])
+    .arg(config)
+    .env("RUST_LOG", level);
+    c
+}

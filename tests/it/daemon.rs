@@ -145,17 +145,7 @@ fn kill_at(stage: &str) {
         r#"to = ["directie@noorderkwartier.example", "beleid@noorderkwartier.example"]"#,
         r#"to = ["griffie@noorderkwartier.example"]"#,
     );
-    let mut child = pipeline()
-        .args([
-            "--log-format",
-            "json",
-            "run",
-            "--quarter",
-            "2024Q4",
-            "--config",
-            config.to_str().unwrap(),
-        ])
-        .env("RUST_LOG", "info")
+    let mut child = crate::common::json_run(&config, "2024Q4", "info")
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()

@@ -5,7 +5,7 @@
 use std::path::Path;
 use std::process::Output;
 
-use crate::common::{add_recipients, demo_data, pdf_text, pipeline, write_config};
+use crate::common::{add_recipients, demo_data, pdf_text, write_config};
 
 /// Holds `_`, which base64 (the mails' attachments) never does.
 const MARK: &str = "ZQ_X";
@@ -97,17 +97,7 @@ fn excerpt(text: &str, needle: &str) -> String {
 }
 
 fn run(config: &Path) -> Output {
-    pipeline()
-        .args([
-            "--log-format",
-            "json",
-            "run",
-            "--quarter",
-            "2024Q4",
-            "--config",
-            config.to_str().unwrap(),
-        ])
-        .env("RUST_LOG", "trace")
+    crate::common::json_run(config, "2024Q4", "trace")
         .output()
         .unwrap()
 }

@@ -263,10 +263,24 @@ fn select_mapped(
 
 /// Trimmed text with empty as null.
 fn cleaned(name: &str) -> Expr {
-    let t = col(name).str().strip_chars(lit(NULL));
-    when(t.clone().eq(lit("")))
-        .then(lit(NULL).cast(DataType::String))
-        .otherwise(t)
+    col(name).map(clean_column, |_, f| {
+        Ok(Field::new(f.name().clone(), DataType::String))
+    })
+}
+
+/// Trims every value and makes empty ones null. Exports are mostly clean already: a column
+/// that needs nothing is passed on as it is, without copying tens of millions of strings.
+fn clean_column(c: Column) -> PolarsResult<Column> {
+    let text = c.str()?;
+    let dirty = |s: &str| s.is_empty() || s.trim().len() != s.len();
+    if !text.iter().any(|v| v.is_some_and(dirty)) {
+        return Ok(c);
+    }
+    let out: StringChunked = text
+        .iter()
+        .map(|v| v.map(str::trim).filter(|s| !s.is_empty()))
+        .collect();
+    Ok(out.with_name(c.name().clone()).into_column())
 }
 
 fn lower_lit(values: &[(&str, &str)]) -> (Expr, Expr) {

@@ -499,7 +499,10 @@ fn zrm(f: &mut Figures, x: &Export, closed: &LazyFrame, label: &str) -> Result<(
             JoinArgs::new(JoinType::Inner),
         )
         .with_column(canonical_domain(col("Domein")).alias("Domein"))
-        .sort(["Datum", "__row"], Default::default());
+        .sort(["Datum", "__row"], Default::default())
+        // Once: the growth and the goals below both read these rows.
+        .collect()?
+        .lazy();
     let series = rows
         .clone()
         .filter(col("Type").eq(lit("Meting")))
@@ -601,7 +604,10 @@ fn recidive(
             JoinArgs::new(JoinType::Inner),
         )
         .filter(col("Einddatum").lt(col("Startdatum")))
-        .select([col("Casusnummer"), col("eerder")]);
+        .select([col("Casusnummer"), col("eerder")])
+        // Once: the shared-domain count and the per-case count both read the pairs.
+        .collect()?
+        .lazy();
     let domains = d.case_domains.clone().lazy();
     let shared = pairs
         .clone()

@@ -47,3 +47,16 @@ pub fn init(format: Option<LogFormat>, quiet_for_progress: bool) {
             .try_init()
     };
 }
+
+/// Runs one part of a stage and logs its time at debug level (`RUST_LOG=pipeline=debug`),
+/// for profiling: the stages' own times are logged at info level by the run.
+pub fn timed<T>(part: &str, f: impl FnOnce() -> T) -> T {
+    let started = std::time::Instant::now();
+    let out = f();
+    tracing::debug!(
+        part,
+        seconds = started.elapsed().as_secs_f64(),
+        "part timed"
+    );
+    out
+}

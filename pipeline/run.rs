@@ -490,7 +490,7 @@ fn stages(
             None => None,
         };
         let mut export = export;
-        crate::monitor::timed("encode keys", || export.encode_keys())?;
+        crate::logging::timed("encode keys", || export.encode_keys())?;
         (export, quality, budget)
     };
     if let Some(b) = &budget {

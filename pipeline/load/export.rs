@@ -298,7 +298,7 @@ pub fn load_export(
             frame,
             file,
             exclusions,
-        } = crate::monitor::timed(spec.name, || {
+        } = crate::logging::timed(spec.name, || {
             table::load(&path, spec, &mapping(tenant, spec), csv, checks, sha)
         })?;
         let excluded: u64 = exclusions.iter().map(|e| e.rows).sum();

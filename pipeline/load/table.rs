@@ -393,12 +393,7 @@ pub fn load(
                 (
                     t.clone().cast(DataType::Int64),
                     Some((
-                        present.clone().and(
-                            vc.clone()
-                                .is_null()
-                                .or(vc.clone().lt(lit(min)))
-                                .or(vc.clone().gt(lit(max))),
-                        ),
+                        outside(&present, &vc, lit(min), lit(max)),
                         format!("{} buiten bereik (verwacht {range})", c.name),
                     )),
                 )
@@ -409,12 +404,7 @@ pub fn load(
                     .replace_all(lit(","), lit("."), true)
                     .cast(DataType::Float64),
                 Some((
-                    present.clone().and(
-                        vc.clone()
-                            .is_null()
-                            .or(vc.clone().lt(lit(min)))
-                            .or(vc.clone().gt(lit(max))),
-                    ),
+                    outside(&present, &vc, lit(min), lit(max)),
                     format!("{} buiten bereik (verwacht {min}–{max})", c.name),
                 )),
             ),
@@ -482,33 +472,26 @@ pub fn load(
         };
         finals.push(value.alias(c.name));
     }
-    let mut flag_names = Vec::new();
+    // Flag i is the column `__d{i}`, its defect's name `kinds[i]`.
+    let flag = |i: usize| format!("__d{i}");
     let mut kinds = Vec::new();
-    for (i, (cond, kind)) in flags.into_iter().enumerate() {
-        let name = format!("__d{i}");
-        finals.push(cond.fill_null(lit(false)).alias(name.as_str()));
-        flag_names.push(name);
+    for (cond, kind) in flags {
+        finals.push(cond.fill_null(lit(false)).alias(flag(kinds.len())));
         kinds.push(kind);
     }
     let with_values = raw.select(texts).with_columns(values).select(finals);
     // Checks across columns and tables look at the parsed values.
-    let check_exprs: Vec<Expr> = checks
-        .into_iter()
-        .enumerate()
-        .map(|(i, c)| {
-            let name = format!("__d{}", flag_names.len() + i);
-            kinds.push(c.kind);
-            c.defective.fill_null(lit(false)).alias(name.as_str())
-        })
-        .collect();
-    flag_names.extend(
-        (0..check_exprs.len()).map(|i| format!("__d{}", kinds.len() - check_exprs.len() + i)),
-    );
+    let mut check_exprs = Vec::new();
+    for c in checks {
+        check_exprs.push(c.defective.fill_null(lit(false)).alias(flag(kinds.len())));
+        kinds.push(c.kind);
+    }
     let frame = if check_exprs.is_empty() {
         with_values
     } else {
         with_values.with_columns(check_exprs)
     };
+    let flag_names: Vec<String> = (0..kinds.len()).map(flag).collect();
     let any = flag_names
         .iter()
         .fold(lit(false), |acc, f| acc.or(col(f.as_str())));
@@ -571,6 +554,17 @@ pub fn load(
         },
         exclusions,
     })
+}
+
+/// Present, but no number or out of `min..=max`.
+fn outside(present: &Expr, value: &Expr, min: Expr, max: Expr) -> Expr {
+    present.clone().and(
+        value
+            .clone()
+            .is_null()
+            .or(value.clone().lt(min))
+            .or(value.clone().gt(max)),
+    )
 }
 
 fn polars_bug(e: PolarsError) -> LoadError {

@@ -105,14 +105,15 @@ pub fn mean(
     value: Option<f64>,
     n: u64,
 ) {
-    f.push(Figure {
+    measured(
+        f,
         indicator,
-        dimension: dimension.into(),
-        category: category.into(),
-        period: period.into(),
-        value: value.filter(|_| n > 0).map_or(Value::Missing, Value::Mean),
-        n: Some(n),
-    });
+        period,
+        dimension,
+        category,
+        value.map(Value::Mean),
+        n,
+    );
 }
 
 pub fn pct(
@@ -124,12 +125,33 @@ pub fn pct(
     value: Option<f64>,
     n: u64,
 ) {
+    measured(
+        f,
+        indicator,
+        period,
+        dimension,
+        category,
+        value.map(Value::Pct),
+        n,
+    );
+}
+
+/// A value computed over `n` records; over none it is missing.
+fn measured(
+    f: &mut Figures,
+    indicator: &'static str,
+    period: &str,
+    dimension: &str,
+    category: &str,
+    value: Option<Value>,
+    n: u64,
+) {
     f.push(Figure {
         indicator,
         dimension: dimension.into(),
         category: category.into(),
         period: period.into(),
-        value: value.filter(|_| n > 0).map_or(Value::Missing, Value::Pct),
+        value: value.filter(|_| n > 0).unwrap_or(Value::Missing),
         n: Some(n),
     });
 }

@@ -229,11 +229,14 @@ pub fn compute(f: &mut Figures, x: &Export, d: &Derived, p: &Period) -> Result<(
         .lazy();
     let n_clients = clients.clone().select([len().alias("n")]).collect()?;
     f.count("ind_clienten", label, "", "", ints(&n_clients, "n")?[0]);
-    let by_age = clients
-        .clone()
-        .group_by([col("leeftijd")])
-        .agg([len().alias("n")])
-        .collect()?;
+    let count_by = |frame: LazyFrame, key: &str| -> Result<DataFrame> {
+        frame
+            .with_column(col(key).fill_null(lit("Onbekend")))
+            .group_by([col(key)])
+            .agg([len().alias("n")])
+            .collect()
+    };
+    let by_age = count_by(clients.clone(), "leeftijd")?;
     push_fixed(
         f,
         &by_age,
@@ -243,10 +246,7 @@ pub fn compute(f: &mut Figures, x: &Export, d: &Derived, p: &Period) -> Result<(
         "leeftijd",
         &AGE_BANDS,
     )?;
-    let by_gender = clients
-        .group_by([col("Geslacht")])
-        .agg([len().alias("n")])
-        .collect()?;
+    let by_gender = count_by(clients, "Geslacht")?;
     push_fixed(
         f,
         &by_gender,
@@ -257,13 +257,6 @@ pub fn compute(f: &mut Figures, x: &Export, d: &Derived, p: &Period) -> Result<(
         &GENDERS,
     )?;
 
-    let count_by = |frame: LazyFrame, key: &str| -> Result<DataFrame> {
-        frame
-            .with_column(col(key).fill_null(lit("Onbekend")))
-            .group_by([col(key)])
-            .agg([len().alias("n")])
-            .collect()
-    };
     let werksoort = count_by(active.clone().filter(of_forms(&["IT", "LS"])), "Werksoort")?;
     push_counts(
         f,
@@ -318,7 +311,7 @@ pub fn compute(f: &mut Figures, x: &Export, d: &Derived, p: &Period) -> Result<(
         );
     }
 
-    super::timed("zrm", || zrm(f, x, &closed, label))?;
+    crate::logging::timed("zrm", || zrm(f, x, &closed, label))?;
 
     // Referrers of the cases opgestart, and their total.
     let referred = started.clone().filter(col("Verwijzer").is_not_null());
@@ -371,7 +364,7 @@ pub fn compute(f: &mut Figures, x: &Export, d: &Derived, p: &Period) -> Result<(
         "Afsluitreden",
     )?;
 
-    super::timed("recidive", || recidive(f, x, d, &started, label))?;
+    crate::logging::timed("recidive", || recidive(f, x, d, &started, label))?;
 
     // Duration and contacts of the IT and LS cases afgesloten.
     let contacts = d.contacts_per_case.clone().lazy();

@@ -45,13 +45,13 @@ pub fn compute(
     let period = quarter.year_to_date();
     let before = quarter.year_before().year_to_date();
     let mut f = Figures::default();
-    let derived = timed("derived", || individual::Derived::new(export))?;
+    let derived = crate::logging::timed("derived", || individual::Derived::new(export))?;
     for p in [&period, &before] {
-        timed("individual", || {
+        crate::logging::timed("individual", || {
             individual::compute(&mut f, export, &derived, p)
         })?;
-        timed("collective", || collective::collective(&mut f, export, p))?;
-        timed("informal", || collective::informal(&mut f, export, p))?;
+        crate::logging::timed("collective", || collective::collective(&mut f, export, p))?;
+        crate::logging::timed("informal", || collective::informal(&mut f, export, p))?;
     }
     let quarters: Vec<Period> = quarter
         .year_before()
@@ -70,18 +70,6 @@ pub fn compute(
         finance,
         quality,
     })
-}
-
-/// Runs one part of the monitor and logs its time at debug level, for profiling.
-pub fn timed<T>(part: &str, f: impl FnOnce() -> T) -> T {
-    let started = std::time::Instant::now();
-    let out = f();
-    tracing::debug!(
-        part,
-        seconds = started.elapsed().as_secs_f64(),
-        "monitor part"
-    );
-    out
 }
 
 #[cfg(test)]

@@ -328,15 +328,12 @@ mod tests {
         let store = SnapshotStore::open(state.path()).unwrap();
         fs::write(data.path().join("a.csv"), "old\n").unwrap();
         fs::write(data.path().join("b.csv"), "shared\n").unwrap();
-        let old = store
-            .commit(
-                "t",
-                vec![
-                    store.add("export", &data.path().join("a.csv")).unwrap(),
-                    store.add("export", &data.path().join("b.csv")).unwrap(),
-                ],
-            )
-            .unwrap();
+        let snapshot = || {
+            let files =
+                ["a.csv", "b.csv"].map(|f| store.add("export", &data.path().join(f)).unwrap());
+            store.commit("t", files.to_vec()).unwrap()
+        };
+        let old = snapshot();
         // Age the first snapshot by rewriting its manifest's time.
         let manifest = old.dir.join("manifest.json");
         let mut aged: Snapshot =
@@ -349,15 +346,7 @@ mod tests {
         }
         fs::write(&manifest, serde_json::to_vec(&aged).unwrap()).unwrap();
         fs::write(data.path().join("a.csv"), "new\n").unwrap();
-        let new = store
-            .commit(
-                "t",
-                vec![
-                    store.add("export", &data.path().join("a.csv")).unwrap(),
-                    store.add("export", &data.path().join("b.csv")).unwrap(),
-                ],
-            )
-            .unwrap();
+        let new = snapshot();
         let cutoff = chrono::DateTime::parse_from_rfc3339("2024-01-01T00:00:00Z")
             .unwrap()
             .with_timezone(&chrono::Utc);
@@ -385,20 +374,14 @@ mod tests {
         let data = tempfile::tempdir().unwrap();
         fs::write(data.path().join("casussen.csv"), "Casusnummer\nC1\n").unwrap();
         let store = SnapshotStore::open(state.path()).unwrap();
-        let a = store
-            .add("export", &data.path().join("casussen.csv"))
-            .unwrap();
+        let add = || {
+            store
+                .add("export", &data.path().join("casussen.csv"))
+                .unwrap()
+        };
+        let a = add();
         let s1 = store.commit("demo", vec![a.clone()]).unwrap();
-        let s2 = store
-            .commit(
-                "demo",
-                vec![
-                    store
-                        .add("export", &data.path().join("casussen.csv"))
-                        .unwrap(),
-                ],
-            )
-            .unwrap();
+        let s2 = store.commit("demo", vec![add()]).unwrap();
         assert_eq!(s1.id, s2.id);
         assert_eq!(
             fs::read_to_string(s1.dir.join("casussen.csv")).unwrap(),
@@ -415,16 +398,7 @@ mod tests {
             assert_eq!(mode(&s1.dir), 0o700);
         }
         fs::write(data.path().join("casussen.csv"), "Casusnummer\nC2\n").unwrap();
-        let s3 = store
-            .commit(
-                "demo",
-                vec![
-                    store
-                        .add("export", &data.path().join("casussen.csv"))
-                        .unwrap(),
-                ],
-            )
-            .unwrap();
+        let s3 = store.commit("demo", vec![add()]).unwrap();
         assert_ne!(s3.id, s1.id);
         assert_eq!(
             fs::read_to_string(s1.dir.join("casussen.csv")).unwrap(),

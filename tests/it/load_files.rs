@@ -122,23 +122,11 @@ const CASE_COLUMNS: [&str; 13] = [
 /// the separator and a line break, and each text date notation.
 fn cases_text(sep: char) -> String {
     let rows = [
-        vec![
-            "Casusnummer",
-            "Clientnummer",
-            "Ondersteuningsvorm",
-            "Werksoort",
-            "Team",
-            "Woonplaats",
-            "Aanmelddatum",
-            "Startdatum",
-            "Einddatum",
-            "Verwijzer",
-            "Hoofddomeinen",
-            "Afsluitreden",
-            "Samenwerkingspartners",
-            "Naam cliënt",
-            "Notities",
-        ],
+        CASE_COLUMNS
+            .iter()
+            .copied()
+            .chain(["Naam cliënt", "Notities"])
+            .collect::<Vec<_>>(),
         vec![
             "C1",
             "K1",

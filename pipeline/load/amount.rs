@@ -49,8 +49,16 @@ pub fn parse_amount(text: &str) -> Option<f64> {
         Some(d) => format!("{digits}.{d}").parse().ok()?,
         None => digits.parse().ok()?,
     };
+    // No municipal budget line comes near a thousand trillion euros; a longer run of digits
+    // would read as infinity (found by fuzzing) and poison every total it joins.
+    if value >= MAX_AMOUNT {
+        return None;
+    }
     Some(if negative { -value } else { value })
 }
+
+/// Amounts from here up are not amounts.
+const MAX_AMOUNT: f64 = 1e15;
 
 #[cfg(test)]
 mod tests {
@@ -67,6 +75,17 @@ mod tests {
         assert_eq!(parse_amount("€\u{a0}12,5"), Some(12.5));
         assert_eq!(parse_amount("0"), Some(0.0));
         assert_eq!(parse_amount("-€ 1.000"), Some(-1000.0));
+    }
+
+    /// Found by the dates_amounts fuzz target: 370 digits read as infinity.
+    #[test]
+    fn a_run_of_digits_beyond_any_budget_is_no_amount() {
+        assert_eq!(parse_amount(&"8".repeat(370)), None);
+        assert_eq!(parse_amount("1.000.000.000.000.000"), None);
+        assert_eq!(
+            parse_amount("999.999.999.999.999"),
+            Some(999_999_999_999_999.0)
+        );
     }
 
     #[test]

@@ -221,12 +221,10 @@ fn open_sheet<'a>(
     else {
         return Ok(None);
     };
-    let range = book
-        .worksheet_range(&actual)
-        .map_err(|e| LoadError::Budget {
-            file: file.to_string(),
-            message: format!("sheet {name} cannot be read: {e}"),
-        })?;
+    let range = super::xlsx_table::read_sheet(book, &actual).map_err(|e| LoadError::Budget {
+        file: file.to_string(),
+        message: format!("sheet {name} cannot be read: {e}"),
+    })?;
     let mut range = range;
     // Hidden columns hold drafts and helper figures, at times under a required column's
     // name: blank them so neither the header search nor the lines ever see them.

@@ -121,10 +121,14 @@ pub fn parse(markdown: &str) -> Vec<TextBlock> {
             }
             Event::End(TagEnd::Heading(level)) => {
                 let inlines = b.take_inlines();
-                b.emit(TextBlock::Heading {
-                    level: level as u8,
-                    inlines,
-                });
+                // A heading without text (`#` alone) is no heading; PDF/UA forbids an
+                // empty one (found by fuzzing).
+                if inlines.iter().any(|i| !i.text.trim().is_empty()) {
+                    b.emit(TextBlock::Heading {
+                        level: level as u8,
+                        inlines,
+                    });
+                }
             }
             Event::End(TagEnd::Paragraph) => {
                 let inlines = b.take_inlines();

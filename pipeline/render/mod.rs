@@ -2,6 +2,7 @@
 //! process to a tagged PDF.
 
 pub mod commentary;
+pub mod displayable;
 pub mod document;
 pub mod format;
 pub mod memo;
@@ -68,7 +69,8 @@ fn describe(world: &DocWorld, errors: &[SourceDiagnostic]) -> String {
 pub fn compile(engine: &Engine, job: Job) -> Result<Vec<u8>, RenderError> {
     use chrono::Datelike;
     let layout = job.layout.to_string();
-    let world = DocWorld::new(engine, job.layout, job.data, job.extra, job.date);
+    let data = displayable::clean(engine, job.data);
+    let world = DocWorld::new(engine, job.layout, data, job.extra, job.date);
     let started = std::time::Instant::now();
     let Warned {
         output,

@@ -53,6 +53,11 @@ impl Engine {
     pub fn root(&self) -> &Path {
         &self.root
     }
+
+    /// The fonts, to ask which characters they have glyphs for.
+    pub(crate) fn book(&self) -> &FontBook {
+        self.fonts.book()
+    }
 }
 
 fn id(path: &str) -> FileId {

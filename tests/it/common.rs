@@ -270,3 +270,70 @@ pub fn json_run(config: &Path, quarter: &str, level: &str) -> Command {
     .env("RUST_LOG", level);
     c
 }
+
+#[repr(C)]
+struct Rusage {
+    utime: [i64; 2],
+    stime: [i64; 2],
+    /// ru_maxrss (KB) first, then the other thirteen counters.
+    longs: [i64; 14],
+}
+
+unsafe extern "C" {
+    fn wait4(pid: i32, status: *mut i32, options: i32, rusage: *mut Rusage) -> i32;
+}
+
+/// What a finished process did: exit code (-1 when killed by a signal), its stderr, and its
+/// peak resident memory in MB as the kernel counted it.
+pub struct Measured {
+    pub code: i32,
+    pub stderr: String,
+    pub peak_mb: u64,
+}
+
+/// Runs `cmd` to the end and measures it like `/usr/bin/time -v` does (wait4's rusage of
+/// exactly this child, so tests running beside it do not count).
+pub fn run_measured(mut cmd: Command) -> Measured {
+    use std::io::{Read, Seek};
+    let mut err = tempfile::tempfile().unwrap();
+    cmd.stdout(std::process::Stdio::null())
+        .stderr(err.try_clone().unwrap());
+    let child = cmd.spawn().unwrap();
+    let mut status = 0;
+    let mut usage = Rusage {
+        utime: [0; 2],
+        stime: [0; 2],
+        longs: [0; 14],
+    };
+    let pid = child.id() as i32;
+    // Reaped here, not by std: `Child` neither waits nor kills when dropped.
+    let reaped = unsafe { wait4(pid, &mut status, 0, &mut usage) };
+    assert_eq!(reaped, pid, "wait4: {}", std::io::Error::last_os_error());
+    drop(child);
+    let mut stderr = String::new();
+    err.rewind().unwrap();
+    err.read_to_string(&mut stderr).unwrap();
+    let code = if status & 0x7f == 0 {
+        (status >> 8) & 0xff
+    } else {
+        -1
+    };
+    Measured {
+        code,
+        stderr,
+        peak_mb: (usage.longs[0] / 1024) as u64,
+    }
+}
+
+/// The names in a folder, sorted; none when it does not exist.
+pub fn entries(dir: &Path) -> Vec<String> {
+    let mut v: Vec<String> = std::fs::read_dir(dir)
+        .map(|d| {
+            d.flatten()
+                .map(|e| e.file_name().to_string_lossy().to_string())
+                .collect()
+        })
+        .unwrap_or_default();
+    v.sort();
+    v
+}

@@ -5,7 +5,7 @@ use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::common::{history, pipeline, run_quarter, write_config};
+use crate::common::{entries as versions, history, pipeline, run_quarter, write_config};
 
 const SCHEDULE: &str =
     "[schedule]\nearliest_quarter = \"2024Q3\"\ngrace_seconds = 20\npull = \"\"\n";
@@ -25,18 +25,6 @@ fn daemon(config: &Path, clock: &str, once: bool) -> Command {
         c.arg("--once");
     }
     c
-}
-
-fn versions(quarter_dir: &Path) -> Vec<String> {
-    let mut v: Vec<String> = std::fs::read_dir(quarter_dir)
-        .map(|d| {
-            d.flatten()
-                .map(|e| e.file_name().to_string_lossy().to_string())
-                .collect()
-        })
-        .unwrap_or_default();
-    v.sort();
-    v
 }
 
 /// Waits until a stderr line contains every needle, then returns; panics after a minute.
@@ -264,4 +252,82 @@ fn a_failed_scheduled_publication_alerts_operations_and_the_daemon_carries_on() 
             .join("current")
             .exists()
     );
+}
+
+/// One daemon start that catches up 20 quarters (2020Q1–2024Q4) for five tenants at scale
+/// s: a hundred publications in one process, one after another, within 2 GB.
+#[test]
+fn catching_up_twenty_quarters_for_five_tenants_stays_under_two_gigabytes() {
+    use pipeline::demo::{DemoOptions, Scale, generate};
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("export-s");
+    let last_day = |year| pipeline::Quarter::new(year, 4).unwrap().last_day();
+    generate(
+        &data,
+        &DemoOptions {
+            seed: 2024,
+            scale: Scale::S,
+            until: last_day(2024),
+        },
+    )
+    .unwrap();
+    // A budget workbook for every year caught up (the demo writes its year's and the one before).
+    for year in [2020, 2022] {
+        let budgets = dir.path().join(format!("budgets-{year}"));
+        generate(
+            &budgets,
+            &DemoOptions {
+                seed: 2024,
+                scale: Scale::Xs,
+                until: last_day(year),
+            },
+        )
+        .unwrap();
+        for y in [year - 1, year] {
+            let name = format!("begroting-{y}.xlsx");
+            std::fs::copy(budgets.join(&name), data.join(&name)).unwrap();
+        }
+    }
+    let schedule = "[schedule]\nearliest_quarter = \"2020Q1\"\npull = \"\"\n";
+    let config = write_config(dir.path(), schedule);
+    let text = std::fs::read_to_string(&config).unwrap().replace(
+        &crate::common::demo_data().display().to_string(),
+        &data.display().to_string(),
+    );
+    let tenant = &text[text.find("[[tenant]]").unwrap()..];
+    let mut all = text.clone();
+    let tenants = ["noorderkwartier", "t2", "t3", "t4", "t5"];
+    for id in &tenants[1..] {
+        all.push_str(&tenant.replace("id = \"noorderkwartier\"", &format!("id = \"{id}\"")));
+    }
+    std::fs::write(&config, all).unwrap();
+
+    let run = crate::common::run_measured(daemon(&config, "2025-01-11T09:00:00+01:00", true));
+    assert_eq!(
+        run.code,
+        0,
+        "{}",
+        run.stderr
+            .lines()
+            .rev()
+            .take(5)
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
+    for id in tenants {
+        let published = (2020..=2024)
+            .flat_map(|y| (1..=4).map(move |q| format!("{y}Q{q}")))
+            .filter(|q| {
+                dir.path()
+                    .join("output")
+                    .join(id)
+                    .join(q)
+                    .join("v1/raadsmemo.pdf")
+                    .is_file()
+            })
+            .count();
+        assert_eq!(published, 20, "{id}: every quarter caught up");
+    }
+    eprintln!("catch-up of 100 publications: peak {} MB", run.peak_mb);
+    assert!(run.peak_mb < 2_048, "peak {} MB", run.peak_mb);
 }

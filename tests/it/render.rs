@@ -284,3 +284,35 @@ fn every_figure_the_report_shows_appears_in_dutch_notation() {
     }
     assert!(checked >= 30, "{checked} figures checked");
 }
+
+/// Inputs the commentary fuzz target found breaking the layout (PDF/UA refuses a NUL that
+/// no font can show, and an empty heading), with a character no embedded font has: each
+/// renders, the text around it intact.
+#[test]
+fn commentary_the_fuzzer_found_renders() {
+    let regressions = crate::common::repo().join("tests/fuzz-regressions");
+    for (name, extra) in [
+        ("commentary-nul-bytes.md", ""),
+        (
+            "commentary-empty-heading.md",
+            "\n\nNa de kop \u{1F600} en \u{7}verder.\n",
+        ),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let commentary = dir.path().join("commentary/noorderkwartier/2024Q3");
+        std::fs::create_dir_all(&commentary).unwrap();
+        let mut text = std::fs::read(regressions.join(name)).unwrap();
+        text.extend_from_slice(extra.as_bytes());
+        std::fs::write(commentary.join("individueel.md"), text).unwrap();
+        let (report, _) = render(dir.path(), &fixed_monitor(), 1);
+        let pdf = dir.path().join("k.pdf");
+        std::fs::write(&pdf, &report).unwrap();
+        let text = pdf_text(&pdf);
+        let expected = if extra.is_empty() {
+            "stabiele vraag"
+        } else {
+            "verder."
+        };
+        assert!(text.contains(expected), "{name}: {text}");
+    }
+}

@@ -1,0 +1,135 @@
+//! Text from outside (commentary, budget line names, config) made printable before it
+//! reaches a layout. A PDF/UA file may not show a character it has no glyph for, so one
+//! NUL byte in a commentary file, or a character none of the fonts has, would otherwise
+//! stop the whole publication (found by fuzzing the commentary path).
+
+use std::collections::HashMap;
+
+use serde_json::Value;
+use typst::text::FontVariant;
+
+use super::Engine;
+
+/// Shown for a character no font has.
+const REPLACEMENT: char = '\u{FFFD}';
+
+struct Glyphs<'a> {
+    engine: &'a Engine,
+    known: HashMap<char, bool>,
+    replacement: char,
+}
+
+impl Glyphs<'_> {
+    fn printable(&mut self, c: char) -> bool {
+        if c == '\n' || c == '\t' || (c.is_ascii() && !c.is_ascii_control()) {
+            return true;
+        }
+        if c.is_control() {
+            return false;
+        }
+        if c.is_whitespace() {
+            // Spaces are laid out, not drawn.
+            return true;
+        }
+        let engine = self.engine;
+        *self.known.entry(c).or_insert_with(|| engine.has_glyph(c))
+    }
+
+    /// `None` when the text is printable as it is.
+    fn clean(&mut self, text: &str) -> Option<String> {
+        if text.chars().all(|c| self.printable(c)) {
+            return None;
+        }
+        let replacement = self.replacement;
+        Some(
+            text.chars()
+                .filter(|c| !c.is_control() || *c == '\n' || *c == '\t')
+                .map(|c| if self.printable(c) { c } else { replacement })
+                .collect(),
+        )
+    }
+
+    fn walk(&mut self, value: &mut Value) -> bool {
+        match value {
+            Value::String(s) => match self.clean(s) {
+                Some(clean) => {
+                    *s = clean;
+                    true
+                }
+                None => false,
+            },
+            Value::Array(items) => items.iter_mut().fold(false, |ch, v| self.walk(v) | ch),
+            Value::Object(fields) => fields.values_mut().fold(false, |ch, v| self.walk(v) | ch),
+            _ => false,
+        }
+    }
+}
+
+impl Engine {
+    /// Whether some font of the engine has a glyph for `c`.
+    pub fn has_glyph(&self, c: char) -> bool {
+        let mut buf = [0u8; 4];
+        self.book()
+            .select_fallback(None, FontVariant::default(), c.encode_utf8(&mut buf))
+            .is_some()
+    }
+}
+
+/// The data document with every string printable: control characters other than line
+/// breaks and tabs removed, a character no font has replaced by U+FFFD (or `?`). The bytes
+/// come back unchanged when nothing needs cleaning, which is the rule.
+pub fn clean(engine: &Engine, data: Vec<u8>) -> Vec<u8> {
+    let Ok(mut value) = serde_json::from_slice::<Value>(&data) else {
+        return data;
+    };
+    let replacement = if engine.has_glyph(REPLACEMENT) {
+        REPLACEMENT
+    } else {
+        '?'
+    };
+    let mut glyphs = Glyphs {
+        engine,
+        known: HashMap::new(),
+        replacement,
+    };
+    if glyphs.walk(&mut value) {
+        serde_json::to_vec(&value).expect("a JSON value serialises")
+    } else {
+        data
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn engine() -> Engine {
+        let layouts = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("layouts");
+        Engine::new(&layouts, &[])
+    }
+
+    #[test]
+    fn control_characters_go_and_missing_glyphs_are_replaced() {
+        let engine = engine();
+        let doc = serde_json::json!({
+            "a": "Het jaar\u{0} 2024\u{7}",
+            "b": ["regel 1\nregel\t2", { "c": "€ 3.668.000 — één, ï, ß" }],
+            "d": "\u{1F600} \u{10FFFD}",
+            "n": 3.5,
+        });
+        let out: Value =
+            serde_json::from_slice(&clean(&engine, serde_json::to_vec(&doc).unwrap())).unwrap();
+        assert_eq!(out["a"], "Het jaar 2024");
+        assert_eq!(out["b"], doc["b"], "printable text is left alone");
+        let d = out["d"].as_str().unwrap();
+        assert!(d.chars().all(|c| c == ' ' || engine.has_glyph(c)), "{d:?}");
+        assert_eq!(out["n"], 3.5);
+    }
+
+    #[test]
+    fn a_printable_document_comes_back_byte_for_byte() {
+        let engine = engine();
+        let data = br#"{"b":1.50,"a":"Individuele trajecten"}"#.to_vec();
+        assert_eq!(clean(&engine, data.clone()), data);
+    }
+}

@@ -41,10 +41,11 @@ for s in "1-2-2024" "29-02-2024" "2024-02-29" "1987" "€ 3.668.000" "-/- 1.234,
     printf '%s' "$s" >"$corpus/dates_amounts/seed-$(printf '%s' "$s" | sha256sum | cut -c1-12)"
 done
 
+host="$(rustc -vV | sed -n 's/^host: //p')"
 status=0
 for t in "${targets[@]}"; do
     echo "== $t: ${seconds}s"
-    bin="$CARGO_TARGET_DIR/x86_64-unknown-linux-gnu/release/$t"
+    bin="$CARGO_TARGET_DIR/$host/release/$t"
     mkdir -p "artifacts/$t"
     if ! "$bin" "$corpus/$t" -max_total_time="$seconds" -timeout=30 -rss_limit_mb=4096 \
         -artifact_prefix="artifacts/$t/" -print_final_stats=1 >"$seeds/$t.log" 2>&1; then

@@ -27,9 +27,10 @@ pub fn cell_text(cell: &Data) -> Option<String> {
     }
 }
 
-/// No budget workbook or export sheet comes near this many cells between its first and last
-/// filled cell (20 million contacts × 4 columns is 80 million).
-pub const MAX_CELLS: u64 = 200_000_000;
+/// A sheet holds at most 1,048,576 rows; an export table as a full sheet of 16 columns stays
+/// under this many cells between its first and last filled cell. Laid out at 32 bytes a
+/// cell this is about 640 MB.
+pub const MAX_CELLS: u64 = 20_000_000;
 
 /// One worksheet as a range of its filled cells. calamine lays a range out densely, so two
 /// cells far apart in a tiny file (`A1` and `XFD1048576`) would take all memory: the span is

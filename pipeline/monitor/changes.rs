@@ -13,7 +13,8 @@ use super::suppress::{self, Shown};
 enum Shows {
     /// On its own.
     Alone,
-    /// As a cell, or the total (category ""), of the indicator's breakdown by category.
+    /// As a cell, or the total (category ""), of the indicator's breakdown by category
+    /// (the kwartaalrapportage shows the collective totals under their categories).
     InBreakdown,
 }
 
@@ -50,12 +51,17 @@ const WATCHED: [(&str, &str, &str, Shows); 10] = [
         Shows::Alone,
     ),
     ("ind_verwijzer", "", "verwijzingen", Shows::InBreakdown),
-    ("col_trajecten", "", "collectieve trajecten", Shows::Alone),
+    (
+        "col_trajecten",
+        "",
+        "collectieve trajecten",
+        Shows::InBreakdown,
+    ),
     (
         "col_deelnemers",
         "",
         "deelnemers aan collectieve bijeenkomsten",
-        Shows::Alone,
+        Shows::InBreakdown,
     ),
     (
         "inf_mantelzorgers",

@@ -27,8 +27,9 @@ impl Glyphs<'_> {
         if c.is_control() {
             return false;
         }
-        if c.is_whitespace() {
-            // Spaces are laid out, not drawn.
+        if c.is_whitespace() || default_ignorable(c) {
+            // Spaces are laid out, not drawn; invisible format characters (variation
+            // selectors, direction marks, soft hyphens) are dropped by the shaper.
             return true;
         }
         let engine = self.engine;
@@ -63,6 +64,15 @@ impl Glyphs<'_> {
             _ => false,
         }
     }
+}
+
+/// Unicode's Default_Ignorable_Code_Point: characters that are never drawn.
+fn default_ignorable(c: char) -> bool {
+    matches!(c as u32,
+        0x00AD | 0x034F | 0x061C | 0x115F..=0x1160 | 0x17B4..=0x17B5 | 0x180B..=0x180F
+        | 0x200B..=0x200F | 0x202A..=0x202E | 0x2060..=0x206F | 0x3164 | 0xFE00..=0xFE0F
+        | 0xFEFF | 0xFFA0 | 0xFFF0..=0xFFF8 | 0x1BCA0..=0x1BCA3 | 0x1D173..=0x1D17A
+        | 0xE0000..=0xE0FFF)
 }
 
 impl Engine {
@@ -113,7 +123,7 @@ mod tests {
         let engine = engine();
         let doc = serde_json::json!({
             "a": "Het jaar\u{0} 2024\u{7}",
-            "b": ["regel 1\nregel\t2", { "c": "€ 3.668.000 — één, ï, ß" }],
+            "b": ["regel 1\nregel\t2", { "c": "€ 3.668.000 — één, ï, ß, ™\u{FE0F}, \u{200E}" }],
             "d": "\u{1F600} \u{10FFFD}",
             "n": 3.5,
         });

@@ -271,18 +271,6 @@ pub fn json_run(config: &Path, quarter: &str, level: &str) -> Command {
     c
 }
 
-#[repr(C)]
-struct Rusage {
-    utime: [i64; 2],
-    stime: [i64; 2],
-    /// ru_maxrss (KB) first, then the other thirteen counters.
-    longs: [i64; 14],
-}
-
-unsafe extern "C" {
-    fn wait4(pid: i32, status: *mut i32, options: i32, rusage: *mut Rusage) -> i32;
-}
-
 /// What a finished process did: exit code (-1 when killed by a signal), its stderr, and its
 /// peak resident memory in MB as the kernel counted it.
 pub struct Measured {
@@ -291,37 +279,47 @@ pub struct Measured {
     pub peak_mb: u64,
 }
 
-/// Runs `cmd` to the end and measures it like `/usr/bin/time -v` does (wait4's rusage of
-/// exactly this child, so tests running beside it do not count).
-pub fn run_measured(mut cmd: Command) -> Measured {
-    use std::io::{Read, Seek};
-    let mut err = tempfile::tempfile().unwrap();
-    cmd.stdout(std::process::Stdio::null())
-        .stderr(err.try_clone().unwrap());
-    let child = cmd.spawn().unwrap();
-    let mut status = 0;
-    let mut usage = Rusage {
-        utime: [0; 2],
-        stime: [0; 2],
-        longs: [0; 14],
-    };
-    let pid = child.id() as i32;
-    // Reaped here, not by std: `Child` neither waits nor kills when dropped.
-    let reaped = unsafe { wait4(pid, &mut status, 0, &mut usage) };
-    assert_eq!(reaped, pid, "wait4: {}", std::io::Error::last_os_error());
-    drop(child);
-    let mut stderr = String::new();
-    err.rewind().unwrap();
-    err.read_to_string(&mut stderr).unwrap();
-    let code = if status & 0x7f == 0 {
-        (status >> 8) & 0xff
-    } else {
-        -1
-    };
+/// Forks, execs its arguments, waits, and reports the child's own peak memory the way
+/// `/usr/bin/time -v` does. A process spawned straight from the test binary would inherit
+/// the test binary's high-water mark at exec, so its peak would count the test's too.
+const MEASURE: &str = "import os, sys
+pid = os.fork()
+if pid == 0:
+    os.execv(sys.argv[1], sys.argv[1:])
+_, status, usage = os.wait4(pid, 0)
+sys.stderr.write('\\nPEAK_KB=%d\\n' % usage.ru_maxrss)
+code = os.waitstatus_to_exitcode(status)
+sys.exit(code if code >= 0 else 255)";
+
+/// Runs `cmd` to the end and measures its peak memory.
+pub fn run_measured(cmd: Command) -> Measured {
+    let mut measured = Command::new("python3");
+    measured
+        .args(["-c", MEASURE])
+        .arg(cmd.get_program())
+        .args(cmd.get_args());
+    for (key, value) in cmd.get_envs() {
+        match value {
+            Some(v) => measured.env(key, v),
+            None => measured.env_remove(key),
+        };
+    }
+    if let Some(dir) = cmd.get_current_dir() {
+        measured.current_dir(dir);
+    }
+    let out = measured
+        .stdout(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr).to_string();
+    let (stderr, peak) = stderr
+        .rsplit_once("\nPEAK_KB=")
+        .expect("the measuring wrapper reports the peak");
+    let code = out.status.code().unwrap_or(-1);
     Measured {
-        code,
-        stderr,
-        peak_mb: (usage.longs[0] / 1024) as u64,
+        code: if code == 255 { -1 } else { code },
+        stderr: stderr.to_string(),
+        peak_mb: peak.trim().parse::<u64>().unwrap() / 1024,
     }
 }
 

@@ -28,7 +28,7 @@ impl Namespace {
             c.args(["--user", "--map-root-user"]);
         }
         let holder = c
-            .args(["--mount", "--propagation", "private", "sleep", "600"])
+            .args(["--mount", "--propagation", "private", "sleep", "infinity"])
             .spawn()
             .expect("unshare (util-linux)");
         let ns = Self { holder, user };

@@ -54,12 +54,10 @@ pub fn read_sheet<R: std::io::Read + std::io::Seek>(
             let (row, col) = cell.get_position();
             (top, bottom) = (top.min(row), bottom.max(row));
             (left, right) = (left.min(col), right.max(col));
-            let span = (u64::from(bottom - top) + 1) * (u64::from(right - left) + 1);
-            if span > MAX_CELLS {
+            let (rows, cols) = (u64::from(bottom - top) + 1, u64::from(right - left) + 1);
+            if rows * cols > MAX_CELLS {
                 return Err(format!(
-                    "its filled cells span {} rows and {} columns, more than {MAX_CELLS} cells: refused",
-                    u64::from(bottom - top) + 1,
-                    u64::from(right - left) + 1
+                    "its filled cells span {rows} rows and {cols} columns, more than {MAX_CELLS} cells: refused"
                 ));
             }
             cells.push(Cell::new((row, col), value));

@@ -29,7 +29,11 @@ pub fn demo_data() -> &'static Path {
 
 /// A config like the demo's, with output and state in `dir` and the xs demo export.
 pub fn write_config(dir: &Path, extra: &str) -> PathBuf {
-    let data = demo_data();
+    write_config_reading(dir, extra, demo_data())
+}
+
+/// As `write_config`, with the tenant's export and budget read from `data`.
+pub fn write_config_reading(dir: &Path, extra: &str, data: &Path) -> PathBuf {
     let layouts = repo().join("layouts");
     // A test that writes its own commentary puts it in <dir>/commentary.
     let own = dir.join("commentary");

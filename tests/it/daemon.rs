@@ -261,39 +261,31 @@ fn catching_up_twenty_quarters_for_five_tenants_stays_under_two_gigabytes() {
     use pipeline::demo::{DemoOptions, Scale, generate};
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("export-s");
-    let last_day = |year| pipeline::Quarter::new(year, 4).unwrap().last_day();
-    generate(
-        &data,
-        &DemoOptions {
-            seed: 2024,
-            scale: Scale::S,
-            until: last_day(2024),
-        },
-    )
-    .unwrap();
-    // A budget workbook for every year caught up (the demo writes its year's and the one before).
-    for year in [2020, 2022] {
-        let budgets = dir.path().join(format!("budgets-{year}"));
+    let make = |out: &Path, scale, year| {
+        let until = pipeline::Quarter::new(year, 4).unwrap().last_day();
         generate(
-            &budgets,
+            out,
             &DemoOptions {
                 seed: 2024,
-                scale: Scale::Xs,
-                until: last_day(year),
+                scale,
+                until,
             },
         )
         .unwrap();
+    };
+    make(&data, Scale::S, 2024);
+    // A budget workbook for every year caught up (the demo writes its year's and the one before).
+    for year in [2020, 2022] {
+        let budgets = dir.path().join(format!("budgets-{year}"));
+        make(&budgets, Scale::Xs, year);
         for y in [year - 1, year] {
             let name = format!("begroting-{y}.xlsx");
             std::fs::copy(budgets.join(&name), data.join(&name)).unwrap();
         }
     }
     let schedule = "[schedule]\nearliest_quarter = \"2020Q1\"\npull = \"\"\n";
-    let config = write_config(dir.path(), schedule);
-    let text = std::fs::read_to_string(&config).unwrap().replace(
-        &crate::common::demo_data().display().to_string(),
-        &data.display().to_string(),
-    );
+    let config = crate::common::write_config_reading(dir.path(), schedule, &data);
+    let text = std::fs::read_to_string(&config).unwrap();
     let tenant = &text[text.find("[[tenant]]").unwrap()..];
     let mut all = text.clone();
     let tenants = ["noorderkwartier", "t2", "t3", "t4", "t5"];

@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use crate::common::{demo_data, run_quarter, write_config};
+use crate::common::{demo_data, run_quarter, write_config_reading};
 
 /// The xs demo export in `dir/export`, with `name` replaced by `bytes`.
 fn export_with(dir: &Path, name: &str, bytes: &[u8]) -> std::path::PathBuf {
@@ -13,13 +13,7 @@ fn export_with(dir: &Path, name: &str, bytes: &[u8]) -> std::path::PathBuf {
         std::fs::copy(entry.path(), export.join(entry.file_name())).unwrap();
     }
     std::fs::write(export.join(name), bytes).unwrap();
-    let config = write_config(dir, "");
-    let text = std::fs::read_to_string(&config).unwrap().replace(
-        &demo_data().display().to_string(),
-        &export.display().to_string(),
-    );
-    std::fs::write(&config, text).unwrap();
-    config
+    write_config_reading(dir, "", &export)
 }
 
 fn assert_refused(dir: &Path, config: &Path, file: &str) -> String {

@@ -5,7 +5,7 @@
 use std::path::Path;
 use std::process::Output;
 
-use crate::common::{add_recipients, demo_data, pdf_text, write_config};
+use crate::common::{add_recipients, demo_data, pdf_text, write_config_reading};
 
 /// Holds `_`, which base64 (the mails' attachments) never does.
 const MARK: &str = "ZQ_X";
@@ -64,15 +64,11 @@ fn planted(dir: &Path) -> std::path::PathBuf {
 
 fn config_for(dir: &Path, export: &Path) -> std::path::PathBuf {
     // Mail without a server: to the outbox, where the test reads it.
-    let config = write_config(
+    let config = write_config_reading(
         dir,
         "[mail]\nfrom = \"Monitor <monitor@noorderkwartier.example>\"\n",
+        export,
     );
-    let text = std::fs::read_to_string(&config).unwrap().replace(
-        &demo_data().display().to_string(),
-        &export.display().to_string(),
-    );
-    std::fs::write(&config, text).unwrap();
     add_recipients(
         &config,
         r#"to = ["directie@noorderkwartier.example"]"#,

@@ -10,7 +10,7 @@ use pipeline::monitor::suppress::{Shown, recoverable};
 use pipeline::render::document::MemoDoc;
 use proptest::prelude::*;
 
-use crate::common::write_config;
+use crate::common::write_config_reading;
 
 const THRESHOLD: i64 = 5;
 
@@ -120,12 +120,7 @@ fn memo_of(seed: u64, quarter: Quarter, keep: f64) -> (MemoDoc, Vec<[i64; 2]>) {
     )
     .unwrap();
     thin_out(&data, seed, keep);
-    let path = write_config(dir.path(), "");
-    let text = std::fs::read_to_string(&path).unwrap().replace(
-        &crate::common::demo_data().display().to_string(),
-        &data.display().to_string(),
-    );
-    let config = Config::parse(&text, &path).unwrap();
+    let config = Config::load(&write_config_reading(dir.path(), "", &data)).unwrap();
     let tenant = config.tenant(None).unwrap();
     let (mut export, quality) = pipeline::load::load_export(
         &data,

@@ -8,7 +8,7 @@ use polars::prelude::*;
 
 use super::LoadError;
 use super::quality::Quality;
-use super::table::{self, Kind, Loaded, Mapping, RowCheck, TableSpec, col_spec};
+use super::table::{self, Kind, Loaded, Mapping, Reference, RowCheck, TableSpec, col_spec};
 use crate::config::{CsvOptions, MonitorSettings, Tenant};
 
 const SCORE_1_5: Kind = Kind::Int { min: 1, max: 5 };
@@ -157,6 +157,10 @@ pub const TABLES: [&TableSpec; 9] = [
 
 /// The export as typed frames. Dates are `Date`, support forms their codes (IA/LS/IT),
 /// scores integers; optional tables that were not delivered are empty.
+///
+/// A case number in contacts, ZRM and survey rows, and a trajectory number in meetings, is
+/// already the row of its case in `cases` (trajectory in `trajectories`), as `u32`; the
+/// numbers themselves stay text until [`Export::encode_keys`].
 #[derive(Debug, Clone)]
 pub struct Export {
     pub cases: DataFrame,
@@ -188,12 +192,13 @@ fn mapping(tenant: &Tenant, spec: &TableSpec) -> Mapping {
     Mapping { headers, values }
 }
 
-fn empty(spec: &TableSpec) -> DataFrame {
+fn empty(spec: &TableSpec, references: &[Reference]) -> DataFrame {
     let columns = spec
         .columns
         .iter()
         .map(|c| {
             let dtype = match c.kind {
+                _ if references.iter().any(|r| r.column == c.name) => DataType::UInt32,
                 Kind::Date | Kind::BirthDate => DataType::Date,
                 Kind::Int { .. } => DataType::Int64,
                 Kind::Number { .. } => DataType::Float64,
@@ -217,30 +222,11 @@ fn ended_before_start(end: &str, start: &str) -> RowCheck {
     }
 }
 
-fn unknown_reference(column: &str, table: &str, in_frame: &DataFrame) -> RowCheck {
-    // A hash set built once, here: Polars' `is_in` against a literal list of millions of
-    // keys was most of the loader's time at scale, and the engine may call a mapping once
-    // per morsel, so the set must not be built inside it.
-    let keys = in_frame.column(column).expect("key column");
-    let set: PlHashSet<String> = keys
-        .str()
-        .map(|k| k.iter().flatten().map(String::from).collect())
-        .unwrap_or_default();
-    let set = Arc::new(set);
-    let defective = col(column).map(
-        move |c| {
-            let unknown: BooleanChunked = c
-                .str()?
-                .iter()
-                .map(|v| v.map(|s| !set.contains(s)))
-                .collect();
-            Ok(unknown.with_name(c.name().clone()).into_column())
-        },
-        |_, f| Ok(Field::new(f.name().clone(), DataType::Boolean)),
-    );
-    RowCheck {
+fn reference(column: &'static str, table: &str, rows: &Arc<table::KeyRows>) -> Reference {
+    Reference {
+        column,
         kind: format!("onbekend {column} (verwacht een {column} uit {table})"),
-        defective,
+        rows: Arc::clone(rows),
     }
 }
 
@@ -254,28 +240,33 @@ pub fn load_export(
 ) -> Result<(Export, Quality), LoadError> {
     let mut quality = Quality::default();
     let mut frames: BTreeMap<&str, DataFrame> = BTreeMap::new();
+    let mut case_rows = None;
     for spec in TABLES {
         let checks = match spec.name {
             "casussen" => vec![
                 ended_before_start("Einddatum", "Startdatum"),
                 ended_before_start("Startdatum", "Aanmelddatum"),
             ],
-            "contactmomenten" | "zrm_metingen" | "tevredenheid" => {
-                vec![unknown_reference(
-                    "Casusnummer",
-                    "casussen",
-                    &frames["casussen"],
-                )]
-            }
             "collectieve_trajecten" | "vrijwilligers" => {
                 vec![ended_before_start("Einddatum", "Startdatum")]
             }
-            "bijeenkomsten" => vec![unknown_reference(
+            "mantelzorgers" => vec![ended_before_start("Uitschrijfdatum", "Registratiedatum")],
+            _ => Vec::new(),
+        };
+        // Built once per referenced table, after its own defects are excluded: a contact of
+        // an excluded case has no case to count towards.
+        let references = match spec.name {
+            "contactmomenten" | "zrm_metingen" | "tevredenheid" => {
+                let rows = case_rows.get_or_insert_with(|| {
+                    table::row_index(&frames["casussen"], "Casusnummer")
+                });
+                vec![reference("Casusnummer", "casussen", rows)]
+            }
+            "bijeenkomsten" => vec![reference(
                 "Trajectnummer",
                 "collectieve_trajecten",
-                &frames["collectieve_trajecten"],
+                &table::row_index(&frames["collectieve_trajecten"], "Trajectnummer"),
             )],
-            "mantelzorgers" => vec![ended_before_start("Uitschrijfdatum", "Registratiedatum")],
             _ => Vec::new(),
         };
         let Some(path) = table::find_file(folder, spec.name)? else {
@@ -286,7 +277,7 @@ pub fn load_export(
                     found: list_files(folder),
                 });
             }
-            frames.insert(spec.name, empty(spec));
+            frames.insert(spec.name, empty(spec, &references));
             continue;
         };
         let file_name = path
@@ -299,7 +290,15 @@ pub fn load_export(
             file,
             exclusions,
         } = crate::logging::timed(spec.name, || {
-            table::load(&path, spec, &mapping(tenant, spec), csv, checks, sha)
+            table::load(
+                &path,
+                spec,
+                &mapping(tenant, spec),
+                csv,
+                checks,
+                references,
+                sha,
+            )
         })?;
         let excluded: u64 = exclusions.iter().map(|e| e.rows).sum();
         if file.rows > 0 && excluded as f64 / file.rows as f64 > settings.max_excluded_share {

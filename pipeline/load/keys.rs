@@ -89,23 +89,22 @@ fn encode(frames: &mut [&mut DataFrame], column: &str) -> PolarsResult<()> {
 }
 
 impl Export {
-    /// Replaces every case, client and trajectory number by its code.
+    /// Replaces every case, client and trajectory number by its code. Cases and
+    /// trajectories are numbered by row: the tables referring to them already hold rows.
     pub fn encode_keys(&mut self) -> PolarsResult<()> {
-        encode(
-            &mut [
-                &mut self.cases,
-                &mut self.contacts,
-                &mut self.zrm,
-                &mut self.survey,
-            ],
-            "Casusnummer",
-        )?;
-        encode(&mut [&mut self.clients, &mut self.cases], "Clientnummer")?;
-        encode(
-            &mut [&mut self.trajectories, &mut self.meetings],
-            "Trajectnummer",
-        )
+        number_rows(&mut self.cases, "Casusnummer")?;
+        number_rows(&mut self.trajectories, "Trajectnummer")?;
+        encode(&mut [&mut self.clients, &mut self.cases], "Clientnummer")
     }
+}
+
+fn number_rows(frame: &mut DataFrame, column: &str) -> PolarsResult<()> {
+    if frame.column(column).is_err() {
+        return Ok(());
+    }
+    let rows = UInt32Chunked::from_vec(column.into(), (0..frame.height() as u32).collect());
+    frame.with_column(rows.into_column())?;
+    Ok(())
 }
 
 #[cfg(test)]

@@ -98,6 +98,42 @@ pub struct RowCheck {
     pub defective: Expr,
 }
 
+/// A column naming a row of a table loaded earlier (a contact's case). Its text is
+/// replaced by that row's index, so the check that the row exists and the encoding to a
+/// small integer are one hash lookup per value; a value naming no row excludes its row.
+pub struct Reference {
+    pub column: &'static str,
+    /// The defect's description.
+    pub kind: String,
+    pub rows: Arc<KeyRows>,
+}
+
+/// The rows of a table by their unique key.
+pub type KeyRows = PlHashMap<PlSmallStr, u32>;
+
+/// The index of a loaded table's rows by `column`, whose values are unique.
+pub fn row_index(frame: &DataFrame, column: &str) -> Arc<KeyRows> {
+    let mut rows = KeyRows::with_capacity(frame.height());
+    if let Ok(keys) = frame.column(column).and_then(|c| c.str().cloned()) {
+        for (i, key) in keys.iter().enumerate() {
+            if let Some(key) = key {
+                rows.insert(key.into(), i as u32);
+            }
+        }
+    }
+    Arc::new(rows)
+}
+
+/// The row each key names, null where it names none.
+fn look_up(c: Column, rows: &KeyRows) -> PolarsResult<Column> {
+    let codes: UInt32Chunked = c
+        .str()?
+        .iter()
+        .map(|v| v.and_then(|k| rows.get(k).copied()))
+        .collect();
+    Ok(codes.with_name(c.name().clone()).into_column())
+}
+
 /// A table's good rows and what was excluded.
 pub struct Loaded {
     pub frame: DataFrame,
@@ -294,12 +330,31 @@ fn lower_lit(values: &[(&str, &str)]) -> (Expr, Expr) {
 
 /// Maps text case-insensitively onto canonical values; unknown values become null.
 fn canonical(text: Expr, values: &[(&str, &str)]) -> Expr {
-    let (old, new) = lower_lit(values);
-    text.str().to_lowercase().replace_strict(
-        old,
-        new,
-        Some(lit(NULL).cast(DataType::String)),
-        Some(DataType::String),
+    let table: Arc<PlHashMap<String, PlSmallStr>> = Arc::new(
+        values
+            .iter()
+            .map(|(alias, value)| (alias.to_lowercase(), PlSmallStr::from(*value)))
+            .collect(),
+    );
+    text.map(
+        move |c| {
+            // A column holds a handful of distinct spellings over millions of rows: each is
+            // lower-cased and looked up once.
+            let text = c.str()?;
+            let mut seen: PlHashMap<&str, Option<&str>> = PlHashMap::new();
+            let out: StringChunked = text
+                .iter()
+                .map(|v| {
+                    v.and_then(|s| {
+                        *seen
+                            .entry(s)
+                            .or_insert_with(|| table.get(&s.to_lowercase()).map(|c| c.as_str()))
+                    })
+                })
+                .collect();
+            Ok(out.with_name(c.name().clone()).into_column())
+        },
+        |_, f| Ok(Field::new(f.name().clone(), DataType::String)),
     )
 }
 
@@ -326,6 +381,7 @@ pub fn load(
     mapping: &Mapping,
     csv: &CsvOptions,
     checks: Vec<RowCheck>,
+    references: Vec<Reference>,
     sha256: String,
 ) -> Result<Loaded, LoadError> {
     let (raw, origin) = read_raw(path, spec, mapping, csv)?;
@@ -479,12 +535,30 @@ pub fn load(
         finals.push(cond.fill_null(lit(false)).alias(flag(kinds.len())));
         kinds.push(kind);
     }
-    let with_values = raw.select(texts).with_columns(values).select(finals);
+    let mut with_values = raw.select(texts).with_columns(values).select(finals);
     // Checks across columns and tables look at the parsed values.
     let mut check_exprs = Vec::new();
     for c in checks {
         check_exprs.push(c.defective.fill_null(lit(false)).alias(flag(kinds.len())));
         kinds.push(c.kind);
+    }
+    if !references.is_empty() {
+        let mut lookups = Vec::new();
+        for r in references {
+            let rows = r.rows;
+            lookups.push(
+                col(r.column)
+                    .map(
+                        move |c| look_up(c, &rows),
+                        |_, f| Ok(Field::new(f.name().clone(), DataType::UInt32)),
+                    )
+                    .alias(r.column),
+            );
+            // An empty value is already flagged as missing, which is named first.
+            check_exprs.push(col(r.column).is_null().alias(flag(kinds.len())));
+            kinds.push(r.kind);
+        }
+        with_values = with_values.with_columns(lookups);
     }
     let frame = if check_exprs.is_empty() {
         with_values
@@ -595,8 +669,7 @@ fn check_unique(frame: &DataFrame, key: &str, origin: &Origin) -> Result<(), Loa
         .cast(&DataType::UInt64)
         .map_err(polars_bug)?;
     let rows = rows.u64().map_err(polars_bug)?;
-    let mut seen: std::collections::HashMap<&str, u64> =
-        std::collections::HashMap::with_capacity(keys.len());
+    let mut seen: PlHashMap<&str, u64> = PlHashMap::with_capacity(keys.len());
     // Name the two rows only; the repeated value itself is client-level data.
     for (k, row) in keys.iter().zip(rows.iter()) {
         let (Some(k), Some(row)) = (k, row) else {

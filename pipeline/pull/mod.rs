@@ -54,6 +54,39 @@ fn export_names() -> Vec<String> {
         .collect()
 }
 
+/// Adds files to the store on two threads, largest first: hashing and the disk's writing
+/// of one file overlap with the other's. The result is in the order given; the first
+/// failure in that order is the one reported.
+fn add_all(
+    store: &SnapshotStore,
+    source: &str,
+    paths: &[PathBuf],
+) -> Result<Vec<snapshot::SnapshotFile>, PullError> {
+    let mut order: Vec<usize> = (0..paths.len()).collect();
+    order.sort_by_key(|&i| std::cmp::Reverse(std::fs::metadata(&paths[i]).map_or(0, |m| m.len())));
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let results = std::sync::Mutex::new(Vec::with_capacity(paths.len()));
+    let work = || {
+        loop {
+            let k = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let Some(&i) = order.get(k) else { break };
+            let added = store.add(source, &paths[i]);
+            let failed = added.is_err();
+            results.lock().expect("no panic while holding").push((i, added));
+            if failed {
+                break;
+            }
+        }
+    };
+    std::thread::scope(|scope| {
+        scope.spawn(work);
+        work();
+    });
+    let mut results = results.into_inner().expect("no panic while holding");
+    results.sort_by_key(|(i, _)| *i);
+    results.into_iter().map(|(_, added)| added).collect()
+}
+
 /// Generates the demo export into the configured folder when it is not there yet.
 pub fn ensure_demo(source: &Source) -> Result<(), PullError> {
     let Source::Dir {
@@ -200,9 +233,7 @@ pub fn pull_sources(
                     path: path.display().to_string(),
                     reason: e.to_string(),
                 })?;
-                for file in export {
-                    files.push(store.add("export", &file)?);
-                }
+                files.extend(add_all(store, "export", &export)?);
             }
             Source::Https(http) => remote.extend(export_urls(http).into_iter().map(|w| (http, w))),
         }

@@ -160,7 +160,7 @@ pub struct Derived {
 
 impl Derived {
     pub fn new(x: &Export) -> Result<Derived> {
-        let case_domains = explode_multi(
+        let case_domains = crate::logging::timed("case domains", || explode_multi(
             x.cases
                 .clone()
                 .lazy()
@@ -173,14 +173,14 @@ impl Derived {
             canonical_domain(col("domein")).alias("domein"),
         ])
         .unique(None, UniqueKeepStrategy::Any)
-        .collect()?;
-        let contacts_per_case = x
+        .collect())?;
+        let contacts_per_case = crate::logging::timed("contacts per case", || x
             .contacts
             .clone()
             .lazy()
             .group_by([col("Casusnummer")])
             .agg([len().cast(DataType::Float64).alias("contacten")])
-            .collect()?;
+            .collect())?;
         Ok(Derived {
             case_domains,
             contacts_per_case,

@@ -8,6 +8,7 @@ pub mod format;
 pub mod memo;
 pub mod report;
 pub mod world;
+mod widths;
 
 use typst::diag::{SourceDiagnostic, Warned};
 use typst::foundations::{Datetime, Smart};
@@ -69,7 +70,7 @@ fn describe(world: &DocWorld, errors: &[SourceDiagnostic]) -> String {
 pub fn compile(engine: &Engine, job: Job) -> Result<Vec<u8>, RenderError> {
     use chrono::Datelike;
     let layout = job.layout.to_string();
-    let data = displayable::clean(engine, job.data);
+    let data = widths::measured(engine, displayable::clean(engine, job.data));
     let world = DocWorld::new(engine, job.layout, data, job.extra, job.date);
     let started = std::time::Instant::now();
     let Warned {

@@ -58,6 +58,11 @@ impl Engine {
     pub(crate) fn book(&self) -> &FontBook {
         self.fonts.book()
     }
+
+    /// The font at `index` of the book.
+    pub(crate) fn font(&self, index: usize) -> Option<Font> {
+        self.fonts.font(index)
+    }
 }
 
 fn id(path: &str) -> FileId {

@@ -17,5 +17,6 @@ pub mod pull;
 pub mod quarter;
 pub mod render;
 pub mod run;
+pub mod spelling;
 
 pub use quarter::{Period, Quarter};

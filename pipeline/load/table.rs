@@ -16,6 +16,7 @@ use super::quality::{Exclusion, FileRead, MAX_EXAMPLES};
 use super::text;
 use super::xlsx_table;
 use crate::config::{CsvOptions, Encoding};
+use crate::spelling::{Unknown, respell};
 
 /// The file row a person finds a record on (header = row 1; sheet row for XLSX).
 pub const ROW: &str = "__row";
@@ -330,32 +331,7 @@ fn lower_lit(values: &[(&str, &str)]) -> (Expr, Expr) {
 
 /// Maps text case-insensitively onto canonical values; unknown values become null.
 fn canonical(text: Expr, values: &[(&str, &str)]) -> Expr {
-    let table: Arc<PlHashMap<String, PlSmallStr>> = Arc::new(
-        values
-            .iter()
-            .map(|(alias, value)| (alias.to_lowercase(), PlSmallStr::from(*value)))
-            .collect(),
-    );
-    text.map(
-        move |c| {
-            // A column holds a handful of distinct spellings over millions of rows: each is
-            // lower-cased and looked up once.
-            let text = c.str()?;
-            let mut seen: PlHashMap<&str, Option<&str>> = PlHashMap::new();
-            let out: StringChunked = text
-                .iter()
-                .map(|v| {
-                    v.and_then(|s| {
-                        *seen
-                            .entry(s)
-                            .or_insert_with(|| table.get(&s.to_lowercase()).map(|c| c.as_str()))
-                    })
-                })
-                .collect();
-            Ok(out.with_name(c.name().clone()).into_column())
-        },
-        |_, f| Ok(Field::new(f.name().clone(), DataType::String)),
-    )
+    respell(text, values, Unknown::Null)
 }
 
 pub const FORMS: &[(&str, &str)] = &[

@@ -1,0 +1,77 @@
+//! Values spelled many ways in the exports (case, aliases), mapped onto the spelling the
+//! contracts use.
+
+use std::sync::Arc;
+
+use polars::prelude::*;
+
+/// What becomes of a value that matches none of the spellings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unknown {
+    Null,
+    Keep,
+}
+
+/// Maps `text` case-insensitively through `(spelling, canonical)` pairs.
+pub fn respell(text: Expr, values: &[(&str, &str)], unknown: Unknown) -> Expr {
+    let table: Arc<PlHashMap<String, PlSmallStr>> = Arc::new(
+        values
+            .iter()
+            .map(|(alias, value)| (alias.to_lowercase(), PlSmallStr::from(*value)))
+            .collect(),
+    );
+    text.map(
+        move |c| {
+            // A column holds a handful of distinct spellings over millions of rows: each is
+            // lower-cased and looked up once.
+            let text = c.str()?;
+            let mut seen: PlHashMap<&str, Option<&str>> = PlHashMap::new();
+            let out: StringChunked = text
+                .iter()
+                .map(|v| {
+                    v.and_then(|s| {
+                        *seen.entry(s).or_insert_with(|| {
+                            match table.get(&s.to_lowercase()) {
+                                Some(canonical) => Some(canonical.as_str()),
+                                None if unknown == Unknown::Keep => Some(s),
+                                None => None,
+                            }
+                        })
+                    })
+                })
+                .collect();
+            Ok(out.with_name(c.name().clone()).into_column())
+        },
+        |_, f| Ok(Field::new(f.name().clone(), DataType::String)),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn spellings_map_ignoring_case_and_unknowns_follow_the_choice() {
+        let frame = df!("t" => [Some("i&a"), Some("Leun & Steun"), Some("iets"), None, Some("I&A")])
+            .unwrap();
+        let pairs = [("I&A", "IA"), ("Leun & Steun", "LS")];
+        let run = |unknown| {
+            let out = frame
+                .clone()
+                .lazy()
+                .select([respell(col("t"), &pairs, unknown)])
+                .collect()
+                .unwrap();
+            out.column("t")
+                .unwrap()
+                .str()
+                .unwrap()
+                .iter()
+                .map(|v| v.map(str::to_string))
+                .collect::<Vec<_>>()
+        };
+        let s = |v: &str| Some(v.to_string());
+        assert_eq!(run(Unknown::Null), vec![s("IA"), s("LS"), None, None, s("IA")]);
+        assert_eq!(run(Unknown::Keep), vec![s("IA"), s("LS"), s("iets"), None, s("IA")]);
+    }
+}

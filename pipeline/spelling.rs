@@ -30,13 +30,13 @@ pub fn respell(text: Expr, values: &[(&str, &str)], unknown: Unknown) -> Expr {
                 .iter()
                 .map(|v| {
                     v.and_then(|s| {
-                        *seen.entry(s).or_insert_with(|| {
-                            match table.get(&s.to_lowercase()) {
+                        *seen
+                            .entry(s)
+                            .or_insert_with(|| match table.get(&s.to_lowercase()) {
                                 Some(canonical) => Some(canonical.as_str()),
                                 None if unknown == Unknown::Keep => Some(s),
                                 None => None,
-                            }
-                        })
+                            })
                     })
                 })
                 .collect();
@@ -52,8 +52,9 @@ mod tests {
 
     #[test]
     fn spellings_map_ignoring_case_and_unknowns_follow_the_choice() {
-        let frame = df!("t" => [Some("i&a"), Some("Leun & Steun"), Some("iets"), None, Some("I&A")])
-            .unwrap();
+        let frame =
+            df!("t" => [Some("i&a"), Some("Leun & Steun"), Some("iets"), None, Some("I&A")])
+                .unwrap();
         let pairs = [("I&A", "IA"), ("Leun & Steun", "LS")];
         let run = |unknown| {
             let out = frame
@@ -71,7 +72,13 @@ mod tests {
                 .collect::<Vec<_>>()
         };
         let s = |v: &str| Some(v.to_string());
-        assert_eq!(run(Unknown::Null), vec![s("IA"), s("LS"), None, None, s("IA")]);
-        assert_eq!(run(Unknown::Keep), vec![s("IA"), s("LS"), s("iets"), None, s("IA")]);
+        assert_eq!(
+            run(Unknown::Null),
+            vec![s("IA"), s("LS"), None, None, s("IA")]
+        );
+        assert_eq!(
+            run(Unknown::Keep),
+            vec![s("IA"), s("LS"), s("iets"), None, s("IA")]
+        );
     }
 }

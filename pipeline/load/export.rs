@@ -257,9 +257,8 @@ pub fn load_export(
         // an excluded case has no case to count towards.
         let references = match spec.name {
             "contactmomenten" | "zrm_metingen" | "tevredenheid" => {
-                let rows = case_rows.get_or_insert_with(|| {
-                    table::row_index(&frames["casussen"], "Casusnummer")
-                });
+                let rows = case_rows
+                    .get_or_insert_with(|| table::row_index(&frames["casussen"], "Casusnummer"));
                 vec![reference("Casusnummer", "casussen", rows)]
             }
             "bijeenkomsten" => vec![reference(

@@ -8,8 +8,8 @@ use super::frames::{
     push_fixed, strings, within,
 };
 use crate::load::Export;
-use crate::spelling::{Unknown, respell};
 use crate::quarter::Period;
+use crate::spelling::{Unknown, respell};
 
 pub const FORMS: [&str; 3] = ["IA", "LS", "IT"];
 pub const AGE_BANDS: [&str; 9] = [
@@ -166,10 +166,8 @@ impl Derived {
 /// Polars hashed every (case, domain) pair, a second of the monitor at two million cases.
 fn case_domains(cases: &DataFrame) -> Result<DataFrame> {
     let text = cases.column("Hoofddomeinen")?.str()?;
-    let known: PlHashMap<String, &str> = ZRM_DOMAINS
-        .iter()
-        .map(|d| (d.to_lowercase(), *d))
-        .collect();
+    let known: PlHashMap<String, &str> =
+        ZRM_DOMAINS.iter().map(|d| (d.to_lowercase(), *d)).collect();
     let mut spelled: PlHashMap<&str, &str> = PlHashMap::new();
     let mut rows: Vec<IdxSize> = Vec::new();
     let mut domains: Vec<&str> = Vec::new();
@@ -199,10 +197,7 @@ fn case_domains(cases: &DataFrame) -> Result<DataFrame> {
         .take(&rows)?;
     DataFrame::new(
         keys.len(),
-        vec![
-            keys.into_column(),
-            Column::new("domein".into(), domains),
-        ],
+        vec![keys.into_column(), Column::new("domein".into(), domains)],
     )
 }
 

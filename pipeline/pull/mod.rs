@@ -72,7 +72,10 @@ fn add_all(
             let Some(&i) = order.get(k) else { break };
             let added = store.add(source, &paths[i]);
             let failed = added.is_err();
-            results.lock().expect("no panic while holding").push((i, added));
+            results
+                .lock()
+                .expect("no panic while holding")
+                .push((i, added));
             if failed {
                 break;
             }

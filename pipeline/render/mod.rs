@@ -7,8 +7,8 @@ pub mod document;
 pub mod format;
 pub mod memo;
 pub mod report;
-pub mod world;
 mod widths;
+pub mod world;
 
 use typst::diag::{SourceDiagnostic, Warned};
 use typst::foundations::{Datetime, Smart};

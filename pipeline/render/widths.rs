@@ -212,7 +212,9 @@ mod tests {
             }]}]
         });
         assert!(add(&engine, &mut doc));
-        let widths = doc["sections"][0]["blocks"][0]["widths"].as_array().unwrap();
+        let widths = doc["sections"][0]["blocks"][0]["widths"]
+            .as_array()
+            .unwrap();
         let pair = |j: usize| {
             let p = widths[j].as_array().unwrap();
             (p[0].as_f64().unwrap(), p[1].as_f64().unwrap())
@@ -223,7 +225,10 @@ mod tests {
         // header's one word, and the spanning heading counts for nothing.
         assert!(label_want > 12.0 && label_want < 17.0, "{label_want}");
         assert!(label_need < label_want, "{label_need} < {label_want}");
-        assert!(label_need > 8.0, "the header word is the widest: {label_need}");
+        assert!(
+            label_need > 8.0,
+            "the header word is the widest: {label_need}"
+        );
         // Ten characters of bold figures: wider than the four of the header, unbreakable.
         assert_eq!(number_want, number_need);
         assert!(number_want > 4.5 && number_want < 7.5, "{number_want}");

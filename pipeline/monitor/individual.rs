@@ -691,3 +691,52 @@ fn recidive(
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn counts(frame: &DataFrame) -> Vec<(String, f64)> {
+        let keys = strings(frame, "Casusnummer").unwrap();
+        let n = floats(frame, "contacten").unwrap();
+        let mut pairs: Vec<(String, f64)> = keys
+            .into_iter()
+            .zip(n.into_iter().map(Option::unwrap))
+            .collect();
+        pairs.sort_by(|a, b| a.0.cmp(&b.0));
+        pairs
+    }
+
+    #[test]
+    fn contacts_are_counted_alike_per_code_and_per_text_key() {
+        let codes = df!("Casusnummer" => [2u32, 0, 2, 5, 2]).unwrap();
+        let texts = df!("Casusnummer" => ["2", "0", "2", "5", "2"]).unwrap();
+        let expected = vec![("0".to_string(), 1.0), ("2".into(), 3.0), ("5".into(), 1.0)];
+        assert_eq!(counts(&contacts_per_case(&codes).unwrap()), expected);
+        assert_eq!(counts(&contacts_per_case(&texts).unwrap()), expected);
+    }
+
+    #[test]
+    fn each_case_gets_each_domain_once_spelled_as_the_contract_does() {
+        let cases = df!(
+            "Casusnummer" => ["C1", "C2", "C3"],
+            "Hoofddomeinen" => [Some(" financiën | Huisvesting|FINANCIËN||"), None, Some("Eigen domein")],
+        )
+        .unwrap();
+        let d = case_domains(&cases).unwrap();
+        let pairs: Vec<(String, String)> = strings(&d, "Casusnummer")
+            .unwrap()
+            .into_iter()
+            .zip(strings(&d, "domein").unwrap())
+            .collect();
+        let p = |a: &str, b: &str| (a.to_string(), b.to_string());
+        assert_eq!(
+            pairs,
+            vec![
+                p("C1", "Financiën"),
+                p("C1", "Huisvesting"),
+                p("C3", "Eigen domein")
+            ]
+        );
+    }
+}

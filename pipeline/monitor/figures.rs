@@ -64,6 +64,13 @@ pub struct Figures {
 }
 
 impl Figures {
+    /// Adds every figure of `other`, in its order.
+    pub fn extend(&mut self, other: Figures) {
+        for figure in other.rows {
+            self.push(figure);
+        }
+    }
+
     pub fn push(&mut self, figure: Figure) {
         let key = (
             figure.indicator.to_string(),

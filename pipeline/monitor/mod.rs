@@ -46,13 +46,30 @@ pub fn compute(
     let before = quarter.year_before().year_to_date();
     let mut f = Figures::default();
     let derived = crate::logging::timed("derived", || individual::Derived::new(export))?;
-    for p in [&period, &before] {
+    let one_period = |p: &Period| -> Result<Figures, PolarsError> {
+        let mut f = Figures::default();
         crate::logging::timed("individual", || {
             individual::compute(&mut f, export, &derived, p)
         })?;
         crate::logging::timed("collective", || collective::collective(&mut f, export, p))?;
         crate::logging::timed("informal", || collective::informal(&mut f, export, p))?;
-    }
+        Ok(f)
+    };
+    // The two periods side by side: each is a long chain of queries, many of which keep
+    // only one core busy (about a second less at scale l, for ~400 MB more at the peak).
+    // Their figures are added in the same order either way.
+    let (now, last_year) = std::thread::scope(|scope| {
+        let last_year = scope.spawn(|| one_period(&before));
+        let now = one_period(&period);
+        (
+            now,
+            last_year
+                .join()
+                .expect("computing last year's figures does not panic"),
+        )
+    });
+    f.extend(now?);
+    f.extend(last_year?);
     let quarters: Vec<Period> = quarter
         .year_before()
         .quarters_of_year_so_far()

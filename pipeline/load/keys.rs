@@ -92,10 +92,26 @@ impl Export {
     /// Replaces every case, client and trajectory number by its code. Cases and
     /// trajectories are numbered by row: the tables referring to them already hold rows.
     pub fn encode_keys(&mut self) -> PolarsResult<()> {
+        debug_assert!(
+            [&self.contacts, &self.zrm, &self.survey]
+                .iter()
+                .all(|f| refers_within(f, "Casusnummer", self.cases.height()))
+                && refers_within(&self.meetings, "Trajectnummer", self.trajectories.height()),
+            "a reference beyond the rows it refers to"
+        );
         number_rows(&mut self.cases, "Casusnummer")?;
         number_rows(&mut self.trajectories, "Trajectnummer")?;
         encode(&mut [&mut self.clients, &mut self.cases], "Clientnummer")
     }
+}
+
+/// Whether every row code in `column` names one of `rows` rows.
+fn refers_within(frame: &DataFrame, column: &str, rows: usize) -> bool {
+    frame
+        .column(column)
+        .ok()
+        .and_then(|c| c.u32().ok().map(|codes| codes.max()))
+        .is_none_or(|max| max.is_none_or(|m| (m as usize) < rows))
 }
 
 fn number_rows(frame: &mut DataFrame, column: &str) -> PolarsResult<()> {
@@ -113,21 +129,20 @@ mod tests {
 
     #[test]
     fn the_same_number_gets_the_same_code_across_tables() {
-        let mut cases = df!("Casusnummer" => ["C9", "C2"]).unwrap();
-        let mut contacts =
-            df!("Casusnummer" => [Some("C2"), None, Some("C9"), Some("C5")]).unwrap();
-        encode(&mut [&mut cases, &mut contacts], "Casusnummer").unwrap();
+        let mut clients = df!("Clientnummer" => ["K9", "K2"]).unwrap();
+        let mut cases = df!("Clientnummer" => [Some("K2"), None, Some("K9"), Some("K5")]).unwrap();
+        encode(&mut [&mut clients, &mut cases], "Clientnummer").unwrap();
         let got = |f: &DataFrame| {
-            f.column("Casusnummer")
+            f.column("Clientnummer")
                 .unwrap()
                 .u32()
                 .unwrap()
                 .iter()
                 .collect::<Vec<_>>()
         };
-        assert_eq!(got(&cases), vec![Some(0), Some(1)]);
+        assert_eq!(got(&clients), vec![Some(0), Some(1)]);
         assert_eq!(
-            got(&contacts),
+            got(&cases),
             vec![Some(1), None, Some(0), Some(2)],
             "an unknown key gets a code of its own"
         );

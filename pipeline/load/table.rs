@@ -320,15 +320,6 @@ fn clean_column(c: Column) -> PolarsResult<Column> {
     Ok(out.with_name(c.name().clone()).into_column())
 }
 
-fn lower_lit(values: &[(&str, &str)]) -> (Expr, Expr) {
-    let old: Vec<String> = values.iter().map(|(a, _)| a.to_lowercase()).collect();
-    let new: Vec<&str> = values.iter().map(|(_, b)| *b).collect();
-    (
-        lit(Series::new("old".into(), old)),
-        lit(Series::new("new".into(), new)),
-    )
-}
-
 /// Maps text case-insensitively onto canonical values; unknown values become null.
 fn canonical(text: Expr, values: &[(&str, &str)]) -> Expr {
     respell(text, values, Unknown::Null)
@@ -377,15 +368,7 @@ pub fn load(
                 Some(map) if !map.is_empty() => {
                     let pairs: Vec<(&str, &str)> =
                         map.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
-                    let (old, new) = lower_lit(&pairs);
-                    let t = cleaned(c.name);
-                    let mapped = t.clone().str().to_lowercase().replace_strict(
-                        old,
-                        new,
-                        Some(lit(NULL).cast(DataType::String)),
-                        Some(DataType::String),
-                    );
-                    coalesce(&[mapped, t])
+                    respell(cleaned(c.name), &pairs, Unknown::Keep)
                 }
                 _ => cleaned(c.name),
             },

@@ -48,25 +48,29 @@ pub fn compute(
     let derived = crate::logging::timed("derived", || individual::Derived::new(export))?;
     let one_period = |p: &Period| -> Result<Figures, PolarsError> {
         let mut f = Figures::default();
-        crate::logging::timed("individual", || {
+        let part = |name: &str| format!("{name} {}", p.label);
+        crate::logging::timed(&part("individual"), || {
             individual::compute(&mut f, export, &derived, p)
         })?;
-        crate::logging::timed("collective", || collective::collective(&mut f, export, p))?;
-        crate::logging::timed("informal", || collective::informal(&mut f, export, p))?;
+        crate::logging::timed(&part("collective"), || {
+            collective::collective(&mut f, export, p)
+        })?;
+        crate::logging::timed(&part("informal"), || {
+            collective::informal(&mut f, export, p)
+        })?;
         Ok(f)
     };
     // The two periods side by side: each is a long chain of queries, many of which keep
-    // only one core busy (about a second less at scale l, for ~400 MB more at the peak).
+    // only one core busy (about a second less at scale l, for ~300 MB more at the peak).
     // Their figures are added in the same order either way.
+    let span = tracing::Span::current();
     let (now, last_year) = std::thread::scope(|scope| {
-        let last_year = scope.spawn(|| one_period(&before));
+        let last_year = scope.spawn(|| span.in_scope(|| one_period(&before)));
         let now = one_period(&period);
-        (
-            now,
-            last_year
-                .join()
-                .expect("computing last year's figures does not panic"),
-        )
+        let last_year = last_year
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        (now, last_year)
     });
     f.extend(now?);
     f.extend(last_year?);

@@ -55,30 +55,35 @@ fn export_names() -> Vec<String> {
 }
 
 /// Adds files to the store on two threads, largest first: hashing and the disk's writing
-/// of one file overlap with the other's. The result is in the order given; the first
-/// failure in that order is the one reported.
+/// of one file overlap with the other's. The result is in the order given, and the error
+/// reported is the one adding them in that order would have met first: after a failure,
+/// files later in the order are skipped, earlier ones are still tried.
 fn add_all(
     store: &SnapshotStore,
     source: &str,
     paths: &[PathBuf],
 ) -> Result<Vec<snapshot::SnapshotFile>, PullError> {
+    use std::sync::atomic::{AtomicUsize, Ordering};
     let mut order: Vec<usize> = (0..paths.len()).collect();
-    order.sort_by_key(|&i| std::cmp::Reverse(std::fs::metadata(&paths[i]).map_or(0, |m| m.len())));
-    let next = std::sync::atomic::AtomicUsize::new(0);
+    order.sort_by_cached_key(|&i| {
+        std::cmp::Reverse(std::fs::metadata(&paths[i]).map_or(0, |m| m.len()))
+    });
+    let next = AtomicUsize::new(0);
+    let first_failed = AtomicUsize::new(usize::MAX);
     let results = std::sync::Mutex::new(Vec::with_capacity(paths.len()));
     let work = || {
-        loop {
-            let k = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-            let Some(&i) = order.get(k) else { break };
+        while let Some(&i) = order.get(next.fetch_add(1, Ordering::Relaxed)) {
+            if i > first_failed.load(Ordering::Relaxed) {
+                continue;
+            }
             let added = store.add(source, &paths[i]);
-            let failed = added.is_err();
+            if added.is_err() {
+                first_failed.fetch_min(i, Ordering::Relaxed);
+            }
             results
                 .lock()
                 .expect("no panic while holding")
                 .push((i, added));
-            if failed {
-                break;
-            }
         }
     };
     std::thread::scope(|scope| {
@@ -275,4 +280,49 @@ pub fn pull_sources(
     }
     files.extend(pull_http(store, remote)?);
     Ok(files)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn files_come_back_in_order_and_the_first_failure_in_that_order_is_reported() {
+        let state = tempfile::tempdir().unwrap();
+        let source = tempfile::tempdir().unwrap();
+        let store = SnapshotStore::open(state.path()).unwrap();
+        let mut paths = Vec::new();
+        for (name, size) in [
+            ("a.csv", 10),
+            ("b.csv", 300_000),
+            ("c.csv", 20),
+            ("d.csv", 5),
+        ] {
+            let path = source.path().join(name);
+            std::fs::write(&path, vec![b'x'; size]).unwrap();
+            paths.push(path);
+        }
+        let added = add_all(&store, "export", &paths).unwrap();
+        let names: Vec<&str> = added.iter().map(|f| f.name.as_str()).collect();
+        assert_eq!(
+            names,
+            ["a.csv", "b.csv", "c.csv", "d.csv"],
+            "in the order given"
+        );
+        assert_eq!(added[1].size, 300_000);
+
+        // Two files gone: the earlier one in the given order is named, whichever thread
+        // met which first.
+        let mut broken = paths.clone();
+        broken.insert(1, source.path().join("missing-1.csv"));
+        broken.push(source.path().join("missing-2.csv"));
+        for _ in 0..20 {
+            match add_all(&store, "export", &broken) {
+                Err(PullError::Source { path, .. }) => {
+                    assert!(path.ends_with("missing-1.csv"), "{path}")
+                }
+                other => panic!("expected the missing file, got {other:?}"),
+            }
+        }
+    }
 }

@@ -147,8 +147,8 @@ fn start_writeback(file: &fs::File, from: u64, to: u64) {
     unsafe {
         libc::sync_file_range(
             file.as_raw_fd(),
-            from as libc::off64_t,
-            (to - from) as libc::off64_t,
+            from as libc::off_t,
+            (to - from) as libc::off_t,
             libc::SYNC_FILE_RANGE_WRITE,
         );
     }

@@ -711,7 +711,8 @@ fn row_defects_are_excluded_and_counted_by_kind() {
     write(
         p,
         "contactmomenten.csv",
-        "Casusnummer;Datum;Soort\nC1;03-01-2024;Telefonisch\nC99;03-01-2024;Telefonisch\n",
+        "Casusnummer;Datum;Soort\nC1;03-01-2024;Telefonisch\nC99;03-01-2024;Telefonisch\n\
+         C7;04-01-2024;Telefonisch\nC3;04-01-2024;Telefonisch\n",
     );
     write(
         p,
@@ -761,7 +762,8 @@ fn row_defects_are_excluded_and_counted_by_kind() {
              Leun- en steuncontact of Individueel traject)",
             "casussen.csv row 7: Aanmelddatum ontbreekt (verwacht een datum)",
             "clienten.csv row 3: onleesbare Geboortedatum (verwacht dd-mm-jjjj, jjjj-mm-dd of jjjj)",
-            "contactmomenten.csv row 3: onbekend Casusnummer (verwacht een Casusnummer uit casussen)",
+            // C3 is a case excluded above: its contacts have no case to count towards.
+            "contactmomenten.csv rows 3, 5: onbekend Casusnummer (verwacht een Casusnummer uit casussen)",
             "zrm_metingen.csv row 3: Score buiten bereik (verwacht geheel getal 1–5)",
             "zrm_metingen.csv row 5: onbekend Type (verwacht Meting of Doel)",
             "tevredenheid.csv row 3: Score buiten bereik (verwacht 1–10)",
@@ -781,11 +783,12 @@ fn row_defects_are_excluded_and_counted_by_kind() {
         );
     }
     let counted: u64 = quality.exclusions.iter().map(|e| e.rows).sum();
-    assert_eq!(counted, 16);
+    assert_eq!(counted, 17);
     assert_eq!(quality.excluded_from("casussen"), 5);
     assert_eq!(texts(&export.cases, "Casusnummer"), some(&["C1", "C7"]));
     assert_eq!(export.clients.height(), 1);
-    assert_eq!(export.contacts.height(), 1);
+    // A contact names its case by the case's row among the cases kept: C7 is the second.
+    assert_eq!(texts(&export.contacts, "Casusnummer"), some(&["0", "1"]));
     assert_eq!(export.zrm.height(), 2);
     assert_eq!(
         texts(&export.survey, "Score"),

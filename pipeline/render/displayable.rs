@@ -112,11 +112,7 @@ pub fn clean(engine: &Engine, data: Vec<u8>) -> Vec<u8> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn engine() -> Engine {
-        let layouts = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("layouts");
-        Engine::new(&layouts, &[])
-    }
+    use crate::render::world::tests::engine;
 
     #[test]
     fn control_characters_go_and_missing_glyphs_are_replaced() {

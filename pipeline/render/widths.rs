@@ -197,11 +197,7 @@ fn table_widths(m: &mut Measurer, table: &Map<String, Value>) -> Option<Value> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn engine() -> Engine {
-        let layouts = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("layouts");
-        Engine::new(&layouts, &[])
-    }
+    use crate::render::world::tests::engine;
 
     #[test]
     fn widths_follow_the_longest_cell_and_word_per_column() {

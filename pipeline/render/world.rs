@@ -202,3 +202,14 @@ fn fonts_in(dir: &Path) -> Vec<(typst::text::Font, typst::text::FontInfo)> {
     }
     found
 }
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+
+    /// The engine over the committed layouts and fonts.
+    pub(crate) fn engine() -> Engine {
+        let layouts = Path::new(env!("CARGO_MANIFEST_DIR")).join("layouts");
+        Engine::new(&layouts, &[])
+    }
+}

@@ -240,7 +240,7 @@ pub fn load_export(
 ) -> Result<(Export, Quality), LoadError> {
     let mut quality = Quality::default();
     let mut frames: BTreeMap<&str, DataFrame> = BTreeMap::new();
-    let mut case_rows = None;
+    let mut indexes: BTreeMap<&'static str, Arc<table::KeyRows>> = BTreeMap::new();
     for spec in TABLES {
         let checks = match spec.name {
             "casussen" => vec![
@@ -256,15 +256,20 @@ pub fn load_export(
         // Built once per referenced table, after its own defects are excluded: a contact of
         // an excluded case has no case to count towards.
         let references = match spec.name {
-            "contactmomenten" | "zrm_metingen" | "tevredenheid" => {
-                let rows = case_rows
-                    .get_or_insert_with(|| table::row_index(&frames["casussen"], "Casusnummer"));
-                vec![reference("Casusnummer", "casussen", rows)]
-            }
+            "contactmomenten" | "zrm_metingen" | "tevredenheid" => vec![reference(
+                "Casusnummer",
+                "casussen",
+                &rows_of(&mut indexes, &frames, "casussen", "Casusnummer"),
+            )],
             "bijeenkomsten" => vec![reference(
                 "Trajectnummer",
                 "collectieve_trajecten",
-                &table::row_index(&frames["collectieve_trajecten"], "Trajectnummer"),
+                &rows_of(
+                    &mut indexes,
+                    &frames,
+                    "collectieve_trajecten",
+                    "Trajectnummer",
+                ),
             )],
             _ => Vec::new(),
         };
@@ -288,6 +293,7 @@ pub fn load_export(
             frame,
             file,
             exclusions,
+            key_rows,
         } = crate::logging::timed(spec.name, || {
             table::load(
                 &path,
@@ -319,6 +325,10 @@ pub fn load_export(
         }
         quality.files.push(file);
         quality.exclusions.extend(exclusions);
+        // Kept for the tables others refer to; the clients' is not needed.
+        if let Some(rows) = key_rows.filter(|_| spec.name != "clienten") {
+            indexes.insert(spec.name, rows);
+        }
         frames.insert(spec.name, frame);
     }
     let mut take = |name: &str| frames.remove(name).expect("every table loaded or empty");
@@ -338,6 +348,20 @@ pub fn load_export(
         volunteers: take("vrijwilligers").drop(table::ROW).map_err(internal)?,
     };
     Ok((export, quality))
+}
+
+/// The rows of a referenced table by its key: the index its uniqueness check made when that
+/// saw exactly the rows kept, otherwise one built from the rows kept.
+fn rows_of(
+    indexes: &mut BTreeMap<&'static str, Arc<table::KeyRows>>,
+    frames: &BTreeMap<&str, DataFrame>,
+    table: &'static str,
+    key: &str,
+) -> Arc<table::KeyRows> {
+    indexes
+        .entry(table)
+        .or_insert_with(|| table::row_index(&frames[table], key))
+        .clone()
 }
 
 fn internal(e: PolarsError) -> LoadError {

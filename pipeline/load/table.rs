@@ -140,6 +140,9 @@ pub struct Loaded {
     pub frame: DataFrame,
     pub file: FileRead,
     pub exclusions: Vec<Exclusion>,
+    /// The frame's rows by the table's key, when the uniqueness check's index of the rows
+    /// read is also that of the rows kept (nothing was excluded, the rule).
+    pub key_rows: Option<Arc<KeyRows>>,
 }
 
 /// Where a table's rows came from, for messages.
@@ -536,9 +539,10 @@ pub fn load(
             reason: e.to_string(),
         })?;
     let rows = all.height() as u64;
-    if let Some(key) = spec.key {
-        check_unique(&all, key, &origin)?;
-    }
+    let keyed = match spec.key {
+        Some(key) => Some(check_unique(&all, key, &origin)?),
+        None => None,
+    };
     let defective = all
         .column(DEFECT)
         .map_err(polars_bug)?
@@ -578,6 +582,7 @@ pub fn load(
         .collect();
     let frame = frame.select(keep).map_err(polars_bug)?;
     Ok(Loaded {
+        key_rows: keyed.filter(|_| !any_defect),
         frame,
         file: FileRead {
             table: spec.name.to_string(),
@@ -615,7 +620,9 @@ fn first_defect(defects: Vec<(Expr, String)>) -> Expr {
     defect
 }
 
-fn check_unique(frame: &DataFrame, key: &str, origin: &Origin) -> Result<(), LoadError> {
+/// Checks that `key` is unique and returns the index of the frame's rows by it (position
+/// in `frame`), which is the table's row index once nothing is excluded.
+fn check_unique(frame: &DataFrame, key: &str, origin: &Origin) -> Result<Arc<KeyRows>, LoadError> {
     let keys = frame
         .column(key)
         .map_err(polars_bug)?
@@ -628,21 +635,21 @@ fn check_unique(frame: &DataFrame, key: &str, origin: &Origin) -> Result<(), Loa
         .cast(&DataType::UInt64)
         .map_err(polars_bug)?;
     let rows = rows.u64().map_err(polars_bug)?;
-    let mut seen: PlHashMap<&str, u64> = PlHashMap::with_capacity(keys.len());
+    let mut seen = KeyRows::with_capacity(keys.len());
     // Name the two rows only; the repeated value itself is client-level data.
-    for (k, row) in keys.iter().zip(rows.iter()) {
+    for (position, (k, row)) in keys.iter().zip(rows.iter()).enumerate() {
         let (Some(k), Some(row)) = (k, row) else {
             continue;
         };
-        if let Some(first) = seen.insert(k, row) {
+        if let Some(first) = seen.insert(k.into(), position as u32) {
             return Err(LoadError::Duplicate {
                 at: origin.row(row),
                 column: key.to_string(),
-                first_row: first,
+                first_row: rows.get(first as usize).unwrap_or_default(),
             });
         }
     }
-    Ok(())
+    Ok(Arc::new(seen))
 }
 
 fn summarise(bad: &DataFrame, table: &str, origin: &Origin) -> Result<Vec<Exclusion>, LoadError> {

@@ -253,8 +253,8 @@ pub fn load_export(
             "mantelzorgers" => vec![ended_before_start("Uitschrijfdatum", "Registratiedatum")],
             _ => Vec::new(),
         };
-        // Built once per referenced table, after its own defects are excluded: a contact of
-        // an excluded case has no case to count towards.
+        // One index per referenced table, of the rows kept after its own defects are
+        // excluded: a contact of an excluded case has no case to count towards.
         let references = match spec.name {
             "contactmomenten" | "zrm_metingen" | "tevredenheid" => vec![reference(
                 "Casusnummer",

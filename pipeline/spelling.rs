@@ -12,14 +12,29 @@ pub enum Unknown {
     Keep,
 }
 
+/// Canonical spellings by the lower-cased spellings that mean them.
+pub struct Spellings(PlHashMap<String, PlSmallStr>);
+
+impl Spellings {
+    /// From `(spelling, canonical)` pairs.
+    pub fn new(values: &[(&str, &str)]) -> Self {
+        Self(
+            values
+                .iter()
+                .map(|(alias, value)| (alias.to_lowercase(), PlSmallStr::from(*value)))
+                .collect(),
+        )
+    }
+
+    /// The canonical spelling of `text`, matched ignoring case.
+    pub fn get(&self, text: &str) -> Option<&str> {
+        self.0.get(&text.to_lowercase()).map(PlSmallStr::as_str)
+    }
+}
+
 /// Maps `text` case-insensitively through `(spelling, canonical)` pairs.
 pub fn respell(text: Expr, values: &[(&str, &str)], unknown: Unknown) -> Expr {
-    let table: Arc<PlHashMap<String, PlSmallStr>> = Arc::new(
-        values
-            .iter()
-            .map(|(alias, value)| (alias.to_lowercase(), PlSmallStr::from(*value)))
-            .collect(),
-    );
+    let spellings = Arc::new(Spellings::new(values));
     text.map(
         move |c| {
             // A column holds a handful of distinct spellings over millions of rows: each is
@@ -30,13 +45,11 @@ pub fn respell(text: Expr, values: &[(&str, &str)], unknown: Unknown) -> Expr {
                 .iter()
                 .map(|v| {
                     v.and_then(|s| {
-                        *seen
-                            .entry(s)
-                            .or_insert_with(|| match table.get(&s.to_lowercase()) {
-                                Some(canonical) => Some(canonical.as_str()),
-                                None if unknown == Unknown::Keep => Some(s),
-                                None => None,
-                            })
+                        *seen.entry(s).or_insert_with(|| match spellings.get(s) {
+                            Some(canonical) => Some(canonical),
+                            None if unknown == Unknown::Keep => Some(s),
+                            None => None,
+                        })
                     })
                 })
                 .collect();

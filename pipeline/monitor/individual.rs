@@ -9,7 +9,7 @@ use super::frames::{
 };
 use crate::load::Export;
 use crate::quarter::Period;
-use crate::spelling::{Unknown, respell};
+use crate::spelling::{Spellings, Unknown, respell};
 
 pub const FORMS: [&str; 3] = ["IA", "LS", "IT"];
 pub const AGE_BANDS: [&str; 9] = [
@@ -36,8 +36,11 @@ const VORM: &str = "Ondersteuningsvorm";
 
 /// Known domains spelled as the contract does (matching ignores case); others as given.
 fn canonical_domain(e: Expr) -> Expr {
-    let pairs: Vec<(&str, &str)> = ZRM_DOMAINS.iter().map(|d| (*d, *d)).collect();
-    respell(e, &pairs, Unknown::Keep)
+    respell(e, &domain_pairs(), Unknown::Keep)
+}
+
+fn domain_pairs() -> Vec<(&'static str, &'static str)> {
+    ZRM_DOMAINS.iter().map(|d| (*d, *d)).collect()
 }
 
 fn of_forms(forms: &[&str]) -> Expr {
@@ -166,8 +169,7 @@ impl Derived {
 /// Polars hashed every (case, domain) pair, a second of the monitor at two million cases.
 fn case_domains(cases: &DataFrame) -> Result<DataFrame> {
     let text = cases.column("Hoofddomeinen")?.str()?;
-    let known: PlHashMap<String, &str> =
-        ZRM_DOMAINS.iter().map(|d| (d.to_lowercase(), *d)).collect();
+    let known = Spellings::new(&domain_pairs());
     let mut spelled: PlHashMap<&str, &str> = PlHashMap::new();
     let mut rows: Vec<IdxSize> = Vec::new();
     let mut domains: Vec<&str> = Vec::new();
@@ -182,7 +184,7 @@ fn case_domains(cases: &DataFrame) -> Result<DataFrame> {
             }
             let domain = *spelled
                 .entry(part)
-                .or_insert_with(|| known.get(&part.to_lowercase()).copied().unwrap_or(part));
+                .or_insert_with(|| known.get(part).unwrap_or(part));
             if !this_case.contains(&domain) {
                 this_case.push(domain);
                 rows.push(row as IdxSize);

@@ -85,13 +85,10 @@ impl Engine {
     }
 }
 
-/// The data document with every string printable: control characters other than line
-/// breaks and tabs removed, a character no font has replaced by U+FFFD (or `?`). The bytes
-/// come back unchanged when nothing needs cleaning, which is the rule.
-pub fn clean(engine: &Engine, data: Vec<u8>) -> Vec<u8> {
-    let Ok(mut value) = serde_json::from_slice::<Value>(&data) else {
-        return data;
-    };
+/// Makes every string of the data document printable: control characters other than line
+/// breaks and tabs removed, a character no font has replaced by U+FFFD (or `?`). Returns
+/// whether anything changed, which is the exception.
+pub fn clean(engine: &Engine, doc: &mut Value) -> bool {
     let replacement = if engine.has_glyph(REPLACEMENT) {
         REPLACEMENT
     } else {
@@ -102,11 +99,7 @@ pub fn clean(engine: &Engine, data: Vec<u8>) -> Vec<u8> {
         known: HashMap::new(),
         replacement,
     };
-    if glyphs.walk(&mut value) {
-        serde_json::to_vec(&value).expect("a JSON value serialises")
-    } else {
-        data
-    }
+    glyphs.walk(doc)
 }
 
 #[cfg(test)]
@@ -123,19 +116,12 @@ mod tests {
             "d": "\u{1F600} \u{10FFFD}",
             "n": 3.5,
         });
-        let out: Value =
-            serde_json::from_slice(&clean(&engine, serde_json::to_vec(&doc).unwrap())).unwrap();
+        let mut out = doc.clone();
+        assert!(clean(&engine, &mut out));
         assert_eq!(out["a"], "Het jaar 2024");
         assert_eq!(out["b"], doc["b"], "printable text is left alone");
         let d = out["d"].as_str().unwrap();
         assert!(d.chars().all(|c| c == ' ' || engine.has_glyph(c)), "{d:?}");
         assert_eq!(out["n"], 3.5);
-    }
-
-    #[test]
-    fn a_printable_document_comes_back_byte_for_byte() {
-        let engine = engine();
-        let data = br#"{"b":1.50,"a":"Individuele trajecten"}"#.to_vec();
-        assert_eq!(clean(&engine, data.clone()), data);
     }
 }

@@ -85,18 +85,6 @@ impl Measurer<'_> {
     }
 }
 
-/// The data document with [`add`]ed widths; unchanged when it has no tables.
-pub fn measured(engine: &Engine, data: Vec<u8>) -> Vec<u8> {
-    let Ok(mut doc) = serde_json::from_slice::<Value>(&data) else {
-        return data;
-    };
-    if add(engine, &mut doc) {
-        serde_json::to_vec(&doc).expect("a JSON value serialises")
-    } else {
-        data
-    }
-}
-
 /// Adds `widths` to every table of the data document: per column `[want, need]` in em of
 /// the table's text size — the width of its widest header or cell on one line, and of its
 /// widest unbreakable word (a whole number for right-aligned columns). Returns whether a
@@ -138,10 +126,14 @@ fn walk(m: &mut Measurer, value: &mut Value) -> bool {
     }
 }
 
+/// A string field, or empty.
+fn text(v: Option<&Value>) -> &str {
+    v.and_then(Value::as_str).unwrap_or_default()
+}
+
 fn table_widths(m: &mut Measurer, table: &Map<String, Value>) -> Option<Value> {
     let columns = table.get("columns")?.as_array()?;
     let rows = table.get("rows")?.as_array()?;
-    let text = |v: Option<&Value>| v.and_then(Value::as_str).unwrap_or_default().to_string();
     let right: Vec<bool> = columns
         .iter()
         .map(|c| c.get("align").and_then(Value::as_str) == Some("right"))
@@ -150,15 +142,15 @@ fn table_widths(m: &mut Measurer, table: &Map<String, Value>) -> Option<Value> {
     let mut need = Vec::with_capacity(columns.len());
     for c in columns {
         let label = text(c.get("label"));
-        want.push(m.width(&label, Weight::Semibold));
-        need.push(m.widest_word(&label, Weight::Semibold));
+        want.push(m.width(label, Weight::Semibold));
+        need.push(m.widest_word(label, Weight::Semibold));
     }
     let flagged = rows
         .iter()
         .any(|r| r.get("flag").and_then(Value::as_bool) == Some(true));
     for row in rows {
         let style = row.get("style").and_then(Value::as_str).unwrap_or("normal");
-        let cells: Vec<String> = row
+        let cells: Vec<&str> = row
             .get("cells")
             .and_then(Value::as_array)
             .map(|cells| cells.iter().map(|c| text(Some(c))).collect())

@@ -707,3 +707,50 @@ fn summarise(bad: &DataFrame, table: &str, origin: &Origin) -> Result<Vec<Exclus
     }
     Ok(out)
 }
+
+#[cfg(test)]
+mod tests {
+    use polars::io::csv::read::_csv_read_internal::CountLines;
+    use rand::{Rng, SeedableRng};
+
+    /// Polars' line counter (vendored, patched: vendor/README.md) against a byte-by-byte
+    /// count, on text made of the bytes that matter to it, across the 64-byte blocks its
+    /// patched scan works in, from both starting states.
+    #[test]
+    fn the_patched_line_counter_counts_like_a_byte_by_byte_scan() {
+        let counter = CountLines::new(Some(b'"'), b'\n', None);
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(8);
+        for _ in 0..2000 {
+            let len = rng.random_range(0..400);
+            let bytes: Vec<u8> = (0..len)
+                .map(|_| match rng.random_range(0..10) {
+                    0 | 1 => b'\n',
+                    2 => b'"',
+                    3 => b';',
+                    _ => b'a',
+                })
+                .collect();
+            let got = counter.analyze_chunk(&bytes);
+            for (start_inside, stats) in [(false, got[0]), (true, got[1])] {
+                let mut inside = start_inside;
+                let (mut count, mut last) = (0, 0);
+                for (i, &b) in bytes.iter().enumerate() {
+                    inside ^= b == b'"';
+                    if b == b'\n' && !inside {
+                        count += 1;
+                        last = i;
+                    }
+                }
+                let what = format!(
+                    "{:?}, starting inside: {start_inside}",
+                    String::from_utf8_lossy(&bytes)
+                );
+                assert_eq!(stats.newline_count, count, "{what}");
+                if count > 0 {
+                    assert_eq!(stats.last_newline_offset, last, "{what}");
+                }
+                assert_eq!(stats.end_inside_string, inside, "{what}");
+            }
+        }
+    }
+}

@@ -49,14 +49,36 @@ pub fn init(format: Option<LogFormat>, quiet_for_progress: bool) {
 }
 
 /// Runs one part of a stage and logs its time at debug level (`RUST_LOG=pipeline=debug`),
-/// for profiling: the stages' own times are logged at info level by the run.
+/// for profiling: the stages' own times are logged at info level by the run. The process's
+/// CPU time beside it (all threads) says how busy the cores were: near twice the seconds on
+/// two cores, the part is parallel; near the seconds, it runs on one.
 pub fn timed<T>(part: &str, f: impl FnOnce() -> T) -> T {
     let started = std::time::Instant::now();
+    let cpu = cpu_seconds();
     let out = f();
     tracing::debug!(
         part,
         seconds = started.elapsed().as_secs_f64(),
+        cpu_seconds = cpu_seconds() - cpu,
         "part timed"
     );
     out
+}
+
+/// User and system CPU time of the whole process so far.
+#[cfg(target_os = "linux")]
+fn cpu_seconds() -> f64 {
+    let mut usage = std::mem::MaybeUninit::<libc::rusage>::zeroed();
+    // SAFETY: getrusage fills the struct it is given; RUSAGE_SELF always exists.
+    let usage = unsafe {
+        libc::getrusage(libc::RUSAGE_SELF, usage.as_mut_ptr());
+        usage.assume_init()
+    };
+    let secs = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 / 1e6;
+    secs(usage.ru_utime) + secs(usage.ru_stime)
+}
+
+#[cfg(not(target_os = "linux"))]
+fn cpu_seconds() -> f64 {
+    0.0
 }

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use polars::prelude::*;
 
 use super::LoadError;
-use super::quality::Quality;
+use super::quality::{Exclusion, FileRead, Quality};
 use super::table::{self, Kind, Loaded, Mapping, Reference, RowCheck, TableSpec, col_spec};
 use crate::config::{CsvOptions, MonitorSettings, Tenant};
 
@@ -230,7 +230,24 @@ fn reference(column: &'static str, table: &str, rows: &Arc<table::KeyRows>) -> R
     }
 }
 
+/// The tables in two lanes loaded side by side, each in `TABLES` order: a table is in the
+/// lane of the table it refers to. Much of one table's load keeps only one core busy (the
+/// uniqueness check, the file's header and encoding); the other lane fills the second.
+const LANES: [&[&TableSpec]; 2] = [
+    &[&CASUSSEN, &CONTACTMOMENTEN, &ZRM, &TEVREDENHEID],
+    &[
+        &CLIENTEN,
+        &TRAJECTEN,
+        &BIJEENKOMSTEN,
+        &MANTELZORGERS,
+        &VRIJWILLIGERS,
+    ],
+];
+
 /// Loads every table from a snapshot folder. `hashes` holds each file's sha256 by name.
+///
+/// The error reported is the one loading the tables one by one in `TABLES` order would have
+/// stopped at: each lane stops at its first, and the earlier table's wins.
 pub fn load_export(
     folder: &Path,
     hashes: &BTreeMap<String, String>,
@@ -238,98 +255,52 @@ pub fn load_export(
     csv: &CsvOptions,
     settings: &MonitorSettings,
 ) -> Result<(Export, Quality), LoadError> {
+    let lane = |tables: &[&'static TableSpec]| {
+        let mut loaded: Vec<(&'static str, Result<Table, LoadError>)> = Vec::new();
+        let mut indexes: BTreeMap<&'static str, Arc<table::KeyRows>> = BTreeMap::new();
+        for &spec in tables {
+            let result = load_table(
+                folder,
+                hashes,
+                tenant,
+                csv,
+                settings,
+                spec,
+                &mut indexes,
+                &loaded,
+            );
+            let failed = result.is_err();
+            loaded.push((spec.name, result));
+            if failed {
+                break;
+            }
+        }
+        loaded
+    };
+    let span = tracing::Span::current();
+    let lanes = std::thread::scope(|scope| {
+        let second = scope.spawn(|| span.in_scope(|| lane(LANES[1])));
+        let first = lane(LANES[0]);
+        let second = second
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        [first, second]
+    });
+    let mut results: BTreeMap<&str, Result<Table, LoadError>> =
+        lanes.into_iter().flatten().collect();
     let mut quality = Quality::default();
     let mut frames: BTreeMap<&str, DataFrame> = BTreeMap::new();
-    let mut indexes: BTreeMap<&'static str, Arc<table::KeyRows>> = BTreeMap::new();
     for spec in TABLES {
-        let checks = match spec.name {
-            "casussen" => vec![
-                ended_before_start("Einddatum", "Startdatum"),
-                ended_before_start("Startdatum", "Aanmelddatum"),
-            ],
-            "collectieve_trajecten" | "vrijwilligers" => {
-                vec![ended_before_start("Einddatum", "Startdatum")]
-            }
-            "mantelzorgers" => vec![ended_before_start("Uitschrijfdatum", "Registratiedatum")],
-            _ => Vec::new(),
-        };
-        // One index per referenced table, of the rows kept after its own defects are
-        // excluded: a contact of an excluded case has no case to count towards.
-        let references = match spec.name {
-            "contactmomenten" | "zrm_metingen" | "tevredenheid" => vec![reference(
-                "Casusnummer",
-                "casussen",
-                &rows_of(&mut indexes, &frames, "casussen", "Casusnummer"),
-            )],
-            "bijeenkomsten" => vec![reference(
-                "Trajectnummer",
-                "collectieve_trajecten",
-                &rows_of(
-                    &mut indexes,
-                    &frames,
-                    "collectieve_trajecten",
-                    "Trajectnummer",
-                ),
-            )],
-            _ => Vec::new(),
-        };
-        let Some(path) = table::find_file(folder, spec.name)? else {
-            if spec.required {
-                return Err(LoadError::MissingTable {
-                    folder: folder.display().to_string(),
-                    table: spec.name.to_string(),
-                    found: list_files(folder),
-                });
-            }
-            frames.insert(spec.name, empty(spec, &references));
+        // A table missing from the results was not tried: an earlier one failed.
+        let Some(result) = results.remove(spec.name) else {
             continue;
         };
-        let file_name = path
-            .file_name()
-            .map(|f| f.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        let sha = hashes.get(&file_name).cloned().unwrap_or_default();
-        let Loaded {
-            frame,
-            file,
-            exclusions,
-            key_rows,
-        } = crate::logging::timed(spec.name, || {
-            table::load(
-                &path,
-                spec,
-                &mapping(tenant, spec),
-                csv,
-                checks,
-                references,
-                sha,
-            )
-        })?;
-        let excluded: u64 = exclusions.iter().map(|e| e.rows).sum();
-        if file.rows > 0 && excluded as f64 / file.rows as f64 > settings.max_excluded_share {
-            return Err(LoadError::TooManyExcluded {
-                file: file.file.clone(),
-                excluded,
-                rows: file.rows,
-                share: format!("{:.1}%", 100.0 * excluded as f64 / file.rows as f64),
-                allowed: format!("{:.1}%", 100.0 * settings.max_excluded_share),
-                kinds: exclusions
-                    .iter()
-                    .map(|e| {
-                        let rows: Vec<String> = e.examples.iter().map(u64::to_string).collect();
-                        format!("{} × {} (e.g. row {})", e.rows, e.kind, rows.join(", "))
-                    })
-                    .collect::<Vec<_>>()
-                    .join("; "),
-            });
+        let table = result?;
+        if let Some((file, exclusions)) = table.read {
+            quality.files.push(file);
+            quality.exclusions.extend(exclusions);
         }
-        quality.files.push(file);
-        quality.exclusions.extend(exclusions);
-        // Kept for the tables others refer to; the clients' is not needed.
-        if let Some(rows) = key_rows.filter(|_| spec.name != "clienten") {
-            indexes.insert(spec.name, rows);
-        }
-        frames.insert(spec.name, frame);
+        frames.insert(spec.name, table.frame);
     }
     let mut take = |name: &str| frames.remove(name).expect("every table loaded or empty");
     let export = Export {
@@ -350,18 +321,125 @@ pub fn load_export(
     Ok((export, quality))
 }
 
-/// The rows of a referenced table by its key: the index its uniqueness check made when that
-/// saw exactly the rows kept, otherwise one built from the rows kept.
-fn rows_of(
+/// A table's good rows and what was read and excluded; an optional table not delivered is
+/// an empty frame and nothing read.
+struct Table {
+    frame: DataFrame,
+    read: Option<(FileRead, Vec<Exclusion>)>,
+}
+
+/// One table, after the tables of its lane before it (`earlier`), among which the one it
+/// refers to.
+#[allow(clippy::too_many_arguments)]
+fn load_table(
+    folder: &Path,
+    hashes: &BTreeMap<String, String>,
+    tenant: &Tenant,
+    csv: &CsvOptions,
+    settings: &MonitorSettings,
+    spec: &'static TableSpec,
     indexes: &mut BTreeMap<&'static str, Arc<table::KeyRows>>,
-    frames: &BTreeMap<&str, DataFrame>,
-    table: &'static str,
-    key: &str,
-) -> Arc<table::KeyRows> {
-    indexes
-        .entry(table)
-        .or_insert_with(|| table::row_index(&frames[table], key))
-        .clone()
+    earlier: &[(&'static str, Result<Table, LoadError>)],
+) -> Result<Table, LoadError> {
+    let frame_of = |name: &str| -> &DataFrame {
+        earlier
+            .iter()
+            .find_map(|(n, r)| r.as_ref().ok().filter(|_| *n == name))
+            .map(|t| &t.frame)
+            .expect("a referenced table is loaded earlier in its lane")
+    };
+    let checks = match spec.name {
+        "casussen" => vec![
+            ended_before_start("Einddatum", "Startdatum"),
+            ended_before_start("Startdatum", "Aanmelddatum"),
+        ],
+        "collectieve_trajecten" | "vrijwilligers" => {
+            vec![ended_before_start("Einddatum", "Startdatum")]
+        }
+        "mantelzorgers" => vec![ended_before_start("Uitschrijfdatum", "Registratiedatum")],
+        _ => Vec::new(),
+    };
+    // One index per referenced table, of the rows kept after its own defects are
+    // excluded: a contact of an excluded case has no case to count towards.
+    let mut index = |table: &'static str, key: &str| {
+        indexes
+            .entry(table)
+            .or_insert_with(|| table::row_index(frame_of(table), key))
+            .clone()
+    };
+    let references = match spec.name {
+        "contactmomenten" | "zrm_metingen" | "tevredenheid" => vec![reference(
+            "Casusnummer",
+            "casussen",
+            &index("casussen", "Casusnummer"),
+        )],
+        "bijeenkomsten" => vec![reference(
+            "Trajectnummer",
+            "collectieve_trajecten",
+            &index("collectieve_trajecten", "Trajectnummer"),
+        )],
+        _ => Vec::new(),
+    };
+    let Some(path) = table::find_file(folder, spec.name)? else {
+        if spec.required {
+            return Err(LoadError::MissingTable {
+                folder: folder.display().to_string(),
+                table: spec.name.to_string(),
+                found: list_files(folder),
+            });
+        }
+        return Ok(Table {
+            frame: empty(spec, &references),
+            read: None,
+        });
+    };
+    let file_name = path
+        .file_name()
+        .map(|f| f.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let sha = hashes.get(&file_name).cloned().unwrap_or_default();
+    let Loaded {
+        frame,
+        file,
+        exclusions,
+        key_rows,
+    } = crate::logging::timed(spec.name, || {
+        table::load(
+            &path,
+            spec,
+            &mapping(tenant, spec),
+            csv,
+            checks,
+            references,
+            sha,
+        )
+    })?;
+    let excluded: u64 = exclusions.iter().map(|e| e.rows).sum();
+    if file.rows > 0 && excluded as f64 / file.rows as f64 > settings.max_excluded_share {
+        return Err(LoadError::TooManyExcluded {
+            file: file.file.clone(),
+            excluded,
+            rows: file.rows,
+            share: format!("{:.1}%", 100.0 * excluded as f64 / file.rows as f64),
+            allowed: format!("{:.1}%", 100.0 * settings.max_excluded_share),
+            kinds: exclusions
+                .iter()
+                .map(|e| {
+                    let rows: Vec<String> = e.examples.iter().map(u64::to_string).collect();
+                    format!("{} × {} (e.g. row {})", e.rows, e.kind, rows.join(", "))
+                })
+                .collect::<Vec<_>>()
+                .join("; "),
+        });
+    }
+    // Kept for the tables others refer to; the clients' is not needed.
+    if let Some(rows) = key_rows.filter(|_| spec.name != "clienten") {
+        indexes.insert(spec.name, rows);
+    }
+    Ok(Table {
+        frame,
+        read: Some((file, exclusions)),
+    })
 }
 
 fn internal(e: PolarsError) -> LoadError {

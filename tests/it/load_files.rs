@@ -644,6 +644,42 @@ fn a_duplicate_key_names_both_rows_but_not_the_value() {
     );
 }
 
+/// Tables load in two lanes side by side; when both stop, the table earlier in the
+/// contract's order is named, as loading them one by one would, whichever lane stops first.
+#[test]
+fn of_two_failing_tables_the_earlier_one_in_contract_order_is_named() {
+    let dir = tempfile::tempdir().unwrap();
+    // clienten (second in order, second lane) and contactmomenten (third, first lane).
+    write(dir.path(), "casussen.csv", cases_text(';'));
+    write(
+        dir.path(),
+        "clienten.csv",
+        "Clientnummer;Geslacht\n739204;Man\n739204;Man\n",
+    );
+    write(dir.path(), "contactmomenten.csv", "Datum\n01-02-2024\n");
+    for _ in 0..10 {
+        let err = load_err(dir.path(), &lenient());
+        assert!(
+            err.starts_with("clienten.csv row 3: duplicate Clientnummer"),
+            "{err}"
+        );
+    }
+    // casussen (first, first lane) before clienten.
+    write(dir.path(), "casussen.csv", "");
+    for _ in 0..10 {
+        let err = load_err(dir.path(), &lenient());
+        assert!(err.starts_with("casussen.csv: cannot be read"), "{err}");
+    }
+    // Only the later table fails: it is named.
+    write(dir.path(), "casussen.csv", cases_text(';'));
+    write(dir.path(), "clienten.csv", clients_text(';'));
+    let err = load_err(dir.path(), &lenient());
+    assert!(
+        err.starts_with("contactmomenten.csv: table 'contactmomenten' has no column 'Casusnummer'"),
+        "{err}"
+    );
+}
+
 #[test]
 fn an_unreadable_file_stops_the_run() {
     let dir = tempfile::tempdir().unwrap();

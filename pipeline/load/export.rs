@@ -230,6 +230,14 @@ fn reference(column: &'static str, table: &str, rows: &Arc<table::KeyRows>) -> R
     }
 }
 
+/// Which table's column names a row of which table (by that table's key of the same name).
+const REFERENCES: [(&str, &str, &str); 4] = [
+    ("contactmomenten", "Casusnummer", "casussen"),
+    ("zrm_metingen", "Casusnummer", "casussen"),
+    ("tevredenheid", "Casusnummer", "casussen"),
+    ("bijeenkomsten", "Trajectnummer", "collectieve_trajecten"),
+];
+
 /// The tables in two lanes loaded side by side, each in `TABLES` order: a table is in the
 /// lane of the table it refers to. Much of one table's load keeps only one core busy (the
 /// uniqueness check, the file's header and encoding); the other lane fills the second.
@@ -367,19 +375,11 @@ fn load_table(
             .or_insert_with(|| table::row_index(frame_of(table), key))
             .clone()
     };
-    let references = match spec.name {
-        "contactmomenten" | "zrm_metingen" | "tevredenheid" => vec![reference(
-            "Casusnummer",
-            "casussen",
-            &index("casussen", "Casusnummer"),
-        )],
-        "bijeenkomsten" => vec![reference(
-            "Trajectnummer",
-            "collectieve_trajecten",
-            &index("collectieve_trajecten", "Trajectnummer"),
-        )],
-        _ => Vec::new(),
-    };
+    let references: Vec<Reference> = REFERENCES
+        .iter()
+        .filter(|(referring, ..)| *referring == spec.name)
+        .map(|&(_, column, table)| reference(column, table, &index(table, column)))
+        .collect();
     let Some(path) = table::find_file(folder, spec.name)? else {
         if spec.required {
             return Err(LoadError::MissingTable {
@@ -459,5 +459,40 @@ fn list_files(folder: &Path) -> String {
         "no files".into()
     } else {
         names.join(", ")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every table in exactly one lane, each lane in contract order (so the first error in
+    /// contract order is among the lanes' first errors), and a referring table after the
+    /// table it refers to in the same lane.
+    #[test]
+    fn the_lanes_hold_every_table_once_in_order_with_what_they_refer_to() {
+        let position = |name: &str| TABLES.iter().position(|t| t.name == name).unwrap();
+        let mut seen: Vec<&str> = LANES
+            .iter()
+            .flat_map(|l| l.iter().map(|t| t.name))
+            .collect();
+        seen.sort_by_key(|n| position(n));
+        let all: Vec<&str> = TABLES.iter().map(|t| t.name).collect();
+        assert_eq!(seen, all);
+        for lane in LANES {
+            let names: Vec<&str> = lane.iter().map(|t| t.name).collect();
+            assert!(
+                names.windows(2).all(|w| position(w[0]) < position(w[1])),
+                "{names:?}"
+            );
+            for (referring, _, referred) in REFERENCES {
+                if let Some(i) = names.iter().position(|n| *n == referring) {
+                    assert!(
+                        names[..i].contains(&referred),
+                        "{referring} after {referred}"
+                    );
+                }
+            }
+        }
     }
 }

@@ -30,6 +30,37 @@ impl Spellings {
     pub fn get(&self, text: &str) -> Option<&str> {
         self.0.get(&text.to_lowercase()).map(PlSmallStr::as_str)
     }
+
+    /// A lookup for one pass over a column: a column holds a handful of distinct spellings
+    /// over millions of rows, so each is lower-cased and looked up once.
+    pub fn lookup(&self, unknown: Unknown) -> Lookup<'_> {
+        Lookup {
+            spellings: self,
+            unknown,
+            seen: PlHashMap::new(),
+        }
+    }
+}
+
+/// [`Spellings::get`] remembered per distinct text; see [`Spellings::lookup`].
+pub struct Lookup<'a> {
+    spellings: &'a Spellings,
+    unknown: Unknown,
+    seen: PlHashMap<&'a str, Option<&'a str>>,
+}
+
+impl<'a> Lookup<'a> {
+    /// The canonical spelling of `text`; an unknown one as given or none, as chosen.
+    pub fn get(&mut self, text: &'a str) -> Option<&'a str> {
+        *self
+            .seen
+            .entry(text)
+            .or_insert_with(|| match self.spellings.get(text) {
+                Some(canonical) => Some(canonical),
+                None if self.unknown == Unknown::Keep => Some(text),
+                None => None,
+            })
+    }
 }
 
 /// Maps `text` case-insensitively through `(spelling, canonical)` pairs.
@@ -37,21 +68,11 @@ pub fn respell(text: Expr, values: &[(&str, &str)], unknown: Unknown) -> Expr {
     let spellings = Arc::new(Spellings::new(values));
     text.map(
         move |c| {
-            // A column holds a handful of distinct spellings over millions of rows: each is
-            // lower-cased and looked up once.
-            let text = c.str()?;
-            let mut seen: PlHashMap<&str, Option<&str>> = PlHashMap::new();
-            let out: StringChunked = text
+            let mut lookup = spellings.lookup(unknown);
+            let out: StringChunked = c
+                .str()?
                 .iter()
-                .map(|v| {
-                    v.and_then(|s| {
-                        *seen.entry(s).or_insert_with(|| match spellings.get(s) {
-                            Some(canonical) => Some(canonical),
-                            None if unknown == Unknown::Keep => Some(s),
-                            None => None,
-                        })
-                    })
-                })
+                .map(|v| v.and_then(|s| lookup.get(s)))
                 .collect();
             Ok(out.with_name(c.name().clone()).into_column())
         },

@@ -170,7 +170,7 @@ impl Derived {
 fn case_domains(cases: &DataFrame) -> Result<DataFrame> {
     let text = cases.column("Hoofddomeinen")?.str()?;
     let known = Spellings::new(&domain_pairs());
-    let mut spelled: PlHashMap<&str, &str> = PlHashMap::new();
+    let mut spelled = known.lookup(Unknown::Keep);
     let mut rows: Vec<IdxSize> = Vec::new();
     let mut domains: Vec<&str> = Vec::new();
     let mut this_case: Vec<&str> = Vec::new();
@@ -182,9 +182,7 @@ fn case_domains(cases: &DataFrame) -> Result<DataFrame> {
             if part.is_empty() {
                 continue;
             }
-            let domain = *spelled
-                .entry(part)
-                .or_insert_with(|| known.get(part).unwrap_or(part));
+            let domain = spelled.get(part).unwrap_or(part);
             if !this_case.contains(&domain) {
                 this_case.push(domain);
                 rows.push(row as IdxSize);

@@ -29,24 +29,28 @@ enum Weight {
 struct Measurer<'a> {
     engine: &'a Engine,
     families: Vec<String>,
-    /// Advance per character and weight, in em.
+    /// Advance per character and weight, in em (a digit's is the widest digit's).
     known: HashMap<(char, Weight), f64>,
 }
 
 impl Measurer<'_> {
+    /// The advance of `c` at `weight` in em, remembered per character.
     fn advance(&mut self, c: char, weight: Weight) -> f64 {
-        if c.is_ascii_digit() {
-            return ('0'..='9')
-                .map(|d| self.glyph_advance(d, weight))
-                .fold(0.0, f64::max);
-        }
-        self.glyph_advance(c, weight)
-    }
-
-    fn glyph_advance(&mut self, c: char, weight: Weight) -> f64 {
         if let Some(&w) = self.known.get(&(c, weight)) {
             return w;
         }
+        let width = if c.is_ascii_digit() {
+            ('0'..='9')
+                .map(|d| self.glyph_advance(d, weight))
+                .fold(0.0, f64::max)
+        } else {
+            self.glyph_advance(c, weight)
+        };
+        self.known.insert((c, weight), width);
+        width
+    }
+
+    fn glyph_advance(&self, c: char, weight: Weight) -> f64 {
         let variant = FontVariant::new(
             FontStyle::Normal,
             match weight {
@@ -57,8 +61,7 @@ impl Measurer<'_> {
             FontStretch::NORMAL,
         );
         let book = self.engine.book();
-        let width = self
-            .families
+        self.families
             .iter()
             .filter_map(|family| book.select(family, variant))
             .filter_map(|index| self.engine.font(index))
@@ -69,9 +72,7 @@ impl Measurer<'_> {
             })
             // A character none of the families has is set in a fallback font: count it
             // as a wide letter rather than guess low.
-            .unwrap_or(0.7);
-        self.known.insert((c, weight), width);
-        width
+            .unwrap_or(0.7)
     }
 
     fn width(&mut self, text: &str, weight: Weight) -> f64 {

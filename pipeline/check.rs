@@ -2,8 +2,8 @@
 //! nothing; what it pulls goes to the object store like any pull, without a snapshot.
 
 use crate::config::{Config, Tenant};
-use crate::load;
-use crate::pull::{self, SnapshotStore, Sources};
+use crate::load::{self, Renames};
+use crate::pull::{self, Origin, SnapshotStore, Sources};
 use crate::quarter::Quarter;
 
 /// One line of the check's report.
@@ -42,13 +42,18 @@ fn check_tenant(config: &Config, tenant: &Tenant, quarter: Quarter) -> Vec<Findi
             return out;
         }
     };
-    let export = pull::pull_sources(&store, tenant, quarter, Sources::Export);
+    let origin = Origin {
+        tenant: &tenant.id,
+        export: &tenant.export,
+        budget: tenant.budget.as_ref(),
+    };
+    let export = pull::pull_sources(&store, origin, quarter, Sources::Export);
     match &export {
         Ok(files) => say("export", true, format!("reachable: {} files", files.len())),
         Err(e) => say("export", false, e.to_string()),
     }
     let budget = if tenant.budget.is_some() {
-        let b = pull::pull_sources(&store, tenant, quarter, Sources::Budget);
+        let b = pull::pull_sources(&store, origin, quarter, Sources::Budget);
         match &b {
             Ok(files) => say(
                 "budget",
@@ -84,12 +89,16 @@ fn check_tenant(config: &Config, tenant: &Tenant, quarter: Quarter) -> Vec<Findi
             return out;
         }
     };
+    let renames = Renames {
+        columns: &tenant.columns,
+        values: &tenant.values,
+    };
     match load::load_export(
         &snapshot.dir,
         &snapshot.hashes(),
-        tenant,
+        &renames,
         tenant.export.csv(),
-        &config.monitor,
+        &config.monitor.load(),
     ) {
         Ok((_, quality)) => {
             for file in &quality.files {

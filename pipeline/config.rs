@@ -10,8 +10,12 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
-use crate::demo::Scale;
+use crate::deliver::{MailSettings, Recipients};
+use crate::disclose::Audience;
+use crate::pull::{BudgetSource, Source};
 use crate::quarter::Quarter;
+use crate::render::memo::Letter;
+use crate::render::{Brand, Document};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
@@ -45,8 +49,10 @@ pub struct Config {
     /// Where publications land: `<output_dir>/<tenant>/<quarter>/`.
     #[serde(default = "default_output_dir")]
     pub output_dir: PathBuf,
-    /// The Typst layouts, their fonts and brand assets.
-    #[serde(default = "default_layouts_dir")]
+    /// The Typst layouts, their fonts and brand assets. By default those installed beside
+    /// the program (`<prefix>/share/pipeline/layouts` for `<prefix>/bin/pipeline`), else
+    /// `layouts` beside the config file.
+    #[serde(default)]
     pub layouts_dir: PathBuf,
     /// Extra font folders searched before the embedded fonts.
     #[serde(default)]
@@ -55,7 +61,7 @@ pub struct Config {
     #[serde(default = "default_commentary_dir")]
     pub commentary_dir: PathBuf,
     #[serde(default)]
-    pub monitor: MonitorSettings,
+    pub monitor: MonitorSection,
     /// When the daemon pulls and publishes.
     #[serde(default)]
     pub schedule: ScheduleSettings,
@@ -75,17 +81,33 @@ fn default_state_dir() -> PathBuf {
 fn default_output_dir() -> PathBuf {
     PathBuf::from("output")
 }
-fn default_layouts_dir() -> PathBuf {
-    PathBuf::from("layouts")
+/// The layouts installed beside the running program, as the Debian package puts them.
+fn installed_layouts() -> Option<PathBuf> {
+    let exe = std::env::current_exe().ok()?;
+    let dir = exe.parent()?.parent()?.join("share/pipeline/layouts");
+    dir.join("kwartaalrapportage.typ").is_file().then_some(dir)
+}
+
+/// Where the program looks for its config without `--config`: `config/pipeline.toml` in
+/// the current folder (a checkout, as the README's commands run), else the installed
+/// system's `/etc/pipeline/pipeline.toml`.
+pub fn default_path() -> PathBuf {
+    let here = PathBuf::from("config/pipeline.toml");
+    if here.is_file() {
+        here
+    } else {
+        PathBuf::from("/etc/pipeline/pipeline.toml")
+    }
 }
 fn default_commentary_dir() -> PathBuf {
     PathBuf::from("commentary")
 }
 
-/// Thresholds of the monitor; the defaults are the contract's.
+/// `[monitor]`: the thresholds of load, monitor and disclosure; the defaults are the
+/// contract's. Each stage gets its own part.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
-pub struct MonitorSettings {
+pub struct MonitorSection {
     /// Counts from 1 to threshold − 1 are hidden in public documents.
     pub suppression_threshold: u32,
     /// A finance line is flagged when |Verschil| reaches this amount (euros) …
@@ -102,16 +124,41 @@ pub struct MonitorSettings {
     pub zrm_norm: f64,
 }
 
-impl Default for MonitorSettings {
+impl Default for MonitorSection {
     fn default() -> Self {
+        let m = crate::monitor::Settings::default();
         Self {
-            suppression_threshold: 5,
-            flag_amount: 100_000.0,
-            flag_share: 0.10,
-            notable_share: 0.05,
-            notable_count: 10,
-            max_excluded_share: 0.01,
-            zrm_norm: 1.0,
+            suppression_threshold: crate::disclose::Settings::default().threshold,
+            flag_amount: m.flag_amount,
+            flag_share: m.flag_share,
+            notable_share: m.notable_share,
+            notable_count: m.notable_count,
+            max_excluded_share: crate::load::Settings::default().max_excluded_share,
+            zrm_norm: m.zrm_norm,
+        }
+    }
+}
+
+impl MonitorSection {
+    pub fn monitor(&self) -> crate::monitor::Settings {
+        crate::monitor::Settings {
+            flag_amount: self.flag_amount,
+            flag_share: self.flag_share,
+            notable_share: self.notable_share,
+            notable_count: self.notable_count,
+            zrm_norm: self.zrm_norm,
+        }
+    }
+
+    pub fn disclose(&self) -> crate::disclose::Settings {
+        crate::disclose::Settings {
+            threshold: self.suppression_threshold,
+        }
+    }
+
+    pub fn load(&self) -> crate::load::Settings {
+        crate::load::Settings {
+            max_excluded_share: self.max_excluded_share,
         }
     }
 }
@@ -174,170 +221,6 @@ pub struct Tenant {
     pub documents: Documents,
 }
 
-/// Where a table set comes from.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields, tag = "kind", rename_all = "lowercase")]
-pub enum Source {
-    /// A local folder (a file drop or SFTP landing folder).
-    Dir {
-        path: PathBuf,
-        /// Generate the demo export into `path` when it is missing.
-        #[serde(default)]
-        demo: Option<DemoSource>,
-        #[serde(default)]
-        csv: CsvOptions,
-    },
-    /// Files fetched over HTTPS.
-    Https(HttpOptions),
-}
-
-impl Source {
-    pub fn csv(&self) -> &CsvOptions {
-        match self {
-            Source::Dir { csv, .. } => csv,
-            Source::Https(h) => &h.csv,
-        }
-    }
-}
-
-/// An HTTPS source: for an export, `url` is the folder the tables are fetched from
-/// (`<url>/<table>.csv`); for a budget, the workbook's URL, where `{year}` is replaced.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct HttpOptions {
-    pub url: String,
-    /// The export's files, when not every contract table as `<table>.csv`.
-    #[serde(default)]
-    pub files: Option<Vec<String>>,
-    #[serde(default)]
-    pub auth: Option<Auth>,
-    /// An extra CA certificate (PEM) to trust, e.g. an organisation's own.
-    #[serde(default)]
-    pub ca_file: Option<PathBuf>,
-    #[serde(default = "default_connect_timeout")]
-    pub connect_timeout_seconds: u64,
-    /// For the whole transfer of one file.
-    #[serde(default = "default_timeout")]
-    pub timeout_seconds: u64,
-    /// Further attempts after a connection error, 5xx or 429.
-    #[serde(default = "default_retries")]
-    pub retries: u32,
-    /// The first wait between attempts; it doubles each time (plus jitter).
-    #[serde(default = "default_backoff")]
-    pub backoff_ms: u64,
-    #[serde(default = "default_max_size")]
-    pub max_size_mb: u64,
-    #[serde(default)]
-    pub csv: CsvOptions,
-}
-
-fn default_connect_timeout() -> u64 {
-    15
-}
-fn default_timeout() -> u64 {
-    600
-}
-fn default_retries() -> u32 {
-    4
-}
-fn default_backoff() -> u64 {
-    1000
-}
-fn default_max_size() -> u64 {
-    512
-}
-
-/// Credentials, always by reference: an environment variable or a systemd credential.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields, tag = "kind", rename_all = "lowercase")]
-pub enum Auth {
-    Bearer {
-        #[serde(default)]
-        token_env: Option<String>,
-        #[serde(default)]
-        token_credential: Option<String>,
-    },
-    Basic {
-        user: String,
-        #[serde(default)]
-        password_env: Option<String>,
-        #[serde(default)]
-        password_credential: Option<String>,
-    },
-}
-
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct DemoSource {
-    #[serde(default = "default_seed")]
-    pub seed: u64,
-    #[serde(default = "default_scale")]
-    pub scale: Scale,
-    /// The last quarter the demo export covers.
-    pub until: Quarter,
-}
-
-fn default_seed() -> u64 {
-    2024
-}
-fn default_scale() -> Scale {
-    Scale::S
-}
-
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct CsvOptions {
-    /// `;` or `,`; sniffed from the header line when absent.
-    #[serde(default)]
-    pub delimiter: Option<char>,
-    /// `utf-8` or `windows-1252`; detected when absent.
-    #[serde(default)]
-    pub encoding: Option<Encoding>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-pub enum Encoding {
-    #[serde(rename = "utf-8")]
-    Utf8,
-    #[serde(rename = "windows-1252")]
-    Windows1252,
-}
-
-/// The budget workbook: one per budget year, stored in the snapshot as `file` with `{year}`
-/// replaced (for a folder source, also the name it is read under).
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct BudgetSource {
-    pub source: Source,
-    #[serde(default = "default_budget_file")]
-    pub file: String,
-}
-
-fn default_budget_file() -> String {
-    "begroting-{year}.xlsx".to_string()
-}
-
-/// A house style: the organisation's or the municipality's.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Brand {
-    pub name: String,
-    /// SVG or PNG.
-    #[serde(default)]
-    pub logo: Option<PathBuf>,
-    pub primary: String,
-    pub accent: String,
-    /// A light tint for backgrounds; derived from `primary` when absent.
-    #[serde(default)]
-    pub light: Option<String>,
-    #[serde(default = "default_font")]
-    pub font: String,
-}
-
-fn default_font() -> String {
-    "Open Sans".to_string()
-}
-
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Documents {
@@ -350,9 +233,13 @@ pub struct Documents {
 pub struct ReportDocument {
     /// A key of `brands`.
     pub brand: String,
-    /// Public documents get small-cell suppression.
+    /// Which editions to publish: `intern` (every figure, for management) and/or
+    /// `openbaar` (small-cell suppression, for the council). Default: `["intern"]`.
     #[serde(default)]
-    pub public: bool,
+    pub editions: Option<Vec<Audience>>,
+    /// Older configs: `public = true` is `editions = ["openbaar"]`, false `["intern"]`.
+    #[serde(default)]
+    pub public: Option<bool>,
     /// Who receives this document by mail.
     #[serde(default)]
     pub mail: Recipients,
@@ -362,8 +249,11 @@ pub struct ReportDocument {
 #[serde(deny_unknown_fields)]
 pub struct MemoDocument {
     pub brand: String,
-    #[serde(default = "yes")]
-    pub public: bool,
+    /// Default: `["openbaar"]`.
+    #[serde(default)]
+    pub editions: Option<Vec<Audience>>,
+    #[serde(default)]
+    pub public: Option<bool>,
     #[serde(default = "default_aan")]
     pub aan: String,
     #[serde(default = "default_van")]
@@ -371,124 +261,81 @@ pub struct MemoDocument {
     pub portefeuillehouder: String,
     #[serde(default)]
     pub cc: String,
-    pub signatures: Vec<Signature>,
+    pub signatures: Vec<crate::render::document::SignatureData>,
     /// Who receives this document by mail. A sub-table because `cc` above is the memo's
     /// printed cc line.
     #[serde(default)]
     pub mail: Recipients,
 }
 
-/// The recipients of one document's mail. Every address (cc included) gets its own
-/// message, so that each is recorded, retried and never sent twice on its own.
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Recipients {
-    #[serde(default)]
-    pub to: Vec<String>,
-    #[serde(default)]
-    pub cc: Vec<String>,
-    /// Overrides `[mail] reply_to` for this document.
-    #[serde(default)]
-    pub reply_to: Option<String>,
-}
-
-impl Recipients {
-    pub fn is_empty(&self) -> bool {
-        self.to.is_empty() && self.cc.is_empty()
+impl MemoDocument {
+    pub fn letter(&self) -> Letter {
+        Letter {
+            aan: self.aan.clone(),
+            van: self.van.clone(),
+            portefeuillehouder: self.portefeuillehouder.clone(),
+            cc: self.cc.clone(),
+            signatures: self.signatures.clone(),
+        }
     }
 }
 
-/// `[mail]`: the sender, the server and how hard to try.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct MailSettings {
-    /// `Naam <adres>` or a bare address.
-    pub from: String,
-    #[serde(default)]
-    pub reply_to: Option<String>,
-    /// Without it, mail is written as `.eml` files to `<output_dir>/<tenant>/outbox/`.
-    #[serde(default)]
-    pub smtp: Option<SmtpSettings>,
-    /// Attempts per message for temporary failures (4xx, connection errors).
-    #[serde(default = "default_mail_attempts")]
-    pub max_attempts: u32,
-    /// The first wait between attempts; it doubles each time.
-    #[serde(default = "default_mail_backoff")]
-    pub backoff_ms: u64,
-    /// Operations address told when a scheduled run fails.
-    #[serde(default)]
-    pub alert_to: Option<String>,
-}
-
-fn default_mail_attempts() -> u32 {
-    5
-}
-fn default_mail_backoff() -> u64 {
-    2000
-}
-
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum SmtpTls {
-    /// Plain connection upgraded with STARTTLS (port 587); refused if the server cannot.
-    #[default]
-    Starttls,
-    /// TLS from the first byte (port 465).
-    Implicit,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct SmtpSettings {
-    pub host: String,
-    /// Default 587 for STARTTLS, 465 for implicit TLS.
-    #[serde(default)]
-    pub port: Option<u16>,
-    #[serde(default)]
-    pub tls: SmtpTls,
-    /// AUTH user; the password comes from `password_env` or `password_credential`.
-    #[serde(default)]
-    pub user: Option<String>,
-    #[serde(default)]
-    pub password_env: Option<String>,
-    #[serde(default)]
-    pub password_credential: Option<String>,
-    /// An extra CA certificate (PEM) to trust for this server.
-    #[serde(default)]
-    pub ca_file: Option<PathBuf>,
-    /// For connecting and for each reply of the server.
-    #[serde(default = "default_smtp_timeout")]
-    pub timeout_seconds: u64,
-}
-
-fn default_smtp_timeout() -> u64 {
-    60
-}
-
-impl SmtpSettings {
-    pub fn port(&self) -> u16 {
-        self.port.unwrap_or(match self.tls {
-            SmtpTls::Starttls => 587,
-            SmtpTls::Implicit => 465,
-        })
+/// The editions of a document: `editions`, else the legacy `public`, else the default.
+fn editions_of(
+    editions: &Option<Vec<Audience>>,
+    public: Option<bool>,
+    default: Audience,
+) -> Vec<Audience> {
+    match (editions, public) {
+        (Some(e), _) => {
+            let mut e = e.clone();
+            e.sort();
+            e.dedup();
+            e
+        }
+        (None, Some(true)) => vec![Audience::Openbaar],
+        (None, Some(false)) => vec![Audience::Intern],
+        (None, None) => vec![default],
     }
 }
 
-fn yes() -> bool {
-    true
+impl Documents {
+    pub fn brand(&self, document: Document) -> &str {
+        match document {
+            Document::Kwartaalrapportage => &self.kwartaalrapportage.brand,
+            Document::Raadsmemo => &self.raadsmemo.brand,
+        }
+    }
+
+    /// The editions of `document`, internal first.
+    pub fn editions(&self, document: Document) -> Vec<Audience> {
+        match document {
+            Document::Kwartaalrapportage => editions_of(
+                &self.kwartaalrapportage.editions,
+                self.kwartaalrapportage.public,
+                Audience::Intern,
+            ),
+            Document::Raadsmemo => editions_of(
+                &self.raadsmemo.editions,
+                self.raadsmemo.public,
+                Audience::Openbaar,
+            ),
+        }
+    }
+
+    pub fn mail(&self, document: Document) -> &Recipients {
+        match document {
+            Document::Kwartaalrapportage => &self.kwartaalrapportage.mail,
+            Document::Raadsmemo => &self.raadsmemo.mail,
+        }
+    }
 }
+
 fn default_aan() -> String {
     "Gemeenteraad".to_string()
 }
 fn default_van() -> String {
     "College van B&W".to_string()
-}
-
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Signature {
-    pub name: String,
-    pub function: String,
 }
 
 /// Keys whose presence means someone wrote a secret into the file.
@@ -554,6 +401,9 @@ impl Config {
         };
         join(&mut self.state_dir);
         join(&mut self.output_dir);
+        if self.layouts_dir.as_os_str().is_empty() {
+            self.layouts_dir = installed_layouts().unwrap_or_else(|| PathBuf::from("layouts"));
+        }
         join(&mut self.layouts_dir);
         join(&mut self.commentary_dir);
         self.font_dirs.iter_mut().for_each(join);
@@ -626,6 +476,32 @@ impl Config {
                         t.id
                     ),
                 ));
+            }
+            for (doc, editions, public) in [
+                (
+                    "kwartaalrapportage",
+                    &t.documents.kwartaalrapportage.editions,
+                    t.documents.kwartaalrapportage.public,
+                ),
+                (
+                    "raadsmemo",
+                    &t.documents.raadsmemo.editions,
+                    t.documents.raadsmemo.public,
+                ),
+            ] {
+                let key = format!("tenant.{}.documents.{doc}.editions", t.id);
+                if editions.is_some() && public.is_some() {
+                    return Err(invalid(
+                        key,
+                        "name either `editions` or the older `public`, not both".into(),
+                    ));
+                }
+                if editions.as_ref().is_some_and(Vec::is_empty) {
+                    return Err(invalid(
+                        key,
+                        "at least one edition: \"intern\" and/or \"openbaar\"".into(),
+                    ));
+                }
             }
             for (doc, brand) in [
                 ("kwartaalrapportage", &t.documents.kwartaalrapportage.brand),
@@ -754,9 +630,7 @@ impl Config {
     }
 }
 
-pub fn is_hex_colour(c: &str) -> bool {
-    c.len() == 7 && c.starts_with('#') && c[1..].chars().all(|ch| ch.is_ascii_hexdigit())
-}
+use crate::render::brand::is_hex_colour;
 
 fn refuse_inline_secrets(text: &str, path: &str) -> Result<(), ConfigError> {
     for (n, line) in text.lines().enumerate() {
@@ -826,8 +700,12 @@ signatures = [{ name = "J. Jansen", function = "burgemeester" }]
             panic!("a dir source")
         };
         assert_eq!(path, &PathBuf::from("/etc/pipeline/data"));
-        assert!(c.tenants[0].documents.raadsmemo.public);
-        assert!(!c.tenants[0].documents.kwartaalrapportage.public);
+        let docs = &c.tenants[0].documents;
+        assert_eq!(docs.editions(Document::Raadsmemo), vec![Audience::Openbaar]);
+        assert_eq!(
+            docs.editions(Document::Kwartaalrapportage),
+            vec![Audience::Intern]
+        );
     }
 
     #[test]

@@ -1,6 +1,6 @@
 //! The `pipeline` command: one run by hand, the demo data, and (later) the daemon.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -36,7 +36,8 @@ enum Command {
         /// The report quarter, e.g. 2024Q4 (also 2024-Q4 or 2024q4).
         #[arg(long)]
         quarter: Quarter,
-        #[arg(long, default_value = "config/pipeline.toml")]
+        /// Default: config/pipeline.toml here, else /etc/pipeline/pipeline.toml.
+        #[arg(long, default_value_os_t = pipeline::config::default_path())]
         config: PathBuf,
         /// The tenant to run (default: the first in the config).
         #[arg(long)]
@@ -50,7 +51,8 @@ enum Command {
     },
     /// Run as a service: publish on the configured schedule and catch up on missed quarters.
     Daemon {
-        #[arg(long, default_value = "config/pipeline.toml")]
+        /// Default: config/pipeline.toml here, else /etc/pipeline/pipeline.toml.
+        #[arg(long, default_value_os_t = pipeline::config::default_path())]
         config: PathBuf,
         /// Run what is due now, then exit.
         #[arg(long)]
@@ -58,7 +60,8 @@ enum Command {
     },
     /// Show the run ledger: every run, its outcome and its mails.
     History {
-        #[arg(long, default_value = "config/pipeline.toml")]
+        /// Default: config/pipeline.toml here, else /etc/pipeline/pipeline.toml.
+        #[arg(long, default_value_os_t = pipeline::config::default_path())]
         config: PathBuf,
         /// Only this quarter.
         #[arg(long)]
@@ -69,7 +72,8 @@ enum Command {
     },
     /// Check every source and table without publishing anything.
     Check {
-        #[arg(long, default_value = "config/pipeline.toml")]
+        /// Default: config/pipeline.toml here, else /etc/pipeline/pipeline.toml.
+        #[arg(long, default_value_os_t = pipeline::config::default_path())]
         config: PathBuf,
         /// The quarter whose budget workbook to check (default: the last complete quarter).
         #[arg(long)]
@@ -173,7 +177,36 @@ fn main() -> ExitCode {
         cli.log_format,
         interactive && matches!(cli.command, Command::Run { .. }),
     );
-    match execute(cli.command, interactive) {
+    let result = match cli.command {
+        Command::Run {
+            quarter,
+            config,
+            tenant,
+            snapshot,
+            no_mail,
+        } => run_command(
+            &config,
+            quarter,
+            tenant.as_deref(),
+            snapshot,
+            !no_mail,
+            interactive,
+        ),
+        Command::Daemon { config, once } => daemon_command(&config, once),
+        Command::History {
+            config,
+            quarter,
+            limit,
+        } => history_command(&config, quarter, limit),
+        Command::Check { config, quarter } => check_command(&config, quarter),
+        Command::DemoData {
+            out,
+            seed,
+            scale,
+            until,
+        } => demo_data_command(&out, seed, scale, until),
+    };
+    match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             // One line a person can act on: the chain of causes, outermost first.
@@ -184,128 +217,132 @@ fn main() -> ExitCode {
     }
 }
 
-fn execute(command: Command, interactive: bool) -> anyhow::Result<()> {
-    match command {
-        Command::Run {
-            quarter,
-            config,
-            tenant,
-            snapshot,
-            no_mail,
-        } => {
-            let config = Config::load(&config)?;
-            let tenant = config.tenant(tenant.as_deref())?;
-            let engine = Engine::new(&config.layouts_dir, &config.font_dirs);
-            let request = RunRequest {
-                config: &config,
-                tenant,
-                quarter,
-                snapshot,
-                date: None,
-                trigger: pipeline::ledger::Trigger::Manual,
-                cancel: None,
-                mail: !no_mail,
-            };
-            let outcome = if interactive {
-                let bar = ProgressBar::new(STAGES.len() as u64);
-                bar.set_style(
-                    ProgressStyle::with_template("{spinner} [{pos}/{len}] {msg}")
-                        .expect("a valid template"),
-                );
-                bar.enable_steady_tick(Duration::from_millis(120));
-                let result = run::run(&request, &engine, &Bar(bar.clone()));
-                bar.finish_and_clear();
-                result?
-            } else {
-                run::run(&request, &engine, &Logged)?
-            };
-            let state = if outcome.new {
-                "published"
-            } else {
-                "unchanged, already published"
-            };
-            println!(
-                "{} {} for {}: {state} as version {}",
-                tenant.organisation, quarter, tenant.municipality, outcome.version
-            );
-            for file in &outcome.files {
-                println!("  {}", file.display());
+/// `pipeline run`: one quarter now, with progress on a terminal; ends with where the PDFs are.
+fn run_command(
+    config: &Path,
+    quarter: Quarter,
+    tenant: Option<&str>,
+    snapshot: Option<String>,
+    mail: bool,
+    interactive: bool,
+) -> anyhow::Result<()> {
+    let config = Config::load(config)?;
+    let tenant = config.tenant(tenant)?;
+    let engine = Engine::new(&config.layouts_dir, &config.font_dirs);
+    let request = RunRequest {
+        config: &config,
+        tenant,
+        quarter,
+        snapshot,
+        date: None,
+        trigger: pipeline::ledger::Trigger::Manual,
+        cancel: None,
+        mail,
+    };
+    let outcome = if interactive {
+        let bar = ProgressBar::new(STAGES.len() as u64);
+        bar.set_style(
+            ProgressStyle::with_template("{spinner} [{pos}/{len}] {msg}")
+                .expect("a valid template"),
+        );
+        bar.enable_steady_tick(Duration::from_millis(120));
+        let result = run::run(&request, &engine, &Bar(bar.clone()));
+        bar.finish_and_clear();
+        result?
+    } else {
+        run::run(&request, &engine, &Logged)?
+    };
+    let p = &outcome.publication;
+    let state = if p.new {
+        "published"
+    } else {
+        "unchanged, already published"
+    };
+    println!(
+        "{} {} for {}: {state} as version {}",
+        tenant.organisation, quarter, tenant.municipality, p.version
+    );
+    for file in &p.files {
+        println!(
+            "  {}  ({})",
+            p.path(&file.name).display(),
+            file.audience.as_str()
+        );
+    }
+    if let Some(delivery) = &outcome.delivery {
+        println!("{delivery}");
+    }
+    Ok(())
+}
+
+/// `pipeline daemon`: the service.
+fn daemon_command(config: &Path, once: bool) -> anyhow::Result<()> {
+    let config = Config::load(config)?;
+    // Tests stand the daemon's clock at a chosen moment; nothing else sets this.
+    let clock: std::sync::Arc<dyn pipeline::daemon::Clock> =
+        match std::env::var("PIPELINE_CLOCK_START") {
+            Ok(start) => {
+                let start = chrono::DateTime::parse_from_rfc3339(&start).with_context(|| {
+                    format!("PIPELINE_CLOCK_START={start}: expected an RFC 3339 time")
+                })?;
+                std::sync::Arc::new(pipeline::daemon::OffsetClock::new(
+                    start.with_timezone(&chrono::Utc),
+                ))
             }
-            if let Some(delivery) = &outcome.delivery {
-                println!("{delivery}");
-            }
-            Ok(())
-        }
-        Command::Daemon { config, once } => {
-            let config = Config::load(&config)?;
-            // Tests stand the daemon's clock at a chosen moment; nothing else sets this.
-            let clock: std::sync::Arc<dyn pipeline::daemon::Clock> =
-                match std::env::var("PIPELINE_CLOCK_START") {
-                    Ok(start) => {
-                        let start =
-                            chrono::DateTime::parse_from_rfc3339(&start).with_context(|| {
-                                format!("PIPELINE_CLOCK_START={start}: expected an RFC 3339 time")
-                            })?;
-                        std::sync::Arc::new(pipeline::daemon::OffsetClock::new(
-                            start.with_timezone(&chrono::Utc),
-                        ))
-                    }
-                    Err(_) => std::sync::Arc::new(pipeline::daemon::SystemClock),
-                };
-            pipeline::daemon::serve(config, clock, pipeline::daemon::DaemonOptions { once })?;
-            Ok(())
-        }
-        Command::History {
-            config,
-            quarter,
-            limit,
-        } => {
-            let config = Config::load(&config)?;
-            let ledger =
-                pipeline::ledger::Ledger::open(&config.state_dir, Duration::from_secs(10))?;
-            print!("{}", history_table(&ledger.history(quarter, limit)?));
-            Ok(())
-        }
-        Command::Check { config, quarter } => {
-            let config = Config::load(&config)?;
-            let quarter = quarter
-                .unwrap_or_else(|| Quarter::last_complete(chrono::Local::now().date_naive()));
-            let findings = pipeline::check::check(&config, quarter);
-            for f in &findings {
-                println!(
-                    "{} {:<10} {:<22} {}",
-                    if f.ok { "ok  " } else { "FAIL" },
-                    f.tenant,
-                    f.subject,
-                    f.detail
-                );
-            }
-            let failed = findings.iter().filter(|f| !f.ok).count();
-            anyhow::ensure!(failed == 0, "{failed} of {} checks failed", findings.len());
-            Ok(())
-        }
-        Command::DemoData {
-            out,
+            Err(_) => std::sync::Arc::new(pipeline::daemon::SystemClock),
+        };
+    pipeline::daemon::serve(config, clock, pipeline::daemon::DaemonOptions { once })?;
+    Ok(())
+}
+
+/// `pipeline history`: the run ledger as a table.
+fn history_command(config: &Path, quarter: Option<Quarter>, limit: usize) -> anyhow::Result<()> {
+    let config = Config::load(config)?;
+    let ledger = pipeline::ledger::Ledger::open(&config.state_dir, Duration::from_secs(10))?;
+    print!("{}", history_table(&ledger.history(quarter, limit)?));
+    Ok(())
+}
+
+/// `pipeline check`: every source and table, one line each; non-zero when any failed.
+fn check_command(config: &Path, quarter: Option<Quarter>) -> anyhow::Result<()> {
+    let config = Config::load(config)?;
+    let quarter =
+        quarter.unwrap_or_else(|| Quarter::last_complete(chrono::Local::now().date_naive()));
+    let findings = pipeline::check::check(&config, quarter);
+    for f in &findings {
+        println!(
+            "{} {:<10} {:<22} {}",
+            if f.ok { "ok  " } else { "FAIL" },
+            f.tenant,
+            f.subject,
+            f.detail
+        );
+    }
+    let failed = findings.iter().filter(|f| !f.ok).count();
+    anyhow::ensure!(failed == 0, "{failed} of {} checks failed", findings.len());
+    Ok(())
+}
+
+/// `pipeline demo-data`: a deterministic, realistic export and budget workbook.
+fn demo_data_command(
+    out: &Path,
+    seed: u64,
+    scale: Scale,
+    until: Option<Quarter>,
+) -> anyhow::Result<()> {
+    let until = until.unwrap_or_else(|| Quarter::last_complete(chrono::Local::now().date_naive()));
+    let summary = pipeline::demo::generate(
+        out,
+        &DemoOptions {
             seed,
             scale,
-            until,
-        } => {
-            let until =
-                until.unwrap_or_else(|| Quarter::last_complete(chrono::Local::now().date_naive()));
-            let summary = pipeline::demo::generate(
-                &out,
-                &DemoOptions {
-                    seed,
-                    scale,
-                    until: until.last_day(),
-                },
-            )
-            .with_context(|| format!("writing demo data to {}", out.display()))?;
-            for (file, rows) in &summary.files {
-                println!("{file:<28} {rows:>12} rows");
-            }
-            println!("demo data through {until} written to {}", out.display());
-            Ok(())
-        }
+            until: until.last_day(),
+        },
+    )
+    .with_context(|| format!("writing demo data to {}", out.display()))?;
+    for (file, rows) in &summary.files {
+        println!("{file:<28} {rows:>12} rows");
     }
+    println!("demo data through {until} written to {}", out.display());
+    Ok(())
 }

@@ -198,6 +198,21 @@ impl Period {
     }
 }
 
+impl Period {
+    /// The period a `figures.csv` label names: `2024Q1-Q3` (1 January through Q3) or
+    /// `2024Q3` (that quarter).
+    pub fn from_label(label: &str) -> Option<Period> {
+        match label.split_once('-') {
+            Some((first, last)) => {
+                let first: Quarter = first.parse().ok()?;
+                let last = Quarter::new(first.year, last.strip_prefix('Q')?.parse().ok()?).ok()?;
+                (first.q == 1).then(|| last.year_to_date())
+            }
+            None => Some(label.parse::<Quarter>().ok()?.period()),
+        }
+    }
+}
+
 fn shift_label(label: &str) -> String {
     match label.get(..4).and_then(|y| y.parse::<i32>().ok()) {
         Some(year) => format!("{}{}", year - 1, &label[4..]),
@@ -211,6 +226,15 @@ mod tests {
 
     fn d(y: i32, m: u32, day: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(y, m, day).unwrap()
+    }
+
+    #[test]
+    fn labels_read_back_as_their_periods() {
+        let q: Quarter = "2024Q3".parse().unwrap();
+        assert_eq!(Period::from_label("2024Q1-Q3"), Some(q.year_to_date()));
+        assert_eq!(Period::from_label("2024Q3"), Some(q.period()));
+        assert_eq!(Period::from_label("2024Q2-Q3"), None);
+        assert_eq!(Period::from_label("x"), None);
     }
 
     #[test]

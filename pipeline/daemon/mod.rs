@@ -359,7 +359,8 @@ async fn run_job(
     };
     match result {
         Ok(Ok(outcome)) => {
-            tracing::info!(tenant = %job.tenant, quarter = %job.quarter, version = outcome.version, new = outcome.new, dir = %outcome.dir.display(), "publication done");
+            let p = &outcome.publication;
+            tracing::info!(tenant = %job.tenant, quarter = %job.quarter, version = p.version, new = p.new, dir = %p.dir.display(), "publication done");
             JobEnd::Done
         }
         Ok(Err(RunError::Cancelled)) => {
@@ -384,7 +385,15 @@ fn alert(config: &Config, job: &Job, message: &str) {
     let Ok(tenant) = config.tenant(Some(&job.tenant)) else {
         return;
     };
-    match crate::deliver::send_alert(config, tenant, job.quarter, message) {
+    let alert = crate::deliver::Alert {
+        tenant: &tenant.id,
+        organisation: &tenant.organisation,
+        municipality: &tenant.municipality,
+        quarter: job.quarter,
+        error: message,
+    };
+    let outbox = crate::run::outbox(config, tenant);
+    match crate::deliver::send_alert(config.mail.as_ref(), &outbox, &alert) {
         Ok(true) => {
             tracing::info!(tenant = %job.tenant, quarter = %job.quarter, "operations alerted")
         }
@@ -410,7 +419,12 @@ async fn nightly_pull(config: &Arc<Config>, now: DateTime<Utc>) {
         let cutoff = cutoff_quarter.first_day().and_time(chrono::NaiveTime::MIN).and_utc();
         for tenant in &config.tenants {
             systemd::status(&format!("nightly pull: {}", tenant.id));
-            match pull::pull(&store, tenant, quarter) {
+            let origin = pull::Origin {
+                tenant: &tenant.id,
+                export: &tenant.export,
+                budget: tenant.budget.as_ref(),
+            };
+            match pull::pull(&store, origin, quarter) {
                 Ok(s) => tracing::info!(tenant = %tenant.id, snapshot = %s.id, "nightly pull done"),
                 Err(e) => tracing::error!(tenant = %tenant.id, error = %e, "nightly pull failed"),
             }

@@ -8,11 +8,12 @@
 //! A failed mail never touches the publication: the run still succeeds and says which
 //! mails failed.
 
-mod message;
+mod config;
+pub mod message;
 mod transport;
 
 use std::fmt;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use lettre::Address;
@@ -20,13 +21,41 @@ use lettre::address::Envelope;
 use lettre::message::Mailbox;
 
 use crate::Quarter;
-use crate::config::{Config, MailSettings, Recipients, Tenant};
+use crate::disclose::View;
 use crate::ledger::{Ledger, LedgerError, MailKey, MailState};
-use crate::publish::{self, FigureChange};
-use crate::run::RunOutcome;
+use crate::publish::{CellChange, Publication};
+use crate::render::Document;
 
-pub use message::Document;
+pub use config::{MailSettings, Recipients, SmtpSettings, SmtpTls};
+pub use message::Facts;
 pub use transport::{SendError, Transport};
+
+/// What one document's mail list receives: the document (in the edition its readers
+/// have) and what goes with it, and the numbers of that edition's view.
+pub struct Package<'a> {
+    pub document: Document,
+    pub recipients: &'a Recipients,
+    /// Files of the version folder, attached in this order (`intern/kwartaalrapportage.pdf`).
+    pub attachments: Vec<String>,
+    /// The view of the attached documents: the body's numbers and the correction's.
+    pub view: &'a View,
+    /// For a correction: the cells the attached documents show that changed.
+    pub changes: Vec<CellChange>,
+    /// The memo goes with the public kwartaalrapportage (its Bijlage).
+    pub with_report: bool,
+}
+
+/// Everything one version's delivery needs.
+pub struct Request<'a> {
+    pub mail: &'a MailSettings,
+    /// Where messages go without `[mail.smtp]`.
+    pub outbox: PathBuf,
+    pub publication: &'a Publication,
+    /// The ledger's id of the run that delivers.
+    pub run_id: i64,
+    pub facts: Facts<'a>,
+    pub packages: Vec<Package<'a>>,
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum DeliverError {
@@ -161,36 +190,21 @@ fn eq_address(a: &Address, b: &Address) -> bool {
     a.to_string().eq_ignore_ascii_case(b)
 }
 
-/// `<output_dir>/<tenant>/outbox/`: where mail goes without `[mail.smtp]`.
-pub fn outbox(config: &Config, tenant: &Tenant) -> std::path::PathBuf {
-    config.output_dir.join(&tenant.id).join("outbox")
-}
-
-/// Mails the version in `outcome` to every configured recipient not mailed it yet. Called
-/// after each successful run, so a rerun that publishes nothing new still sends what an
-/// earlier run could not.
-pub fn deliver(
-    config: &Config,
-    tenant: &Tenant,
-    ledger: &Ledger,
-    outcome: &RunOutcome,
-    quarter: Quarter,
-) -> DeliveryReport {
-    let Some(mail) = &config.mail else {
-        return DeliveryReport::default();
-    };
-    let docs = &tenant.documents;
-    if docs.kwartaalrapportage.mail.is_empty() && docs.raadsmemo.mail.is_empty() {
+/// Mails the version to every recipient not mailed it yet. Called after each successful
+/// run, so a rerun that publishes nothing new still sends what an earlier run could not.
+pub fn deliver(ledger: &Ledger, req: &Request) -> DeliveryReport {
+    if req.packages.iter().all(|p| p.recipients.is_empty()) {
         return DeliveryReport {
             via: "-".into(),
             ..Default::default()
         };
     }
+    let p = req.publication;
     let _span =
-        tracing::info_span!("deliver", tenant = %tenant.id, %quarter, version = outcome.version)
+        tracing::info_span!("deliver", tenant = %p.tenant, quarter = %p.quarter, version = p.version)
             .entered();
     let mut report = DeliveryReport::default();
-    let transport = match Transport::new(mail, &outbox(config, tenant)) {
+    let transport = match Transport::new(req.mail, &req.outbox) {
         Ok(t) => t,
         Err(e) => {
             tracing::error!(error = %e, "mail cannot be sent");
@@ -203,10 +217,10 @@ pub fn deliver(
     let sender = Sender {
         ledger,
         transport: &transport,
-        mail,
+        mail: req.mail,
         sleep: &std::thread::sleep,
     };
-    if let Err(e) = deliver_with(&sender, config, tenant, outcome, quarter, &mut report) {
+    if let Err(e) = deliver_with(&sender, req, &mut report) {
         tracing::error!(error = %e, "mail delivery stopped");
         report.error = Some(e.to_string());
     }
@@ -234,22 +248,6 @@ struct Sender<'a> {
     sleep: &'a dyn Fn(Duration),
 }
 
-/// The changes against the previous version: from the run when it published this version,
-/// otherwise (a rerun catching up on mail) from the two published `figures.csv`.
-fn changes_since_previous(outcome: &RunOutcome) -> Vec<FigureChange> {
-    if outcome.new || outcome.version < 2 {
-        return outcome.changes.clone();
-    }
-    let Some(quarter_dir) = outcome.dir.parent() else {
-        return Vec::new();
-    };
-    let read = |v: u32| {
-        std::fs::read_to_string(quarter_dir.join(format!("v{v}")).join("figures.csv"))
-            .unwrap_or_default()
-    };
-    publish::changed_figures(&read(outcome.version - 1), &read(outcome.version))
-}
-
 fn read_file(dir: &Path, name: &str) -> Result<Vec<u8>, DeliverError> {
     let path = dir.join(name);
     std::fs::read(&path).map_err(|source| DeliverError::Read {
@@ -261,49 +259,24 @@ fn read_file(dir: &Path, name: &str) -> Result<Vec<u8>, DeliverError> {
 
 fn deliver_with(
     sender: &Sender,
-    config: &Config,
-    tenant: &Tenant,
-    outcome: &RunOutcome,
-    quarter: Quarter,
+    req: &Request,
     report: &mut DeliveryReport,
 ) -> Result<(), DeliverError> {
     let mail = sender.mail;
+    let p = req.publication;
     let from = mailbox(&mail.from, "mail.from")?;
     let default_reply = mail
         .reply_to
         .as_deref()
         .map(|r| mailbox(r, "mail.reply_to"))
         .transpose()?;
-    let figures_csv =
-        String::from_utf8_lossy(&read_file(&outcome.dir, "figures.csv")?).into_owned();
-    let changes = changes_since_previous(outcome);
-    let publication = message::Publication {
-        organisation: &tenant.organisation,
-        municipality: &tenant.municipality,
-        quarter,
-        version: outcome.version,
-        figures_csv: &figures_csv,
-        changes: &changes,
-        suppression_threshold: config.monitor.suppression_threshold,
-    };
-    let docs = &tenant.documents;
-    let lists: [(Document, &Recipients, bool); 2] = [
-        (
-            Document::Kwartaalrapportage,
-            &docs.kwartaalrapportage.mail,
-            docs.kwartaalrapportage.public,
-        ),
-        (
-            Document::Raadsmemo,
-            &docs.raadsmemo.mail,
-            docs.raadsmemo.public,
-        ),
-    ];
-    for (document, recipients, public) in lists {
+    for package in &req.packages {
+        let recipients = package.recipients;
         if recipients.is_empty() {
             continue;
         }
-        let key_base = format!("tenant.{}.documents.{}.mail", tenant.id, document.as_str());
+        let document = package.document;
+        let key_base = format!("tenant.{}.documents.{}.mail", p.tenant, document.name());
         let mut seen = Vec::new();
         let to = unique(&recipients.to, &format!("{key_base}.to"), &mut seen)?;
         let cc = unique(&recipients.cc, &format!("{key_base}.cc"), &mut seen)?;
@@ -311,13 +284,14 @@ fn deliver_with(
             Some(r) => Some(mailbox(r, &format!("{key_base}.reply_to"))?),
             None => default_reply.clone(),
         };
-        let stem = quarter.to_string();
-        let files = document
-            .attachments()
+        let stem = p.quarter.to_string();
+        let files = package
+            .attachments
             .iter()
-            .map(|name| {
-                let shown = name.replace(".pdf", &format!("-{stem}-v{}.pdf", outcome.version));
-                Ok((shown, read_file(&outcome.dir, name)?))
+            .map(|path| {
+                let name = path.rsplit('/').next().unwrap_or(path);
+                let shown = name.replace(".pdf", &format!("-{stem}-v{}.pdf", p.version));
+                Ok((shown, read_file(&p.dir, path)?))
             })
             .collect::<Result<Vec<_>, DeliverError>>()?;
         let draft = message::Draft {
@@ -328,25 +302,26 @@ fn deliver_with(
             cc: &cc,
             files: &files,
         };
-        let subject = message::subject(document, &publication);
-        let body = message::body(document, &publication, public, reply_to.is_some());
+        let subject = message::subject(document, &req.facts);
+        let body = message::body(
+            document,
+            &req.facts,
+            package.view,
+            &package.changes,
+            package.with_report,
+            reply_to.is_some(),
+        )
+        .map_err(|e| DeliverError::Message(e.to_string()))?;
         for recipient in to.iter().chain(cc.iter()) {
             let key = MailKey {
-                tenant: tenant.id.clone(),
-                quarter: quarter.to_string(),
-                version: outcome.version,
-                document: document.as_str().into(),
+                tenant: p.tenant.clone(),
+                quarter: p.quarter.to_string(),
+                version: p.version,
+                document: document.name().into(),
                 recipient: recipient.email.to_string().to_ascii_lowercase(),
             };
-            let mail_report = send_once(
-                sender,
-                outcome.run_id,
-                &key,
-                &draft,
-                &subject,
-                &body,
-                recipient,
-            )?;
+            let mail_report =
+                send_once(sender, req.run_id, &key, &draft, &subject, &body, recipient)?;
             report.mails.push(mail_report);
         }
     }
@@ -363,7 +338,7 @@ fn send_once(
     body: &str,
     recipient: &Mailbox,
 ) -> Result<MailReport, DeliverError> {
-    let document = draft.document.as_str();
+    let document = draft.document.name();
     let report = |outcome, attempts, error: Option<String>| MailReport {
         document,
         recipient: key.recipient.clone(),
@@ -442,23 +417,33 @@ fn backoff(first_ms: u64, failed_attempts: u32) -> Duration {
     Duration::from_millis(first_ms.saturating_mul(factor))
 }
 
+/// Who a failed run's alert is about.
+pub struct Alert<'a> {
+    pub tenant: &'a str,
+    pub organisation: &'a str,
+    pub municipality: &'a str,
+    pub quarter: Quarter,
+    pub error: &'a str,
+}
+
 /// Tells the operations address (`[mail] alert_to`) that a run failed. Returns false when no
 /// alert address is configured. The daemon calls this for failed scheduled runs.
 pub fn send_alert(
-    config: &Config,
-    tenant: &Tenant,
-    quarter: Quarter,
-    error_text: &str,
+    mail: Option<&MailSettings>,
+    outbox: &Path,
+    alert: &Alert,
 ) -> Result<bool, DeliverError> {
-    let Some(mail) = &config.mail else {
+    let Some(mail) = mail else {
         return Ok(false);
     };
     let Some(alert_to) = &mail.alert_to else {
         return Ok(false);
     };
+    let quarter = alert.quarter;
+    let error_text = alert.error;
     let from = mailbox(&mail.from, "mail.from")?;
     let to = mailbox(alert_to, "mail.alert_to")?;
-    let transport = Transport::new(mail, &outbox(config, tenant))?;
+    let transport = Transport::new(mail, outbox)?;
     let body = format!(
         "De geplande run van de Monitor Sociaal Domein {q} voor {org} ({gem}, tenant {id}) is mislukt.\n\n\
          Foutmelding:\n{error_text}\n\n\
@@ -466,9 +451,9 @@ pub fn send_alert(
          pipeline run --quarter {q_id} --tenant {id}\n",
         q = quarter.label_nl(),
         q_id = quarter,
-        org = tenant.organisation,
-        gem = tenant.municipality,
-        id = tenant.id,
+        org = alert.organisation,
+        gem = alert.municipality,
+        id = alert.tenant,
     );
     let message = lettre::Message::builder()
         .from(from.clone())
@@ -476,7 +461,7 @@ pub fn send_alert(
         .subject(format!(
             "Monitor Sociaal Domein {}: run voor {} mislukt",
             quarter.label_nl(),
-            tenant.municipality
+            alert.municipality
         ))
         .body(body)
         .map_err(|e| DeliverError::Message(e.to_string()))?;

@@ -12,7 +12,7 @@ use lettre::transport::smtp::client::{Certificate, Tls, TlsParameters};
 use lettre::{FileTransport, SmtpTransport, Transport as _};
 
 use super::DeliverError;
-use crate::config::{MailSettings, SmtpSettings, SmtpTls};
+use super::config::{MailSettings, SmtpSettings, SmtpTls};
 
 /// Why one attempt failed, as far as retrying is concerned.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -104,7 +104,7 @@ fn smtp_transport(smtp: &SmtpSettings) -> Result<Transport, DeliverError> {
         .tls(tls)
         .timeout(Some(Duration::from_secs(smtp.timeout_seconds)));
     if let Some(user) = &smtp.user {
-        let password = crate::pull::http::read_secret(
+        let password = crate::secrets::read(
             smtp.password_env.as_deref(),
             smtp.password_credential.as_deref(),
             "mail.smtp password",

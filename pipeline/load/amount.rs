@@ -103,7 +103,7 @@ mod properties {
     use proptest::prelude::*;
 
     use super::*;
-    use crate::render::format;
+    use crate::notation as format;
 
     proptest! {
         #[test]

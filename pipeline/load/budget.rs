@@ -456,8 +456,8 @@ fn check_subtotal(
                  regels erboven (verwacht een verschil van hooguit € 1)",
                 sheet.file,
                 sheet.cell_ref(row, columns[k].unwrap_or(0)),
-                crate::render::format::euro(w),
-                crate::render::format::euro(if all_baten { sum.abs() } else { sum }),
+                crate::notation::euro(w),
+                crate::notation::euro(if all_baten { sum.abs() } else { sum }),
             ));
         }
     }

@@ -9,7 +9,8 @@ use polars::prelude::*;
 use super::LoadError;
 use super::quality::{Exclusion, FileRead, Quality};
 use super::table::{self, Kind, Loaded, Mapping, Reference, RowCheck, TableSpec, col_spec};
-use crate::config::{CsvOptions, MonitorSettings, Tenant};
+use super::{Renames, Settings};
+use crate::pull::CsvOptions;
 
 const SCORE_1_5: Kind = Kind::Int { min: 1, max: 5 };
 
@@ -176,11 +177,11 @@ pub struct Export {
     pub volunteers: DataFrame,
 }
 
-fn mapping(tenant: &Tenant, spec: &TableSpec) -> Mapping {
-    let headers = tenant.columns.get(spec.name).cloned().unwrap_or_default();
+fn mapping(renames: &Renames, spec: &TableSpec) -> Mapping {
+    let headers = renames.columns.get(spec.name).cloned().unwrap_or_default();
     let mut values = BTreeMap::new();
     for c in spec.columns {
-        if let Some(map) = tenant.values.get(c.name) {
+        if let Some(map) = renames.values.get(c.name) {
             values.insert(
                 c.name.to_string(),
                 map.iter()
@@ -259,9 +260,9 @@ const LANES: [&[&TableSpec]; 2] = [
 pub fn load_export(
     folder: &Path,
     hashes: &BTreeMap<String, String>,
-    tenant: &Tenant,
+    renames: &Renames,
     csv: &CsvOptions,
-    settings: &MonitorSettings,
+    settings: &Settings,
 ) -> Result<(Export, Quality), LoadError> {
     let lane = |tables: &[&'static TableSpec]| {
         let mut loaded: Vec<(&'static str, Result<Table, LoadError>)> = Vec::new();
@@ -270,7 +271,7 @@ pub fn load_export(
             let result = load_table(
                 folder,
                 hashes,
-                tenant,
+                renames,
                 csv,
                 settings,
                 spec,
@@ -342,9 +343,9 @@ struct Table {
 fn load_table(
     folder: &Path,
     hashes: &BTreeMap<String, String>,
-    tenant: &Tenant,
+    renames: &Renames,
     csv: &CsvOptions,
-    settings: &MonitorSettings,
+    settings: &Settings,
     spec: &'static TableSpec,
     indexes: &mut BTreeMap<&'static str, Arc<table::KeyRows>>,
     earlier: &[(&'static str, Result<Table, LoadError>)],
@@ -407,7 +408,7 @@ fn load_table(
         table::load(
             &path,
             spec,
-            &mapping(tenant, spec),
+            &mapping(renames, spec),
             csv,
             checks,
             references,

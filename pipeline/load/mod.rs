@@ -15,9 +15,35 @@ pub mod text;
 pub mod xlsx_table;
 mod zipguard;
 
+use std::collections::BTreeMap;
+
 pub use budget::{Budget, BudgetLine, Soort};
 pub use export::{Export, TABLES, load_export};
 pub use quality::Quality;
+
+/// Load's threshold (`[monitor] max_excluded_share`).
+#[derive(Debug, Clone, Copy)]
+pub struct Settings {
+    /// More excluded rows than this share of a table stops the run.
+    pub max_excluded_share: f64,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            max_excluded_share: 0.01,
+        }
+    }
+}
+
+/// An organisation's own header texts per table and contract column
+/// (`[tenant.columns.<table>]`) and its own values per contract column
+/// (`[tenant.values.<column>]`).
+#[derive(Debug, Clone, Copy)]
+pub struct Renames<'a> {
+    pub columns: &'a BTreeMap<String, BTreeMap<String, String>>,
+    pub values: &'a BTreeMap<String, BTreeMap<String, String>>,
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum LoadError {

@@ -15,7 +15,7 @@ use super::dates;
 use super::quality::{Exclusion, FileRead, MAX_EXAMPLES};
 use super::text;
 use super::xlsx_table;
-use crate::config::{CsvOptions, Encoding};
+use crate::pull::{CsvOptions, Encoding};
 use crate::spelling::{Unknown, respell};
 
 /// The file row a person finds a record on (header = row 1; sheet row for XLSX).
@@ -328,22 +328,6 @@ fn canonical(text: Expr, values: &[(&str, &str)]) -> Expr {
     respell(text, values, Unknown::Null)
 }
 
-pub const FORMS: &[(&str, &str)] = &[
-    ("Informatie en advies", "IA"),
-    ("Informatie & Advies", "IA"),
-    ("I&A", "IA"),
-    ("IA", "IA"),
-    ("Leun- en steuncontact", "LS"),
-    ("Leun & Steun", "LS"),
-    ("Leun- en steun", "LS"),
-    ("L&S", "LS"),
-    ("LS", "LS"),
-    ("Individueel traject", "IT"),
-    ("IT", "IT"),
-];
-
-pub const GENDERS: [&str; 4] = ["Man", "Vrouw", "Anders", "Onbekend"];
-
 /// Reads, parses and checks one table. `checks` run on the parsed columns.
 pub fn load(
     path: &Path,
@@ -427,7 +411,7 @@ pub fn load(
                 )),
             ),
             Kind::Form => (
-                canonical(t.clone(), FORMS),
+                canonical(t.clone(), crate::vocab::Form::SPELLINGS),
                 Some((
                     vc.clone().is_null(),
                     format!(
@@ -438,7 +422,8 @@ pub fn load(
                 )),
             ),
             Kind::Gender => {
-                let pairs: Vec<(&str, &str)> = GENDERS.iter().map(|g| (*g, *g)).collect();
+                let pairs: Vec<(&str, &str)> =
+                    crate::vocab::GENDERS.iter().map(|g| (*g, *g)).collect();
                 (
                     canonical(t.clone(), &pairs).fill_null(lit("Onbekend")),
                     None,

@@ -7,7 +7,7 @@
 use std::io::Read;
 use std::path::Path;
 
-use crate::config::Encoding;
+use crate::pull::Encoding;
 
 /// Whether the whole file is valid UTF-8, read in chunks so a large export is never held
 /// in memory twice.

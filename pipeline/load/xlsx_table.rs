@@ -216,11 +216,11 @@ mod tests {
     #[test]
     fn a_cell_reference_beyond_every_row_is_no_crash() {
         for name in [
-            "xlsx_budget-cell-reference-overflow.xlsx",
-            "xlsx_budget-cell-reference-overflow-2.xlsx",
+            "crash-cell-reference-overflow.xlsx",
+            "crash-cell-reference-overflow-2.xlsx",
         ] {
             let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-                .join("tests/fuzz-regressions")
+                .join("fuzz/corpus/xlsx_budget")
                 .join(name);
             if let Err(e) = super::super::budget::load_budget(&path, String::new()) {
                 assert!(e.to_string().contains(name), "{e}");

@@ -2,15 +2,16 @@
 
 use polars::prelude::*;
 
-use super::figures::{Figure, Figures, Value};
 use super::frames::{
     Result, at_end, explode_multi, floats, in_behandeling, ints, mean, push_counts, within,
 };
+use crate::figures::{Figure, FigureKey, Figures, Indicator, Value};
 use crate::load::Export;
 use crate::quarter::Period;
+use crate::vocab::{CARERS_ALL, CARERS_YOUNG, THUISKAMER, UNKNOWN};
 
 fn is_thuiskamer() -> Expr {
-    col("Categorie").str().to_lowercase().eq(lit("thuiskamer"))
+    col("Categorie").str().to_lowercase().eq(lit(THUISKAMER))
 }
 
 pub fn collective(f: &mut Figures, x: &Export, p: &Period) -> Result<()> {
@@ -19,7 +20,7 @@ pub fn collective(f: &mut Figures, x: &Export, p: &Period) -> Result<()> {
         .trajectories
         .clone()
         .lazy()
-        .with_column(col("Categorie").fill_null(lit("Onbekend")));
+        .with_column(col("Categorie").fill_null(lit(UNKNOWN)));
     let active = trajectories
         .clone()
         .filter(in_behandeling(p, "Startdatum", "Einddatum"));
@@ -29,25 +30,24 @@ pub fn collective(f: &mut Figures, x: &Export, p: &Period) -> Result<()> {
         .group_by([col("Categorie")])
         .agg([len().alias("n")])
         .collect()?;
-    push_counts(
-        f,
-        &by_category,
-        "col_trajecten",
-        label,
-        "categorie",
-        "Categorie",
-    )?;
+    push_counts(f, &by_category, Indicator::ColTrajecten, label, "Categorie")?;
     let totals = active
         .clone()
         .select([len().alias("n"), is_thuiskamer().sum().alias("thuiskamers")])
         .collect()?;
-    f.count("col_trajecten", label, "", "", ints(&totals, "n")?[0]);
+    f.count(
+        FigureKey::total(Indicator::ColTrajecten, label),
+        ints(&totals, "n")?[0],
+    );
     let started = trajectories
         .clone()
         .filter(within(p, "Startdatum"))
         .select([len().alias("n")])
         .collect()?;
-    f.count("col_opgestart", label, "", "", ints(&started, "n")?[0]);
+    f.count(
+        FigureKey::total(Indicator::ColOpgestart, label),
+        ints(&started, "n")?[0],
+    );
 
     let meetings = x.meetings.clone().lazy().filter(within(p, "Datum")).join(
         trajectories
@@ -66,15 +66,15 @@ pub fn collective(f: &mut Figures, x: &Export, p: &Period) -> Result<()> {
         ])
         .collect()?;
     for (indicator, column) in [
-        ("col_bijeenkomsten", "bijeenkomsten"),
-        ("col_deelnemers", "deelnemers"),
+        (Indicator::ColBijeenkomsten, "bijeenkomsten"),
+        (Indicator::ColDeelnemers, "deelnemers"),
     ] {
         let counted = per_category
             .clone()
             .lazy()
             .select([col("Categorie"), col(column).alias("n")])
             .collect()?;
-        push_counts(f, &counted, indicator, label, "categorie", "Categorie")?;
+        push_counts(f, &counted, indicator, label, "Categorie")?;
     }
     let meeting_totals = meetings
         .clone()
@@ -88,17 +88,11 @@ pub fn collective(f: &mut Figures, x: &Export, p: &Period) -> Result<()> {
         ])
         .collect()?;
     f.count(
-        "col_bijeenkomsten",
-        label,
-        "",
-        "",
+        FigureKey::total(Indicator::ColBijeenkomsten, label),
         ints(&meeting_totals, "bijeenkomsten")?[0],
     );
     f.count(
-        "col_deelnemers",
-        label,
-        "",
-        "",
+        FigureKey::total(Indicator::ColDeelnemers, label),
         ints(&meeting_totals, "deelnemers")?[0],
     );
 
@@ -119,10 +113,7 @@ pub fn collective(f: &mut Figures, x: &Export, p: &Period) -> Result<()> {
         .collect()?;
     mean(
         f,
-        "col_kracht_groei",
-        label,
-        "",
-        "",
+        FigureKey::total(Indicator::ColKrachtGroei, label),
         floats(&scored, "m")?[0],
         ints(&scored, "n")?[0] as u64,
     );
@@ -139,21 +130,16 @@ pub fn collective(f: &mut Figures, x: &Export, p: &Period) -> Result<()> {
     .group_by([col("doelgroep")])
     .agg([len().alias("n")])
     .collect()?;
-    push_counts(f, &groups, "col_doelgroep", label, "doelgroep", "doelgroep")?;
+    push_counts(f, &groups, Indicator::ColDoelgroep, label, "doelgroep")?;
 
     f.count(
-        "col_thuiskamers",
-        label,
-        "",
-        "",
+        FigureKey::total(Indicator::ColThuiskamers, label),
         ints(&totals, "thuiskamers")?[0],
     );
     let visitors = ints(&meeting_totals, "thuiskamer")?[0] as f64;
     f.push(Figure {
-        indicator: "col_thuiskamer_bezoek_week",
-        dimension: String::new(),
-        category: String::new(),
-        period: label.into(),
+        key: FigureKey::total(Indicator::ColThuiskamerBezoekWeek, label),
+        dimension: "",
         value: Value::Mean(visitors / (p.days() as f64 / 7.0)),
         n: None,
     });
@@ -173,17 +159,11 @@ pub fn informal(f: &mut Figures, x: &Export, p: &Period) -> Result<()> {
         ])
         .collect()?;
     f.count(
-        "inf_mantelzorgers",
-        label,
-        "soort",
-        "totaal",
+        FigureKey::new(Indicator::InfMantelzorgers, CARERS_ALL, label),
         ints(&carers, "totaal")?[0],
     );
     f.count(
-        "inf_mantelzorgers",
-        label,
-        "soort",
-        "jong",
+        FigureKey::new(Indicator::InfMantelzorgers, CARERS_YOUNG, label),
         ints(&carers, "jong")?[0],
     );
     let volunteers = x
@@ -194,10 +174,7 @@ pub fn informal(f: &mut Figures, x: &Export, p: &Period) -> Result<()> {
         .select([col("Relatienummer").n_unique().alias("n")])
         .collect()?;
     f.count(
-        "inf_vrijwilligers",
-        label,
-        "",
-        "",
+        FigureKey::total(Indicator::InfVrijwilligers, label),
         ints(&volunteers, "n")?[0],
     );
     Ok(())

@@ -5,8 +5,9 @@
 
 use serde::Serialize;
 
-use super::figures::{Figure, Figures, Value};
-use crate::config::MonitorSettings;
+use super::Settings;
+use crate::figures::Value;
+use crate::figures::{Figure, FigureKey, Figures, Indicator};
 use crate::load::{Budget, BudgetLine, Soort};
 use crate::quarter::Quarter;
 
@@ -27,6 +28,11 @@ impl Amounts {
     pub fn besteed_pct(&self) -> Option<f64> {
         (self.begroting != 0.0).then(|| self.realisatie / self.begroting * 100.0)
     }
+
+    /// Prognose, a total's lines without one counted as on budget.
+    pub fn expected(&self) -> f64 {
+        self.prognose.unwrap_or(self.begroting)
+    }
 }
 
 /// A row of the finance tables: a line, a Thema or a Domein.
@@ -46,7 +52,7 @@ pub struct FinanceRow {
 
 impl FinanceRow {
     /// The figures.csv dimension and category of this row.
-    fn key(&self) -> (&'static str, String) {
+    pub fn key(&self) -> (&'static str, String) {
         if !self.onderdeel.is_empty() {
             (
                 "domein+thema+onderdeel",
@@ -141,12 +147,7 @@ fn total_row(domein: &str, thema: &str, lines: &[(&BudgetLine, Amounts)]) -> Fin
 }
 
 /// The finance view and its figures for the report quarter's year to date.
-pub fn compute(
-    f: &mut Figures,
-    budget: &Budget,
-    quarter: Quarter,
-    settings: &MonitorSettings,
-) -> Finance {
+pub fn compute(f: &mut Figures, budget: &Budget, quarter: Quarter, settings: &Settings) -> Finance {
     let q = quarter.number();
     let period = quarter.year_to_date().label;
     let mut finance = Finance::default();
@@ -222,46 +223,63 @@ pub fn compute(
             .collect(),
         finance.domeinen.iter().map(|d| &d.total).collect(),
     ];
-    for rows in &levels {
+    for (level, rows) in levels.iter().enumerate() {
         for soort in [Soort::Lasten, Soort::Baten] {
             for row in rows {
-                let Some(a) = (match soort {
-                    Soort::Lasten => &row.lasten,
-                    Soort::Baten => &row.baten,
-                }) else {
+                let Some(a) = row.amounts(soort) else {
                     continue;
                 };
-                let prefix = match soort {
-                    Soort::Lasten => "lasten",
-                    Soort::Baten => "baten",
-                };
-                for (code, value) in [
-                    ("realisatie_vj", a.realisatie_vj),
-                    ("begroting_primitief", Some(a.begroting_primitief)),
-                    ("begroting", Some(a.begroting)),
-                    ("realisatie", Some(a.realisatie)),
-                    ("prognose", a.prognose),
-                ] {
-                    push_amount(f, indicator(prefix, code), row, &period, value);
+                for (indicator, value) in amount_indicators(soort, a) {
+                    push_amount(f, indicator, row, &period, value);
                 }
             }
         }
         for row in rows {
-            push_amount(f, "fin_verschil", row, &period, row.verschil);
+            push_amount(f, Indicator::FinVerschil, row, &period, row.verschil);
+        }
+        // A Thema's or Domein's Verschil per Soort, as its subtotal row in a table shows it.
+        if level > 0 {
+            for row in rows {
+                for (soort, indicator) in [
+                    (Soort::Lasten, Indicator::FinLastenVerschil),
+                    (Soort::Baten, Indicator::FinBatenVerschil),
+                ] {
+                    if let Some(a) = row.amounts(soort) {
+                        let v = verschil(soort, a.begroting, a.expected());
+                        push_amount(f, indicator, row, &period, Some(v));
+                    }
+                }
+            }
         }
         for row in rows {
-            if let Some(a) = &row.lasten {
-                let (dimension, category) = row.key();
-                let n = count_lasten_lines(&finance, row);
-                f.push(Figure {
-                    indicator: "fin_besteed_pct",
-                    dimension: dimension.into(),
-                    category,
-                    period: period.clone(),
-                    value: a.besteed_pct().map_or(Value::Missing, Value::Pct),
-                    n: Some(n),
-                });
+            for (soort, indicator) in [
+                (Soort::Lasten, Indicator::FinBesteedPct),
+                (Soort::Baten, Indicator::FinBatenBesteedPct),
+            ] {
+                if let Some(a) = row.amounts(soort) {
+                    let (dimension, category) = row.key();
+                    f.push(Figure {
+                        key: FigureKey::new(indicator, category, period.clone()),
+                        dimension,
+                        value: a.besteed_pct().map_or(Value::Missing, Value::Pct),
+                        n: Some(count_lines(&finance, row, soort)),
+                    });
+                }
             }
+        }
+    }
+    // The saldo per Domein: lasten min baten.
+    for d in &finance.domeinen {
+        let (l, b) = (
+            d.total.lasten.clone().unwrap_or_default(),
+            d.total.baten.clone().unwrap_or_default(),
+        );
+        for (indicator, value) in [
+            (Indicator::FinSaldoBegroting, l.begroting - b.begroting),
+            (Indicator::FinSaldoRealisatie, l.realisatie - b.realisatie),
+            (Indicator::FinSaldoPrognose, l.expected() - b.expected()),
+        ] {
+            push_amount(f, indicator, &d.total, &period, Some(value));
         }
     }
 
@@ -273,15 +291,13 @@ pub fn compute(
             t.bedrag,
             t.gerealiseerd,
         ));
-        for (code, value) in [
-            ("fin_taakstelling", Some(t.bedrag)),
-            ("fin_taakstelling_gerealiseerd", t.gerealiseerd),
+        for (indicator, value) in [
+            (Indicator::FinTaakstelling, Some(t.bedrag)),
+            (Indicator::FinTaakstellingGerealiseerd, t.gerealiseerd),
         ] {
             f.push(Figure {
-                indicator: code,
-                dimension: "omschrijving".into(),
-                category: t.omschrijving.clone(),
-                period: period.clone(),
+                key: FigureKey::new(indicator, t.omschrijving.clone(), period.clone()),
+                dimension: "omschrijving",
                 value: value.map_or(Value::Missing, Value::Amount),
                 n: None,
             });
@@ -297,15 +313,13 @@ pub fn compute(
         }
     }
     for (domein, bedrag, gerealiseerd) in per_domein {
-        for (code, value) in [
-            ("fin_taakstelling", Some(bedrag)),
-            ("fin_taakstelling_gerealiseerd", gerealiseerd),
+        for (indicator, value) in [
+            (Indicator::FinTaakstelling, Some(bedrag)),
+            (Indicator::FinTaakstellingGerealiseerd, gerealiseerd),
         ] {
             f.push(Figure {
-                indicator: code,
-                dimension: "domein".into(),
-                category: domein.clone(),
-                period: period.clone(),
+                key: FigureKey::new(indicator, domein.clone(), period.clone()),
+                dimension: "domein",
                 value: value.map_or(Value::Missing, Value::Amount),
                 n: None,
             });
@@ -316,10 +330,11 @@ pub fn compute(
         let label = q.to_string();
         for v in budget.volumes.iter().filter(|v| v.kwartaal == label) {
             f.count(
-                "fin_clienten",
-                &label,
-                "domein+onderdeel",
-                &format!("{}+{}", v.domein, v.onderdeel),
+                FigureKey::new(
+                    Indicator::FinClienten,
+                    format!("{}+{}", v.domein, v.onderdeel),
+                    label.clone(),
+                ),
                 v.clienten,
             );
         }
@@ -327,28 +342,51 @@ pub fn compute(
     finance
 }
 
-fn indicator(prefix: &str, code: &str) -> &'static str {
-    match (prefix, code) {
-        ("lasten", "realisatie_vj") => "fin_lasten_realisatie_vj",
-        ("lasten", "begroting_primitief") => "fin_lasten_begroting_primitief",
-        ("lasten", "begroting") => "fin_lasten_begroting",
-        ("lasten", "realisatie") => "fin_lasten_realisatie",
-        ("lasten", "prognose") => "fin_lasten_prognose",
-        ("baten", "realisatie_vj") => "fin_baten_realisatie_vj",
-        ("baten", "begroting_primitief") => "fin_baten_begroting_primitief",
-        ("baten", "begroting") => "fin_baten_begroting",
-        ("baten", "realisatie") => "fin_baten_realisatie",
-        _ => "fin_baten_prognose",
+/// The five amounts of one Soort, each with its indicator.
+fn amount_indicators(soort: Soort, a: &Amounts) -> [(Indicator, Option<f64>); 5] {
+    use Indicator::*;
+    let [vj, primitief, begroting, realisatie, prognose] = match soort {
+        Soort::Lasten => [
+            FinLastenRealisatieVj,
+            FinLastenBegrotingPrimitief,
+            FinLastenBegroting,
+            FinLastenRealisatie,
+            FinLastenPrognose,
+        ],
+        Soort::Baten => [
+            FinBatenRealisatieVj,
+            FinBatenBegrotingPrimitief,
+            FinBatenBegroting,
+            FinBatenRealisatie,
+            FinBatenPrognose,
+        ],
+    };
+    [
+        (vj, a.realisatie_vj),
+        (primitief, Some(a.begroting_primitief)),
+        (begroting, Some(a.begroting)),
+        (realisatie, Some(a.realisatie)),
+        (prognose, a.prognose),
+    ]
+}
+
+impl FinanceRow {
+    pub fn amounts(&self, soort: Soort) -> Option<&Amounts> {
+        match soort {
+            Soort::Lasten => self.lasten.as_ref(),
+            Soort::Baten => self.baten.as_ref(),
+        }
     }
 }
 
-fn count_lasten_lines(finance: &Finance, row: &FinanceRow) -> u64 {
+/// The lines of one Soort that make up `row` (the `n` of its percentage).
+fn count_lines(finance: &Finance, row: &FinanceRow, soort: Soort) -> u64 {
     finance
         .domeinen
         .iter()
         .flat_map(|d| d.themas.iter().flat_map(|(_, l)| l.iter()))
         .filter(|l| {
-            l.lasten.is_some()
+            l.amounts(soort).is_some()
                 && l.domein == row.domein
                 && (row.thema.is_empty() || l.thema == row.thema)
                 && (row.onderdeel.is_empty() || l.onderdeel == row.onderdeel)
@@ -358,17 +396,15 @@ fn count_lasten_lines(finance: &Finance, row: &FinanceRow) -> u64 {
 
 fn push_amount(
     f: &mut Figures,
-    indicator: &'static str,
+    indicator: Indicator,
     row: &FinanceRow,
     period: &str,
     value: Option<f64>,
 ) {
     let (dimension, category) = row.key();
     f.push(Figure {
-        indicator,
-        dimension: dimension.into(),
-        category,
-        period: period.into(),
+        key: FigureKey::new(indicator, category, period),
+        dimension,
         value: value.map_or(Value::Missing, Value::Amount),
         n: None,
     });

@@ -3,7 +3,7 @@
 
 use polars::prelude::*;
 
-use super::figures::{Figure, Figures, Value};
+use crate::figures::{Figure, FigureKey, Figures, Indicator, Value};
 use crate::quarter::Period;
 
 pub type Result<T> = std::result::Result<T, PolarsError>;
@@ -58,9 +58,8 @@ pub fn floats(frame: &DataFrame, column: &str) -> Result<Vec<Option<f64>>> {
 pub fn push_counts(
     f: &mut Figures,
     frame: &DataFrame,
-    indicator: &'static str,
+    indicator: Indicator,
     period: &str,
-    dimension: &str,
     key: &str,
 ) -> Result<()> {
     let keys = strings(frame, key)?;
@@ -68,7 +67,7 @@ pub fn push_counts(
     let mut pairs: Vec<(String, i64)> = keys.into_iter().zip(counts).collect();
     pairs.sort();
     for (k, n) in pairs {
-        f.count(indicator, period, dimension, &k, n);
+        f.count(FigureKey::new(indicator, k, period), n);
     }
     Ok(())
 }
@@ -77,9 +76,8 @@ pub fn push_counts(
 pub fn push_fixed(
     f: &mut Figures,
     frame: &DataFrame,
-    indicator: &'static str,
+    indicator: Indicator,
     period: &str,
-    dimension: &str,
     key: &str,
     expected: &[&str],
 ) -> Result<()> {
@@ -91,66 +89,40 @@ pub fn push_fixed(
             .zip(&counts)
             .find(|(k, _)| k == e)
             .map_or(0, |(_, n)| *n);
-        f.count(indicator, period, dimension, e, n);
+        f.count(FigureKey::new(indicator, *e, period), n);
     }
     Ok(())
 }
 
-pub fn mean(
-    f: &mut Figures,
-    indicator: &'static str,
-    period: &str,
-    dimension: &str,
-    category: &str,
-    value: Option<f64>,
-    n: u64,
-) {
-    measured(
-        f,
-        indicator,
-        period,
-        dimension,
-        category,
-        value.map(Value::Mean),
-        n,
-    );
+/// A total: the sum of the categories just pushed for `indicator` in `period`.
+pub fn push_total(f: &mut Figures, indicator: Indicator, period: &str) {
+    let sum = f
+        .categories(indicator, period)
+        .iter()
+        .filter_map(|c| c.value.count())
+        .sum();
+    f.count(FigureKey::total(indicator, period), sum);
 }
 
-pub fn pct(
-    f: &mut Figures,
-    indicator: &'static str,
-    period: &str,
-    dimension: &str,
-    category: &str,
-    value: Option<f64>,
-    n: u64,
-) {
-    measured(
-        f,
-        indicator,
-        period,
-        dimension,
-        category,
-        value.map(Value::Pct),
-        n,
-    );
+/// A mean over `n` records; over none it is missing.
+pub fn mean(f: &mut Figures, key: FigureKey, value: Option<f64>, n: u64) {
+    measured(f, key, value.map(Value::Mean), n);
 }
 
-/// A value computed over `n` records; over none it is missing.
-fn measured(
-    f: &mut Figures,
-    indicator: &'static str,
-    period: &str,
-    dimension: &str,
-    category: &str,
-    value: Option<Value>,
-    n: u64,
-) {
+/// A percentage of `n` records; of none it is missing.
+pub fn pct(f: &mut Figures, key: FigureKey, value: Option<f64>, n: u64) {
+    measured(f, key, value.map(Value::Pct), n);
+}
+
+fn measured(f: &mut Figures, key: FigureKey, value: Option<Value>, n: u64) {
+    let dimension = if key.category.is_empty() {
+        ""
+    } else {
+        key.indicator.dimension()
+    };
     f.push(Figure {
-        indicator,
-        dimension: dimension.into(),
-        category: category.into(),
-        period: period.into(),
+        key,
+        dimension,
         value: value.filter(|_| n > 0).unwrap_or(Value::Missing),
         n: Some(n),
     });

@@ -2,37 +2,22 @@
 
 use polars::prelude::*;
 
-use super::figures::Figures;
 use super::frames::{
     Result, days_between, explode_multi, floats, in_behandeling, ints, mean, pct, push_counts,
-    push_fixed, strings, within,
+    push_fixed, push_total, strings, within,
 };
+use crate::figures::{FigureKey, Figures, Indicator};
 use crate::load::Export;
 use crate::quarter::Period;
 use crate::spelling::{Spellings, Unknown, respell};
-
-pub const FORMS: [&str; 3] = ["IA", "LS", "IT"];
-pub const AGE_BANDS: [&str; 9] = [
-    "0-17", "18-24", "25-34", "35-44", "45-54", "55-64", "65-74", "75+", "Onbekend",
-];
-pub const GENDERS: [&str; 4] = ["Man", "Vrouw", "Anders", "Onbekend"];
-pub const ZRM_DOMAINS: [&str; 13] = [
-    "Financiën",
-    "Werk en opleiding",
-    "Tijdsbesteding",
-    "Huisvesting",
-    "Huiselijke relaties",
-    "Geestelijke gezondheid",
-    "Lichamelijke gezondheid",
-    "Middelengebruik",
-    "Basale ADL",
-    "Instrumentele ADL",
-    "Sociaal netwerk",
-    "Maatschappelijke participatie",
-    "Justitie",
-];
+use crate::vocab::{AGE_BANDS, Form, GENDERS, Recidive, UNKNOWN, ZRM_DOMAINS};
 
 const VORM: &str = "Ondersteuningsvorm";
+const FORM_CODES: [&str; 3] = [
+    Form::ALL[0].code(),
+    Form::ALL[1].code(),
+    Form::ALL[2].code(),
+];
 
 /// Known domains spelled as the contract does (matching ignores case); others as given.
 fn canonical_domain(e: Expr) -> Expr {
@@ -43,10 +28,13 @@ fn domain_pairs() -> Vec<(&'static str, &'static str)> {
     ZRM_DOMAINS.iter().map(|d| (*d, *d)).collect()
 }
 
-fn of_forms(forms: &[&str]) -> Expr {
+fn of_forms(forms: &[Form]) -> Expr {
     let s = Series::new(
         "forms".into(),
-        forms.iter().map(|f| f.to_string()).collect::<Vec<_>>(),
+        forms
+            .iter()
+            .map(|f| f.code().to_string())
+            .collect::<Vec<_>>(),
     );
     col(VORM).is_in(lit(s).implode(false), false)
 }
@@ -65,16 +53,17 @@ pub fn counts_per_form(f: &mut Figures, cases: &LazyFrame, p: &Period) -> Result
         ])
         .collect()?;
     for (indicator, column) in [
-        ("ind_in_behandeling", "in_behandeling"),
-        ("ind_opgestart", "opgestart"),
-        ("ind_afgesloten", "afgesloten"),
+        (Indicator::InBehandeling, "in_behandeling"),
+        (Indicator::Opgestart, "opgestart"),
+        (Indicator::Afgesloten, "afgesloten"),
     ] {
         let counted = frame
             .clone()
             .lazy()
             .select([col(VORM), col(column).alias("n")])
             .collect()?;
-        push_fixed(f, &counted, indicator, &p.label, "vorm", VORM, &FORMS)?;
+        push_fixed(f, &counted, indicator, &p.label, VORM, &FORM_CODES)?;
+        push_total(f, indicator, &p.label);
     }
     Ok(())
 }
@@ -100,12 +89,12 @@ pub fn opgestart_per_quarter(
         push_fixed(
             f,
             &counted,
-            "ind_opgestart_kwartaal",
+            Indicator::OpgestartKwartaal,
             &q.label,
-            "vorm",
             VORM,
-            &FORMS,
+            &FORM_CODES,
         )?;
+        push_total(f, Indicator::OpgestartKwartaal, &q.label);
     }
     Ok(())
 }
@@ -239,29 +228,69 @@ fn contacts_per_case(contacts: &DataFrame) -> Result<DataFrame> {
         .collect()
 }
 
+/// The cases of one period, each subset filtered once: the figures below look at them
+/// many times.
+struct Cases {
+    all: LazyFrame,
+    active: LazyFrame,
+    started: LazyFrame,
+    closed: LazyFrame,
+}
+
+impl Cases {
+    fn of(x: &Export, p: &Period) -> Result<Cases> {
+        let all = x.cases.clone().lazy();
+        let subset = |condition: Expr| -> Result<LazyFrame> {
+            Ok(all.clone().filter(condition).collect()?.lazy())
+        };
+        Ok(Cases {
+            active: subset(in_behandeling(p, "Startdatum", "Einddatum"))?,
+            started: subset(within(p, "Startdatum"))?,
+            closed: subset(within(p, "Einddatum"))?,
+            all,
+        })
+    }
+}
+
+fn count_by(frame: LazyFrame, key: &str) -> Result<DataFrame> {
+    frame
+        .with_column(col(key).fill_null(lit(UNKNOWN)))
+        .group_by([col(key)])
+        .agg([len().alias("n")])
+        .collect()
+}
+
+fn count_rows(frame: LazyFrame) -> Result<i64> {
+    Ok(ints(&frame.select([len().alias("n")]).collect()?, "n")?[0])
+}
+
+/// Every `ind_*` figure of one period, one function per row of the contract.
 pub fn compute(f: &mut Figures, x: &Export, d: &Derived, p: &Period) -> Result<()> {
     let label = p.label.as_str();
-    let cases = x.cases.clone().lazy();
-    counts_per_form(f, &cases, p)?;
-    // Each subset is filtered once; the figures below look at it many times.
-    let active = cases
-        .clone()
-        .filter(in_behandeling(p, "Startdatum", "Einddatum"))
-        .collect()?
-        .lazy();
-    let started = cases
-        .clone()
-        .filter(within(p, "Startdatum"))
-        .collect()?
-        .lazy();
-    let closed = cases
-        .clone()
-        .filter(within(p, "Einddatum"))
-        .collect()?
-        .lazy();
+    counts_per_form(f, &x.cases.clone().lazy(), p)?;
+    let cases = Cases::of(x, p)?;
+    clients(f, x, &cases, p)?;
+    werksoort(f, &cases, label)?;
+    team(f, &cases, label)?;
+    woonplaats(f, &cases, label)?;
+    zrm_hoofddomein(f, d, &cases, label)?;
+    crate::logging::timed("zrm", || zrm(f, x, &cases.closed, label))?;
+    verwijzer(f, &cases, label)?;
+    samenwerking(f, &cases, label)?;
+    afsluitreden(f, &cases, label)?;
+    crate::logging::timed("recidive", || recidive(f, x, d, &cases.started, label))?;
+    doorlooptijd_contactmomenten(f, d, &cases, label)?;
+    wachtlijst(f, &cases.all, p)?;
+    wachttijd(f, &cases.started, label)?;
+    tevredenheid(f, x, p)
+}
 
-    // Clients of the cases in behandeling, by age at the period's end and gender.
-    let clients = active
+/// `ind_clienten`, `ind_leeftijd`, `ind_geslacht`: the clients of the cases in
+/// behandeling, by age at the period's end and gender.
+fn clients(f: &mut Figures, x: &Export, cases: &Cases, p: &Period) -> Result<()> {
+    let label = p.label.as_str();
+    let clients = cases
+        .active
         .clone()
         .select([col("Clientnummer")])
         .unique(None, UniqueKeepStrategy::Any)
@@ -273,27 +302,21 @@ pub fn compute(f: &mut Figures, x: &Export, d: &Derived, p: &Period) -> Result<(
         )
         .with_columns([
             age_band(age_at("Geboortedatum", p.end)).alias("leeftijd"),
-            col("Geslacht").fill_null(lit("Onbekend")),
+            col("Geslacht").fill_null(lit(UNKNOWN)),
         ])
         .select([col("leeftijd"), col("Geslacht")])
         .collect()?
         .lazy();
-    let n_clients = clients.clone().select([len().alias("n")]).collect()?;
-    f.count("ind_clienten", label, "", "", ints(&n_clients, "n")?[0]);
-    let count_by = |frame: LazyFrame, key: &str| -> Result<DataFrame> {
-        frame
-            .with_column(col(key).fill_null(lit("Onbekend")))
-            .group_by([col(key)])
-            .agg([len().alias("n")])
-            .collect()
-    };
+    f.count(
+        FigureKey::total(Indicator::Clienten, label),
+        count_rows(clients.clone())?,
+    );
     let by_age = count_by(clients.clone(), "leeftijd")?;
     push_fixed(
         f,
         &by_age,
-        "ind_leeftijd",
+        Indicator::Leeftijd,
         label,
-        "leeftijd",
         "leeftijd",
         &AGE_BANDS,
     )?;
@@ -301,41 +324,42 @@ pub fn compute(f: &mut Figures, x: &Export, d: &Derived, p: &Period) -> Result<(
     push_fixed(
         f,
         &by_gender,
-        "ind_geslacht",
+        Indicator::Geslacht,
         label,
-        "geslacht",
         "Geslacht",
         &GENDERS,
-    )?;
+    )
+}
 
-    let werksoort = count_by(active.clone().filter(of_forms(&["IT", "LS"])), "Werksoort")?;
+/// `ind_werksoort`: cases in behandeling of forms IT and LS.
+fn werksoort(f: &mut Figures, cases: &Cases, label: &str) -> Result<()> {
+    let guided = cases.active.clone().filter(of_forms(&Form::GUIDED));
     push_counts(
         f,
-        &werksoort,
-        "ind_werksoort",
+        &count_by(guided, "Werksoort")?,
+        Indicator::Werksoort,
         label,
-        "werksoort",
         "Werksoort",
-    )?;
-    push_counts(
-        f,
-        &count_by(active.clone(), "Team")?,
-        "ind_team",
-        label,
-        "team",
-        "Team",
-    )?;
-    push_counts(
-        f,
-        &count_by(active.clone(), "Woonplaats")?,
-        "ind_woonplaats",
-        label,
-        "woonplaats",
-        "Woonplaats",
-    )?;
+    )
+}
 
-    // Hoofddomeinen of the cases in behandeling, once per case and domain.
-    let domains = active
+/// `ind_team`: cases in behandeling (all forms).
+fn team(f: &mut Figures, cases: &Cases, label: &str) -> Result<()> {
+    let counted = count_by(cases.active.clone(), "Team")?;
+    push_counts(f, &counted, Indicator::Team, label, "Team")
+}
+
+/// `ind_woonplaats`: cases in behandeling (all forms) by the client's Woonplaats.
+fn woonplaats(f: &mut Figures, cases: &Cases, label: &str) -> Result<()> {
+    let counted = count_by(cases.active.clone(), "Woonplaats")?;
+    push_counts(f, &counted, Indicator::Woonplaats, label, "Woonplaats")
+}
+
+/// `ind_zrm_hoofddomein`: Hoofddomeinen of the cases in behandeling, once per case and
+/// domain.
+fn zrm_hoofddomein(f: &mut Figures, d: &Derived, cases: &Cases, label: &str) -> Result<()> {
+    let domains = cases
+        .active
         .clone()
         .select([col("Casusnummer"), col(VORM)])
         .join(
@@ -354,36 +378,35 @@ pub fn compute(f: &mut Figures, x: &Export, d: &Derived, p: &Period) -> Result<(
         .zip(ints(&domains, "n")?)
     {
         f.count(
-            "ind_zrm_hoofddomein",
-            label,
-            "vorm+domein",
-            &format!("{vorm}+{domein}"),
+            FigureKey::new(Indicator::ZrmHoofddomein, format!("{vorm}+{domein}"), label),
             n,
         );
     }
+    Ok(())
+}
 
-    crate::logging::timed("zrm", || zrm(f, x, &closed, label))?;
-
-    // Referrers of the cases opgestart, and their total.
-    let referred = started.clone().filter(col("Verwijzer").is_not_null());
+/// `ind_verwijzer`: referrers of the cases opgestart, and their total.
+fn verwijzer(f: &mut Figures, cases: &Cases, label: &str) -> Result<()> {
+    let referred = cases.started.clone().filter(col("Verwijzer").is_not_null());
     push_counts(
         f,
         &count_by(referred.clone(), "Verwijzer")?,
-        "ind_verwijzer",
+        Indicator::Verwijzer,
         label,
-        "verwijzer",
         "Verwijzer",
     )?;
     f.count(
-        "ind_verwijzer",
-        label,
-        "",
-        "",
-        ints(&referred.select([len().alias("n")]).collect()?, "n")?[0],
+        FigureKey::total(Indicator::Verwijzer, label),
+        count_rows(referred)?,
     );
+    Ok(())
+}
 
+/// `ind_samenwerking`: cases afgesloten, per partner named.
+fn samenwerking(f: &mut Figures, cases: &Cases, label: &str) -> Result<()> {
     let partners = explode_multi(
-        closed
+        cases
+            .closed
             .clone()
             .select([col("Casusnummer"), col("Samenwerkingspartners")]),
         "Samenwerkingspartners",
@@ -396,30 +419,41 @@ pub fn compute(f: &mut Figures, x: &Export, d: &Derived, p: &Period) -> Result<(
     push_counts(
         f,
         &count_by(partners, "partner")?,
-        "ind_samenwerking",
+        Indicator::Samenwerking,
         label,
         "partner",
-        "partner",
-    )?;
+    )
+}
 
-    let closed_it_ls = closed.clone().filter(of_forms(&["IT", "LS"]));
-    let reasons = closed_it_ls
+/// `ind_afsluitreden`: IT and LS cases afgesloten with a reason.
+fn afsluitreden(f: &mut Figures, cases: &Cases, label: &str) -> Result<()> {
+    let reasons = cases
+        .closed
         .clone()
+        .filter(of_forms(&Form::GUIDED))
         .filter(col("Afsluitreden").is_not_null());
     push_counts(
         f,
         &count_by(reasons, "Afsluitreden")?,
-        "ind_afsluitreden",
+        Indicator::Afsluitreden,
         label,
-        "reden",
         "Afsluitreden",
-    )?;
+    )
+}
 
-    crate::logging::timed("recidive", || recidive(f, x, d, &started, label))?;
-
-    // Duration and contacts of the IT and LS cases afgesloten.
+/// `ind_doorlooptijd`, `ind_contactmomenten`: duration and contacts of the IT and LS
+/// cases afgesloten.
+fn doorlooptijd_contactmomenten(
+    f: &mut Figures,
+    d: &Derived,
+    cases: &Cases,
+    label: &str,
+) -> Result<()> {
     let contacts = d.contacts_per_case.clone().lazy();
-    let per_form = closed_it_ls
+    let per_form = cases
+        .closed
+        .clone()
+        .filter(of_forms(&Form::GUIDED))
         .join(
             contacts,
             [col("Casusnummer")],
@@ -444,50 +478,46 @@ pub fn compute(f: &mut Figures, x: &Export, d: &Derived, p: &Period) -> Result<(
         floats(&per_form, "contactmomenten")?,
         ints(&per_form, "n")?,
     );
-    for vorm in ["IT", "LS"] {
-        let i = forms.iter().position(|v| v == vorm);
+    for vorm in Form::GUIDED {
+        let i = forms.iter().position(|v| v == vorm.code());
         let n = i.map_or(0, |i| ns[i] as u64);
+        let key = |indicator| FigureKey::new(indicator, vorm.code(), label);
         mean(
             f,
-            "ind_doorlooptijd",
-            label,
-            "vorm",
-            vorm,
+            key(Indicator::Doorlooptijd),
             i.and_then(|i| durations[i]),
             n,
         );
         mean(
             f,
-            "ind_contactmomenten",
-            label,
-            "vorm",
-            vorm,
+            key(Indicator::Contactmomenten),
             i.and_then(|i| contact_means[i]),
             n,
         );
     }
+    Ok(())
+}
 
-    // Waiting at the period's end, and the wait of those who started.
-    let waiting = cases
-        .clone()
-        .filter(
-            col("Aanmelddatum")
-                .lt_eq(lit(p.end))
-                .and(
-                    col("Startdatum")
-                        .is_null()
-                        .or(col("Startdatum").gt(lit(p.end))),
-                )
-                .and(
-                    col("Einddatum")
-                        .is_null()
-                        .or(col("Einddatum").gt(lit(p.end))),
-                ),
-        )
-        .select([len().alias("n")])
-        .collect()?;
-    f.count("ind_wachtlijst", label, "", "", ints(&waiting, "n")?[0]);
+/// `ind_wachtlijst`: cases waiting at the period's end.
+fn wachtlijst(f: &mut Figures, all: &LazyFrame, p: &Period) -> Result<()> {
+    let after_end = |c: &str| col(c).is_null().or(col(c).gt(lit(p.end)));
+    let waiting = all.clone().filter(
+        col("Aanmelddatum")
+            .lt_eq(lit(p.end))
+            .and(after_end("Startdatum"))
+            .and(after_end("Einddatum")),
+    );
+    f.count(
+        FigureKey::total(Indicator::Wachtlijst, &p.label),
+        count_rows(waiting)?,
+    );
+    Ok(())
+}
+
+/// `ind_wachttijd`: the wait of the cases opgestart.
+fn wachttijd(f: &mut Figures, started: &LazyFrame, label: &str) -> Result<()> {
     let wait = started
+        .clone()
         .select([
             days_between("Aanmelddatum", "Startdatum").mean().alias("m"),
             len().alias("n"),
@@ -495,14 +525,15 @@ pub fn compute(f: &mut Figures, x: &Export, d: &Derived, p: &Period) -> Result<(
         .collect()?;
     mean(
         f,
-        "ind_wachttijd",
-        label,
-        "",
-        "",
+        FigureKey::total(Indicator::Wachttijd, label),
         floats(&wait, "m")?[0],
         ints(&wait, "n")?[0] as u64,
     );
+    Ok(())
+}
 
+/// `ind_tevredenheid`: survey answers dated in the period.
+fn tevredenheid(f: &mut Figures, x: &Export, p: &Period) -> Result<()> {
     let survey = x
         .survey
         .clone()
@@ -515,10 +546,7 @@ pub fn compute(f: &mut Figures, x: &Export, d: &Derived, p: &Period) -> Result<(
         .collect()?;
     mean(
         f,
-        "ind_tevredenheid",
-        label,
-        "",
-        "",
+        FigureKey::total(Indicator::Tevredenheid, &p.label),
         floats(&survey, "m")?[0],
         ints(&survey, "n")?[0] as u64,
     );
@@ -529,7 +557,7 @@ pub fn compute(f: &mut Figures, x: &Export, d: &Derived, p: &Period) -> Result<(
 fn zrm(f: &mut Figures, x: &Export, closed: &LazyFrame, label: &str) -> Result<()> {
     let it_closed = closed
         .clone()
-        .filter(col(VORM).eq(lit("IT")))
+        .filter(col(VORM).eq(lit(Form::It.code())))
         .select([col("Casusnummer")]);
     // "The latest" is by Datum, then by file order.
     let rows = x
@@ -591,7 +619,7 @@ fn zrm(f: &mut Figures, x: &Export, closed: &LazyFrame, label: &str) -> Result<(
         ])
         .collect()?;
     let push =
-        |f: &mut Figures, frame: &DataFrame, indicator: &'static str, as_pct: bool| -> Result<()> {
+        |f: &mut Figures, frame: &DataFrame, indicator: Indicator, as_pct: bool| -> Result<()> {
             let keys = strings(frame, "Domein")?;
             let (values, ns) = (floats(frame, "m")?, ints(frame, "n")?);
             let mut domains: Vec<String> = ZRM_DOMAINS.iter().map(|d| d.to_string()).collect();
@@ -603,16 +631,17 @@ fn zrm(f: &mut Figures, x: &Export, closed: &LazyFrame, label: &str) -> Result<(
             for d in &domains {
                 let i = keys.iter().position(|k| k == d);
                 let (v, n) = (i.and_then(|i| values[i]), i.map_or(0, |i| ns[i] as u64));
+                let key = FigureKey::new(indicator, d.as_str(), label);
                 if as_pct {
-                    pct(f, indicator, label, "domein", d, v, n)
+                    pct(f, key, v, n)
                 } else {
-                    mean(f, indicator, label, "domein", d, v, n)
+                    mean(f, key, v, n)
                 }
             }
             Ok(())
         };
-    push(f, &growth, "ind_zrm_groei", false)?;
-    push(f, &reached, "ind_zrm_doel_behaald", true)?;
+    push(f, &growth, Indicator::ZrmGroei, false)?;
+    push(f, &reached, Indicator::ZrmDoelBehaald, true)?;
     Ok(())
 }
 
@@ -624,11 +653,10 @@ fn recidive(
     started: &LazyFrame,
     label: &str,
 ) -> Result<()> {
-    let it = started.clone().filter(col(VORM).eq(lit("IT"))).select([
-        col("Casusnummer"),
-        col("Clientnummer"),
-        col("Startdatum"),
-    ]);
+    let it = started
+        .clone()
+        .filter(col(VORM).eq(lit(Form::It.code())))
+        .select([col("Casusnummer"), col("Clientnummer"), col("Startdatum")]);
     let history = x
         .cases
         .clone()
@@ -681,13 +709,13 @@ fn recidive(
     let meerdere = ints(&counts, "meerdere")?.first().copied().unwrap_or(0);
     let gelijk = ints(&shared, "n")?.first().copied().unwrap_or(0);
     for (soort, n) in [
-        ("opgestart", opgestart),
-        ("recidive", recidive),
-        ("meerdere_voorgaande", meerdere),
-        ("gelijke_vraag", gelijk),
-        ("alleen_nieuwe_vragen", recidive - gelijk),
+        (Recidive::Opgestart, opgestart),
+        (Recidive::Recidive, recidive),
+        (Recidive::MeerdereVoorgaande, meerdere),
+        (Recidive::GelijkeVraag, gelijk),
+        (Recidive::AlleenNieuweVragen, recidive - gelijk),
     ] {
-        f.count("ind_recidive", label, "soort", soort, n);
+        f.count(FigureKey::new(Indicator::Recidive, soort.code(), label), n);
     }
     Ok(())
 }

@@ -5,20 +5,47 @@
 
 pub mod changes;
 mod collective;
-pub mod figures;
 pub mod finance;
 mod frames;
 pub mod individual;
-pub mod suppress;
 
 use polars::prelude::{IntoLazy, PolarsError};
+use serde::Deserialize;
 
-pub use figures::{Figure, Figures, Value};
+pub use changes::Change;
 pub use finance::Finance;
 
-use crate::config::MonitorSettings;
+use crate::figures::{Figures, Span};
 use crate::load::{Budget, Export, Quality};
 use crate::quarter::{Period, Quarter};
+
+/// The monitor's thresholds (`[monitor]` in the config); the defaults are the contract's.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Settings {
+    /// A finance line is flagged when |Verschil| reaches this amount (euros) …
+    pub flag_amount: f64,
+    /// … or this share of its Begroting gewijzigd (0.10 = 10 %).
+    pub flag_share: f64,
+    /// A change against last year is told when it is at least this share (0.05 = 5 %) …
+    pub notable_share: f64,
+    /// … and at least this many cases.
+    pub notable_count: i64,
+    /// The ZRM growth the organisation aims for (the norm line in the chart).
+    pub zrm_norm: f64,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            flag_amount: 100_000.0,
+            flag_share: 0.10,
+            notable_share: 0.05,
+            notable_count: 10,
+            zrm_norm: 1.0,
+        }
+    }
+}
 
 /// Everything the documents show, computed once.
 #[derive(Debug, Clone)]
@@ -28,9 +55,15 @@ pub struct Monitor {
     pub period: Period,
     /// The same stretch of the previous year.
     pub before: Period,
+    /// Both years to date with their single quarters, for the relations between figures.
+    pub spans: Vec<Span>,
     pub figures: Figures,
     pub finance: Option<Finance>,
     pub quality: Quality,
+    /// The watched counts that changed notably against last year.
+    pub changes: Vec<Change>,
+    /// The thresholds the figures were computed with (the documents name them).
+    pub settings: Settings,
 }
 
 /// Computes every figure for the quarter's year to date, the same period last year and the
@@ -40,7 +73,7 @@ pub fn compute(
     budget: Option<&Budget>,
     quarter: Quarter,
     quality: Quality,
-    settings: &MonitorSettings,
+    settings: &Settings,
 ) -> Result<Monitor, PolarsError> {
     let period = quarter.year_to_date();
     let before = quarter.year_before().year_to_date();
@@ -83,13 +116,28 @@ pub fn compute(
         .collect();
     individual::opgestart_per_quarter(&mut f, &export.cases.clone().lazy(), &quarters)?;
     let finance = budget.map(|b| finance::compute(&mut f, b, quarter, settings));
+    let spans = [quarter.year_before(), quarter]
+        .into_iter()
+        .map(|q| Span {
+            label: q.year_to_date().label,
+            quarters: q
+                .quarters_of_year_so_far()
+                .iter()
+                .map(|q| q.to_string())
+                .collect(),
+        })
+        .collect();
+    let changes = changes::notable(&f, &period.label, &before.label, settings);
     Ok(Monitor {
         quarter,
         period,
         before,
+        spans,
         figures: f,
         finance,
         quality,
+        changes,
+        settings: settings.clone(),
     })
 }
 

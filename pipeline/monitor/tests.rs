@@ -4,7 +4,16 @@ use chrono::NaiveDate;
 use polars::prelude::*;
 
 use super::*;
-use crate::config::MonitorSettings;
+use crate::figures::{Figure, FigureKey, Figures, Indicator as I, Value};
+
+fn count(f: &Figures, indicator: I, period: &str, category: &str) -> i64 {
+    f.count_of(&FigureKey::new(indicator, category, period))
+        .unwrap()
+}
+
+fn get<'a>(f: &'a Figures, indicator: I, period: &str, category: &str) -> Option<&'a Figure> {
+    f.get(&FigureKey::new(indicator, category, period))
+}
 use crate::load::{Budget, BudgetLine, Export, Quality, Soort};
 
 fn d(text: &str) -> Option<NaiveDate> {
@@ -134,7 +143,7 @@ fn run(x: &Export, quarter: &str) -> Monitor {
         None,
         q(quarter),
         Quality::default(),
-        &MonitorSettings::default(),
+        &Settings::default(),
     )
     .unwrap()
 }
@@ -201,34 +210,34 @@ fn period_rules_for_in_behandeling_opgestart_afgesloten_and_wachtlijst() {
     let m = run(&x, "2024Q3");
     let f = &m.figures;
     let p = "2024Q1-Q3";
-    let got = |ind: &str| {
+    let got = |ind: I| {
         [
-            f.count_of(ind, p, "IA"),
-            f.count_of(ind, p, "LS"),
-            f.count_of(ind, p, "IT"),
+            count(f, ind, p, "IA"),
+            count(f, ind, p, "LS"),
+            count(f, ind, p, "IT"),
         ]
     };
-    assert_eq!(got("ind_in_behandeling"), [2, 1, 1]); // C3 C4 | C2 | C1
-    assert_eq!(got("ind_opgestart"), [2, 1, 0]); // C3 C4 | C2 | —
-    assert_eq!(got("ind_afgesloten"), [1, 1, 1]); // C4 | C2 | C1
-    assert_eq!(f.count_of("ind_wachtlijst", p, ""), 2); // C6 C7
-    assert_eq!(f.count_of("ind_clienten", p, ""), 4); // K1 K2 K3 K4
+    assert_eq!(got(I::InBehandeling), [2, 1, 1]); // C3 C4 | C2 | C1
+    assert_eq!(got(I::Opgestart), [2, 1, 0]); // C3 C4 | C2 | —
+    assert_eq!(got(I::Afgesloten), [1, 1, 1]); // C4 | C2 | C1
+    assert_eq!(count(f, I::Wachtlijst, p, ""), 2); // C6 C7
+    assert_eq!(count(f, I::Clienten, p, ""), 4); // K1 K2 K3 K4
     // The same period of 2023 (1 January – 30 September 2023): C5 in behandeling and opgestart.
-    assert_eq!(f.count_of("ind_in_behandeling", "2023Q1-Q3", "IT"), 1);
+    assert_eq!(count(f, I::InBehandeling, "2023Q1-Q3", "IT"), 1);
     assert_eq!(
-        f.count_of("ind_afgesloten", "2023Q1-Q3", "IT"),
+        count(f, I::Afgesloten, "2023Q1-Q3", "IT"),
         0,
         "C5 closed 31 December, after the 2023 period"
     );
     // Hoofddomeinen of the cases in behandeling: IA Huisvesting ×2, LS Financiën, IT Financiën.
-    assert_eq!(f.count_of("ind_zrm_hoofddomein", p, "IA+Huisvesting"), 2);
-    assert_eq!(f.count_of("ind_zrm_hoofddomein", p, "IT+Financiën"), 1);
+    assert_eq!(count(f, I::ZrmHoofddomein, p, "IA+Huisvesting"), 2);
+    assert_eq!(count(f, I::ZrmHoofddomein, p, "IT+Financiën"), 1);
     // Opgestart per single quarter: Q1 C2 (LS), Q2 C3 C4 (IA), Q3 none; Q4 2023 is not in the series.
-    assert_eq!(f.count_of("ind_opgestart_kwartaal", "2024Q1", "LS"), 1);
-    assert_eq!(f.count_of("ind_opgestart_kwartaal", "2024Q2", "IA"), 2);
-    assert_eq!(f.count_of("ind_opgestart_kwartaal", "2024Q3", "IT"), 0);
+    assert_eq!(count(f, I::OpgestartKwartaal, "2024Q1", "LS"), 1);
+    assert_eq!(count(f, I::OpgestartKwartaal, "2024Q2", "IA"), 2);
+    assert_eq!(count(f, I::OpgestartKwartaal, "2024Q3", "IT"), 0);
     assert_eq!(
-        f.count_of("ind_opgestart_kwartaal", "2023Q2", "IT"),
+        count(f, I::OpgestartKwartaal, "2023Q2", "IT"),
         1,
         "C5 started 1 May 2023"
     );
@@ -246,8 +255,8 @@ fn a_case_of_29_february_counts_in_q1_of_a_leap_year() {
         "Financiën",
     )]));
     let m = run(&x, "2024Q1");
-    assert_eq!(m.figures.count_of("ind_opgestart", "2024Q1-Q1", "IT"), 1);
-    assert_eq!(m.figures.count_of("ind_afgesloten", "2024Q1-Q1", "IT"), 1);
+    assert_eq!(count(&m.figures, I::Opgestart, "2024Q1-Q1", "IT"), 1);
+    assert_eq!(count(&m.figures, I::Afgesloten, "2024Q1-Q1", "IT"), 1);
     assert_eq!(m.before.end, NaiveDate::from_ymd_opt(2023, 3, 31).unwrap());
 }
 
@@ -332,7 +341,7 @@ fn recidive_and_its_subsets() {
         ),
     ]));
     let m = run(&x, "2024Q4");
-    let r = |s: &str| m.figures.count_of("ind_recidive", "2024Q1-Q4", s);
+    let r = |s: &str| count(&m.figures, I::Recidive, "2024Q1-Q4", s);
     assert_eq!(r("opgestart"), 4); // C3 C5 C7 C8
     assert_eq!(r("recidive"), 2); // C3 C5
     assert_eq!(r("meerdere_voorgaande"), 1); // C3
@@ -415,20 +424,11 @@ fn zrm_growth_leaves_out_single_measurements_and_goal_uses_the_latest_goal() {
         Column::new("__row".into(), (2u32..10).collect::<Vec<_>>()),
     ]);
     let m = run(&x, "2024Q2");
-    let g = m
-        .figures
-        .get("ind_zrm_groei", "2024Q1-Q2", "Financiën")
-        .unwrap();
+    let g = get(&m.figures, I::ZrmGroei, "2024Q1-Q2", "Financiën").unwrap();
     assert_eq!((g.value, g.n), (Value::Mean(2.0), Some(1)));
-    let goal = m
-        .figures
-        .get("ind_zrm_doel_behaald", "2024Q1-Q2", "Financiën")
-        .unwrap();
+    let goal = get(&m.figures, I::ZrmDoelBehaald, "2024Q1-Q2", "Financiën").unwrap();
     assert_eq!((goal.value, goal.n), (Value::Pct(50.0), Some(2)));
-    let none = m
-        .figures
-        .get("ind_zrm_groei", "2024Q1-Q2", "Justitie")
-        .unwrap();
+    let none = get(&m.figures, I::ZrmGroei, "2024Q1-Q2", "Justitie").unwrap();
     assert_eq!((none.value, none.n), (Value::Missing, Some(0)));
 }
 
@@ -470,18 +470,18 @@ fn thuiskamer_visitors_per_week_over_a_13_week_quarter() {
         None,
         q("2024Q2"),
         Quality::default(),
-        &MonitorSettings::default(),
+        &Settings::default(),
     )
     .unwrap();
     let p = "2024Q1-Q2"; // 182 days = 26 weeks: 91 / 26 = 3.5
-    let w = m.figures.get("col_thuiskamer_bezoek_week", p, "").unwrap();
+    let w = get(&m.figures, I::ColThuiskamerBezoekWeek, p, "").unwrap();
     assert_eq!((w.value, w.n), (Value::Mean(3.5), None));
-    assert_eq!(m.figures.count_of("col_thuiskamers", p, ""), 1);
-    assert_eq!(m.figures.count_of("col_trajecten", p, ""), 2);
-    assert_eq!(m.figures.count_of("col_bijeenkomsten", p, "Thuiskamer"), 2);
-    assert_eq!(m.figures.count_of("col_deelnemers", p, ""), 103);
-    assert_eq!(m.figures.count_of("col_doelgroep", p, "75+"), 1);
-    let k = m.figures.get("col_kracht_groei", p, "").unwrap();
+    assert_eq!(count(&m.figures, I::ColThuiskamers, p, ""), 1);
+    assert_eq!(count(&m.figures, I::ColTrajecten, p, ""), 2);
+    assert_eq!(count(&m.figures, I::ColBijeenkomsten, p, "Thuiskamer"), 2);
+    assert_eq!(count(&m.figures, I::ColDeelnemers, p, ""), 103);
+    assert_eq!(count(&m.figures, I::ColDoelgroep, p, "75+"), 1);
+    let k = get(&m.figures, I::ColKrachtGroei, p, "").unwrap();
     assert_eq!((k.value, k.n), (Value::Mean(2.0), Some(1)));
     let quarter_alone = Quarter::new(2024, 2).unwrap().period();
     assert_eq!(quarter_alone.days(), 91);
@@ -563,61 +563,61 @@ fn finance_verschil_signs_totals_and_flags() {
         Some(&budget),
         q("2024Q2"),
         Quality::default(),
-        &MonitorSettings::default(),
+        &Settings::default(),
     )
     .unwrap();
     let f = &m.figures;
     let p = "2024Q1-Q2";
-    let amount = |ind: &str, cat: &str| f.get(ind, p, cat).unwrap().value;
+    let amount = |ind: I, cat: &str| get(f, ind, p, cat).unwrap().value;
     assert_eq!(
-        amount("fin_verschil", "Wmo+Begeleiding+BG - ZIN"),
+        amount(I::FinVerschil, "Wmo+Begeleiding+BG - ZIN"),
         Value::Amount(136_000.0)
     );
     assert_eq!(
-        amount("fin_verschil", "Wmo+Begeleiding+BG - PGB"),
+        amount(I::FinVerschil, "Wmo+Begeleiding+BG - PGB"),
         Value::Amount(-50_000.0)
     );
     assert_eq!(
-        amount("fin_verschil", "Wmo+Begeleiding+Kortdurend verblijf"),
+        amount(I::FinVerschil, "Wmo+Begeleiding+Kortdurend verblijf"),
         Value::Missing
     );
     assert_eq!(
-        amount("fin_verschil", "Wmo+Begeleiding"),
+        amount(I::FinVerschil, "Wmo+Begeleiding"),
         Value::Amount(86_000.0)
     );
     assert_eq!(
-        amount("fin_verschil", "Wmo+Eigen bijdragen+Eigen bijdrage HO"),
+        amount(I::FinVerschil, "Wmo+Eigen bijdragen+Eigen bijdrage HO"),
         Value::Amount(25_000.0)
     );
     assert_eq!(
-        amount("fin_verschil", "Wmo"),
+        amount(I::FinVerschil, "Wmo"),
         Value::Amount(136_000.0 - 50_000.0 + 25_000.0)
     );
     assert_eq!(
-        amount("fin_lasten_prognose", "Wmo+Begeleiding"),
+        amount(I::FinLastenPrognose, "Wmo+Begeleiding"),
         Value::Amount(3_535_000.0 + 2_589_000.0 + 180_000.0)
     );
     // Realisatie t/m Q2: empty quarters count as 0.
     assert_eq!(
-        amount("fin_lasten_realisatie", "Wmo+Begeleiding+BG - ZIN"),
+        amount(I::FinLastenRealisatie, "Wmo+Begeleiding+BG - ZIN"),
         Value::Amount(1_850_000.0)
     );
     assert_eq!(
         amount(
-            "fin_lasten_realisatie",
+            I::FinLastenRealisatie,
             "Wmo+Begeleiding+Kortdurend verblijf"
         ),
         Value::Amount(0.0)
     );
     assert_eq!(
-        amount("fin_baten_begroting", "Wmo"),
+        amount(I::FinBatenBegroting, "Wmo"),
         Value::Amount(210_000.0)
     );
-    let pct = f.get("fin_besteed_pct", p, "Wmo+Begeleiding").unwrap();
+    let pct = get(f, I::FinBesteedPct, p, "Wmo+Begeleiding").unwrap();
     assert_eq!(pct.n, Some(3));
     assert_eq!(pct.value, Value::Pct(2_450_000.0 / 6_390_000.0 * 100.0));
     assert!(
-        f.get("fin_besteed_pct", p, "Wmo+Eigen bijdragen").is_none(),
+        get(f, I::FinBesteedPct, p, "Wmo+Eigen bijdragen").is_none(),
         "Lasten only"
     );
     // Flags: 136.000 ≥ 100.000; 50.000 < 100.000 and < 10 % of 2.539.000; 25.000 ≥ 10 % of 210.000 = 21.000.

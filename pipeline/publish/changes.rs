@@ -1,91 +1,168 @@
-//! What changed between two published versions of `figures.csv`, for the correction mail.
+//! What a correction changed: per document edition, every cell it shows whose shown value
+//! differs from the version before, old and new as that version showed them. Read from
+//! the previous version's own files (its `figures.csv` and public figures files) into
+//! typed values.
 
 use std::collections::BTreeMap;
+use std::path::Path;
 
-/// One figure whose value differs between the previous version and this one.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct FigureChange {
-    /// `indicator,dimension,category,period` as in the CSV.
-    pub key: String,
-    /// Empty when the figure did not exist before.
-    pub old: String,
-    /// Empty when the figure no longer exists.
-    pub new: String,
+use crate::disclose::{self, Audience, Shown, View};
+use crate::figures::{FigureKey, Figures, Indicator};
+use crate::render::Document;
+
+/// One cell that changed; `None` where the cell was not there.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CellChange {
+    pub key: FigureKey,
+    pub old: Option<Shown>,
+    pub new: Option<Shown>,
 }
 
-fn rows(csv: &str) -> BTreeMap<String, String> {
-    csv.lines()
-        .skip(1)
-        .filter(|l| !l.is_empty())
-        .filter_map(|line| {
-            // The value is the second-to-last field; categories may hold quoted commas, the
-            // value and n never do.
-            let mut fields = line.rsplitn(3, ',');
-            let _n = fields.next()?;
-            let value = fields.next()?;
-            let key = fields.next()?;
-            Some((key.to_string(), value.to_string()))
+/// A correction against version `previous`: the changed cells of each edition.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Correction {
+    pub previous: u32,
+    pub cells: BTreeMap<(Document, Audience), Vec<CellChange>>,
+}
+
+impl Correction {
+    /// The changed cells of an edition (none when it did not change or is not there).
+    pub fn of(&self, document: Document, audience: Audience) -> &[CellChange] {
+        self.cells
+            .get(&(document, audience))
+            .map(Vec::as_slice)
+            .unwrap_or(&[])
+    }
+}
+
+/// What the previous version showed.
+#[derive(Debug, Default)]
+pub struct Previous {
+    pub version: u32,
+    /// Its `figures.csv`, when it has one that reads.
+    pub figures: Option<Figures>,
+    /// Per public document, its cells as shown.
+    pub public: BTreeMap<Document, BTreeMap<FigureKey, Shown>>,
+}
+
+/// Reads version `version` of a quarter folder's files back.
+pub fn previous(version_dir: &Path, version: u32) -> Previous {
+    let figures = std::fs::read(version_dir.join("intern/figures.csv"))
+        .ok()
+        .and_then(|bytes| match Figures::from_csv(&bytes) {
+            Ok(f) => Some(f),
+            Err(e) => {
+                tracing::warn!(version, error = %e, "the previous figures.csv cannot be read; its changes are not listed");
+                None
+            }
+        });
+    let mut public = BTreeMap::new();
+    for document in Document::ALL {
+        let path = version_dir
+            .join("openbaar")
+            .join(document.name())
+            .join("cijfers-openbaar.csv");
+        if let Ok(bytes) = std::fs::read(&path) {
+            match disclose::read_public_csv(&bytes) {
+                Ok(cells) => {
+                    public.insert(document, cells);
+                }
+                Err(e) => {
+                    tracing::warn!(version, file = %path.display(), error = %e, "cannot be read; its changes are not listed")
+                }
+            }
+        }
+    }
+    Previous {
+        version,
+        figures,
+        public,
+    }
+}
+
+fn same(a: Option<Shown>, b: Option<Shown>) -> bool {
+    match (a, b) {
+        (Some(Shown::Value(x)), Some(Shown::Value(y))) => x.csv() == y.csv(),
+        (a, b) => a == b,
+    }
+}
+
+/// The internal edition of `document`: every figure of its indicators that changed.
+pub fn internal(old: &Figures, new: &Figures, indicators: &[Indicator]) -> Vec<CellChange> {
+    let of = |f: &Figures| -> BTreeMap<FigureKey, Shown> {
+        f.rows()
+            .iter()
+            .filter(|r| indicators.contains(&r.key.indicator))
+            .map(|r| (r.key.clone(), Shown::Value(r.value)))
+            .collect()
+    };
+    diff(&of(old), &of(new))
+}
+
+/// A public edition: every cell it shows, or showed, whose shown value changed.
+pub fn public(
+    old: &BTreeMap<FigureKey, Shown>,
+    view: &View,
+    shown: &[FigureKey],
+) -> Vec<CellChange> {
+    let new: BTreeMap<FigureKey, Shown> = shown
+        .iter()
+        .filter_map(|k| view.shown(k).ok().map(|s| (k.clone(), s)))
+        .collect();
+    diff(old, &new)
+}
+
+fn diff(old: &BTreeMap<FigureKey, Shown>, new: &BTreeMap<FigureKey, Shown>) -> Vec<CellChange> {
+    let mut keys: Vec<&FigureKey> = old.keys().chain(new.keys()).collect();
+    keys.sort();
+    keys.dedup();
+    keys.into_iter()
+        .filter_map(|k| {
+            let (o, n) = (old.get(k).copied(), new.get(k).copied());
+            (!same(o, n)).then(|| CellChange {
+                key: k.clone(),
+                old: o,
+                new: n,
+            })
         })
         .collect()
-}
-
-/// Every figure whose value differs, sorted by key.
-pub fn changed_figures(old_csv: &str, new_csv: &str) -> Vec<FigureChange> {
-    let (old, new) = (rows(old_csv), rows(new_csv));
-    let mut changes: Vec<FigureChange> = new
-        .iter()
-        .filter(|(k, v)| old.get(*k) != Some(v))
-        .map(|(k, v)| FigureChange {
-            key: k.clone(),
-            old: old.get(k).cloned().unwrap_or_default(),
-            new: v.clone(),
-        })
-        .collect();
-    changes.extend(
-        old.iter()
-            .filter(|(k, _)| !new.contains_key(*k))
-            .map(|(k, v)| FigureChange {
-                key: k.clone(),
-                old: v.clone(),
-                new: String::new(),
-            }),
-    );
-    changes.sort_by(|a, b| a.key.cmp(&b.key));
-    changes
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::figures::Value;
 
     #[test]
-    fn lists_changed_added_and_removed_figures() {
-        let old = "indicator,dimension,category,period,value,n\n\
-                   ind_opgestart,vorm,IT,2024Q1-Q4,960,\n\
-                   ind_wachttijd,,,2024Q1-Q4,8.60,600\n\
-                   ind_verwijzer,verwijzer,\"Huisarts, POH\",2024Q1-Q4,12,\n";
-        let new = "indicator,dimension,category,period,value,n\n\
-                   ind_opgestart,vorm,IT,2024Q1-Q4,962,\n\
-                   ind_wachttijd,,,2024Q1-Q4,8.60,600\n\
-                   col_trajecten,,,2024Q1-Q4,237,\n";
-        let changes = changed_figures(old, new);
+    fn lists_changed_added_and_removed_cells_once() {
+        let k = |c: &str| FigureKey::new(Indicator::Team, c, "2024Q1-Q4");
+        let old: BTreeMap<FigureKey, Shown> = [
+            (k("A"), Shown::Value(Value::Count(12))),
+            (k("B"), Shown::Small),
+            (k("C"), Shown::Value(Value::Count(7))),
+        ]
+        .into_iter()
+        .collect();
+        let new: BTreeMap<FigureKey, Shown> = [
+            (k("A"), Shown::Value(Value::Count(12))),
+            (k("B"), Shown::Small),
+            (k("D"), Shown::Withheld),
+        ]
+        .into_iter()
+        .collect();
+        let changes = diff(&old, &new);
         assert_eq!(
             changes,
             vec![
-                FigureChange {
-                    key: "col_trajecten,,,2024Q1-Q4".into(),
-                    old: String::new(),
-                    new: "237".into()
+                CellChange {
+                    key: k("C"),
+                    old: Some(Shown::Value(Value::Count(7))),
+                    new: None
                 },
-                FigureChange {
-                    key: "ind_opgestart,vorm,IT,2024Q1-Q4".into(),
-                    old: "960".into(),
-                    new: "962".into()
-                },
-                FigureChange {
-                    key: "ind_verwijzer,verwijzer,\"Huisarts, POH\",2024Q1-Q4".into(),
-                    old: "12".into(),
-                    new: String::new()
+                CellChange {
+                    key: k("D"),
+                    old: None,
+                    new: Some(Shown::Withheld)
                 },
             ]
         );

@@ -1,27 +1,85 @@
 //! Stage `publish`: a whole publication appears in one step, or not at all.
 //!
 //! ```text
-//! <output>/<tenant>/<quarter>/v1/   kwartaalrapportage.pdf, raadsmemo.pdf, figures.csv, manifest.json
-//! <output>/<tenant>/<quarter>/v2/   a correction, beside v1, never over it
+//! <output>/<tenant>/<quarter>/v1/
+//!     manifest.json                        every file, its audience and sha256
+//!     intern/                              0750: the service user and its group
+//!         kwartaalrapportage.pdf           the internal edition (every figure)
+//!         figures.csv                      every figure, unsuppressed
+//!     openbaar/<document>/                 0755: what may be published as it is
+//!         <document>.pdf                   the public edition
+//!         cijfers-openbaar.csv             the figures it shows, as it shows them
+//! <output>/<tenant>/<quarter>/v2/          a correction, beside v1, never over it
 //! <output>/<tenant>/<quarter>/current -> v2
 //! ```
 //!
 //! A version is built in a hidden temporary folder beside its final place and renamed into
 //! place; only then does `current` move. A failed run leaves every earlier version and the
-//! pointer as they were.
+//! pointer as they were. Publish decides the version number: the next one, unless the same
+//! content is already the current version.
 
 pub mod changes;
 
 use std::fs;
 use std::io::Write;
+use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+use crate::disclose::Audience;
 use crate::quarter::Quarter;
 
-pub use changes::{FigureChange, changed_figures};
+pub use changes::{CellChange, Correction};
+
+/// One file of a version, before it is published: its path inside the version folder
+/// (`intern/figures.csv`) and who it is for.
+#[derive(Debug, Clone)]
+pub struct OutputFile {
+    pub path: String,
+    pub audience: Audience,
+    pub bytes: Vec<u8>,
+}
+
+impl OutputFile {
+    /// Where a file for `audience` goes: `intern/<name>`, or `openbaar/<document>/<name>`.
+    pub fn place(audience: Audience, document: Option<&str>, name: &str) -> String {
+        match (audience, document) {
+            (Audience::Intern, _) => format!("intern/{name}"),
+            (Audience::Openbaar, Some(doc)) => format!("openbaar/{doc}/{name}"),
+            (Audience::Openbaar, None) => format!("openbaar/{name}"),
+        }
+    }
+}
+
+/// What publishing a version decided.
+#[derive(Debug, Clone)]
+pub enum Decision {
+    /// The same content is already the current version.
+    Unchanged { version: u32, manifest: Manifest },
+    /// This content becomes `version`; `previous` is the current version it corrects.
+    New { version: u32, previous: Option<u32> },
+}
+
+/// A published version, as delivery and the run's report see it.
+#[derive(Debug, Clone)]
+pub struct Publication {
+    pub tenant: String,
+    pub quarter: Quarter,
+    pub version: u32,
+    pub dir: PathBuf,
+    /// False when the same content was already published as this version.
+    pub new: bool,
+    pub snapshot: String,
+    pub files: Vec<PublishedFile>,
+}
+
+impl Publication {
+    pub fn path(&self, name: &str) -> PathBuf {
+        self.dir.join(name)
+    }
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum PublishError {
@@ -38,7 +96,9 @@ fn io(path: &Path) -> impl Fn(std::io::Error) -> PublishError + '_ {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PublishedFile {
+    /// The path inside the version folder, e.g. `openbaar/raadsmemo/raadsmemo.pdf`.
     pub name: String,
+    pub audience: Audience,
     pub size: u64,
     pub sha256: String,
 }
@@ -71,6 +131,23 @@ impl QuarterDir {
         self.dir.join(format!("v{version}"))
     }
 
+    /// Whether `content` is already the current version, else the number it gets.
+    pub fn decide(&self, content: &str) -> Decision {
+        match self.current() {
+            Some((version, manifest)) if manifest.content == content => {
+                Decision::Unchanged { version, manifest }
+            }
+            Some((version, _)) => Decision::New {
+                version: version + 1,
+                previous: Some(version),
+            },
+            None => Decision::New {
+                version: 1,
+                previous: None,
+            },
+        }
+    }
+
     /// The highest published version and its manifest.
     pub fn current(&self) -> Option<(u32, Manifest)> {
         let mut best: Option<u32> = None;
@@ -88,29 +165,46 @@ impl QuarterDir {
     }
 
     /// Writes `files` as version `version` in one step and points `current` at it.
+    /// Internal files are readable by the service user and its group only; public ones by
+    /// anyone who can reach the folder.
     pub fn publish(
         &self,
         version: u32,
         mut manifest: Manifest,
-        files: &[(String, Vec<u8>)],
+        files: &[OutputFile],
     ) -> Result<PathBuf, PublishError> {
         fs::create_dir_all(&self.dir).map_err(io(&self.dir))?;
         let building = tempfile::Builder::new()
             .prefix(&format!(".v{version}-"))
             .tempdir_in(&self.dir)
             .map_err(io(&self.dir))?;
+        set_mode(building.path(), 0o755)?;
         manifest.files.clear();
-        for (name, bytes) in files {
-            let path = building.path().join(name);
-            write_synced(&path, bytes)?;
+        for file in files {
+            let path = building.path().join(&file.path);
+            let (dir_mode, file_mode) = match file.audience {
+                Audience::Intern => (0o750, 0o640),
+                Audience::Openbaar => (0o755, 0o644),
+            };
+            let mut folder = path.parent().expect("a file in a folder").to_path_buf();
+            fs::create_dir_all(&folder).map_err(io(&folder))?;
+            while folder != building.path() {
+                set_mode(&folder, dir_mode)?;
+                folder.pop();
+            }
+            write_synced(&path, &file.bytes)?;
+            set_mode(&path, file_mode)?;
             manifest.files.push(PublishedFile {
-                name: name.clone(),
-                size: bytes.len() as u64,
-                sha256: hex::encode(Sha256::digest(bytes)),
+                name: file.path.clone(),
+                audience: file.audience,
+                size: file.bytes.len() as u64,
+                sha256: hex::encode(Sha256::digest(&file.bytes)),
             });
         }
         let text = serde_json::to_vec_pretty(&manifest).expect("a manifest serialises");
-        write_synced(&building.path().join("manifest.json"), &text)?;
+        let manifest_path = building.path().join("manifest.json");
+        write_synced(&manifest_path, &text)?;
+        set_mode(&manifest_path, 0o644)?;
         let target = self.version_dir(version);
         let built = building.keep();
         // rename(2) refuses to replace a non-empty folder: an existing version is never overwritten.
@@ -133,6 +227,10 @@ impl QuarterDir {
         fs::rename(&tmp, &link).map_err(io(&link))?;
         Ok(())
     }
+}
+
+fn set_mode(path: &Path, mode: u32) -> Result<(), PublishError> {
+    fs::set_permissions(path, fs::Permissions::from_mode(mode)).map_err(io(path))
 }
 
 fn write_synced(path: &Path, bytes: &[u8]) -> Result<(), PublishError> {
@@ -177,32 +275,71 @@ mod tests {
         let out = tempfile::tempdir().unwrap();
         let q = QuarterDir::new(out.path(), "t", "2024Q4".parse().unwrap());
         assert!(q.current().is_none());
-        q.publish(1, manifest("a"), &[("figures.csv".into(), b"one".to_vec())])
-            .unwrap();
-        q.publish(2, manifest("b"), &[("figures.csv".into(), b"two".to_vec())])
-            .unwrap();
+        let file = |bytes: &[u8]| {
+            vec![
+                OutputFile {
+                    path: "intern/figures.csv".into(),
+                    audience: Audience::Intern,
+                    bytes: bytes.to_vec(),
+                },
+                OutputFile {
+                    path: "openbaar/raadsmemo/raadsmemo.pdf".into(),
+                    audience: Audience::Openbaar,
+                    bytes: b"memo".to_vec(),
+                },
+            ]
+        };
+        assert!(matches!(
+            q.decide("a"),
+            Decision::New {
+                version: 1,
+                previous: None
+            }
+        ));
+        q.publish(1, manifest("a"), &file(b"one")).unwrap();
+        assert!(matches!(
+            q.decide("a"),
+            Decision::Unchanged { version: 1, .. }
+        ));
+        assert!(matches!(
+            q.decide("b"),
+            Decision::New {
+                version: 2,
+                previous: Some(1)
+            }
+        ));
+        q.publish(2, manifest("b"), &file(b"two")).unwrap();
         assert_eq!(
-            fs::read(q.version_dir(1).join("figures.csv")).unwrap(),
+            fs::read(q.version_dir(1).join("intern/figures.csv")).unwrap(),
             b"one"
         );
         assert_eq!(
-            fs::read(q.dir.join("current").join("figures.csv")).unwrap(),
+            fs::read(q.dir.join("current").join("intern/figures.csv")).unwrap(),
             b"two"
+        );
+        let mode = |p: &str| {
+            fs::metadata(q.version_dir(2).join(p))
+                .unwrap()
+                .permissions()
+                .mode()
+                & 0o777
+        };
+        assert_eq!((mode("intern"), mode("intern/figures.csv")), (0o750, 0o640));
+        assert_eq!(
+            (
+                mode("openbaar/raadsmemo"),
+                mode("openbaar/raadsmemo/raadsmemo.pdf")
+            ),
+            (0o755, 0o644)
         );
         let (v, m) = q.current().unwrap();
         assert_eq!((v, m.content.as_str()), (2, "b"));
         assert_eq!(m.files[0].sha256, hex::encode(Sha256::digest(b"two")));
+        assert_eq!(m.files[0].audience, Audience::Intern);
         // An existing version is never overwritten.
-        assert!(
-            q.publish(
-                2,
-                manifest("c"),
-                &[("figures.csv".into(), b"three".to_vec())]
-            )
-            .is_err()
-        );
+        assert!(q.publish(2, manifest("c"), &file(b"three")).is_err());
         assert_eq!(
-            fs::read(q.version_dir(2).join("figures.csv")).unwrap(),
+            fs::read(q.version_dir(2).join("intern/figures.csv")).unwrap(),
             b"two"
         );
         let leftovers: Vec<_> = fs::read_dir(&q.dir)

@@ -5,7 +5,6 @@
 //! limit, and an HTML page where a table was expected (a login page served with 200) is an
 //! error, not data. Credentials go in a header only: never in a log line, manifest or error.
 
-use std::path::PathBuf;
 use std::time::Duration;
 
 use futures_util::StreamExt;
@@ -14,8 +13,9 @@ use reqwest::StatusCode;
 use reqwest::header::{AUTHORIZATION, HeaderValue, RETRY_AFTER};
 
 use super::PullError;
+use super::config::{Auth, HttpOptions};
 use super::snapshot::{SnapshotFile, SnapshotStore};
-use crate::config::{Auth, HttpOptions};
+use crate::secrets;
 
 /// A URL as it may be shown: without user info and query (either may hold a secret).
 pub fn shown_url(url: &str) -> String {
@@ -30,32 +30,6 @@ pub fn shown_url(url: &str) -> String {
     }
 }
 
-/// Reads a secret from the environment or a systemd credential.
-pub fn read_secret(
-    env: Option<&str>,
-    credential: Option<&str>,
-    what: &str,
-) -> Result<String, PullError> {
-    if let Some(var) = env {
-        return std::env::var(var)
-            .map(|s| s.trim().to_string())
-            .map_err(|_| {
-                PullError::Secret(format!("{what}: environment variable {var} is not set"))
-            });
-    }
-    if let Some(name) = credential {
-        let dir = std::env::var_os("CREDENTIALS_DIRECTORY")
-            .ok_or_else(|| PullError::Secret(format!("{what}: credential '{name}' needs systemd's CREDENTIALS_DIRECTORY (LoadCredential=)")))?;
-        let path = PathBuf::from(dir).join(name);
-        return std::fs::read_to_string(&path)
-            .map(|s| s.trim().to_string())
-            .map_err(|e| PullError::Secret(format!("{what}: credential {}: {e}", path.display())));
-    }
-    Err(PullError::Secret(format!(
-        "{what}: name an environment variable or a systemd credential"
-    )))
-}
-
 fn auth_header(auth: &Auth) -> Result<HeaderValue, PullError> {
     let value = match auth {
         Auth::Bearer {
@@ -64,7 +38,7 @@ fn auth_header(auth: &Auth) -> Result<HeaderValue, PullError> {
         } => {
             format!(
                 "Bearer {}",
-                read_secret(
+                secrets::read(
                     token_env.as_deref(),
                     token_credential.as_deref(),
                     "bearer token"
@@ -77,7 +51,7 @@ fn auth_header(auth: &Auth) -> Result<HeaderValue, PullError> {
             password_credential,
         } => {
             use base64::Engine;
-            let password = read_secret(
+            let password = secrets::read(
                 password_env.as_deref(),
                 password_credential.as_deref(),
                 "password",
@@ -89,7 +63,9 @@ fn auth_header(auth: &Auth) -> Result<HeaderValue, PullError> {
         }
     };
     let mut header = HeaderValue::from_str(&value).map_err(|_| {
-        PullError::Secret("the secret holds characters a header cannot carry".into())
+        PullError::Secret(secrets::SecretError(
+            "the secret holds characters a header cannot carry".into(),
+        ))
     })?;
     header.set_sensitive(true);
     Ok(header)
@@ -122,14 +98,14 @@ impl Fetcher {
             .user_agent(concat!("pipeline/", env!("CARGO_PKG_VERSION")));
         if let Some(ca) = &options.ca_file {
             let pem = std::fs::read(ca)
-                .map_err(|e| PullError::Secret(format!("CA file {}: {e}", ca.display())))?;
+                .map_err(|e| PullError::Setup(format!("CA file {}: {e}", ca.display())))?;
             let cert = reqwest::Certificate::from_pem(&pem)
-                .map_err(|e| PullError::Secret(format!("CA file {}: {e}", ca.display())))?;
+                .map_err(|e| PullError::Setup(format!("CA file {}: {e}", ca.display())))?;
             builder = builder.add_root_certificate(cert);
         }
         let client = builder
             .build()
-            .map_err(|e| PullError::Secret(format!("HTTP client: {e}")))?;
+            .map_err(|e| PullError::Setup(format!("HTTP client: {e}")))?;
         let auth = options.auth.as_ref().map(auth_header).transpose()?;
         Ok(Self {
             client,

@@ -5,16 +5,17 @@
 //! changed, so a run can be repeated from its snapshot byte for byte. Identical inputs give
 //! the same snapshot id.
 
+mod config;
 pub mod http;
 pub mod snapshot;
 
 use std::path::{Path, PathBuf};
 
+pub use config::{Auth, BudgetSource, CsvOptions, DemoSource, Encoding, HttpOptions, Source};
 pub use snapshot::{Snapshot, SnapshotFile, SnapshotStore};
 
-use crate::config::{Source, Tenant};
-use crate::load::TABLES;
 use crate::quarter::Quarter;
+use crate::vocab::TABLES;
 
 #[derive(Debug, thiserror::Error)]
 pub enum PullError {
@@ -28,8 +29,11 @@ pub enum PullError {
     Store { path: String, reason: String },
     #[error("demo data for {path}: {reason}")]
     Demo { path: String, reason: String },
+    #[error(transparent)]
+    Secret(#[from] crate::secrets::SecretError),
+    /// The HTTP client cannot be set up (e.g. an unreadable CA file).
     #[error("{0}")]
-    Secret(String),
+    Setup(String),
 }
 
 /// The files a source folder offers for this run: the export's tables, or the budget
@@ -50,7 +54,7 @@ fn wanted(dir: &Path, names: &[String]) -> Result<Vec<PathBuf>, std::io::Error> 
 fn export_names() -> Vec<String> {
     TABLES
         .iter()
-        .flat_map(|t| [format!("{}.csv", t.name), format!("{}.xlsx", t.name)])
+        .flat_map(|(name, _)| [format!("{name}.csv"), format!("{name}.xlsx")])
         .collect()
 }
 
@@ -130,7 +134,7 @@ struct Wanted {
     required: bool,
 }
 
-fn export_urls(http: &crate::config::HttpOptions) -> Vec<Wanted> {
+fn export_urls(http: &HttpOptions) -> Vec<Wanted> {
     let base = if http.url.ends_with('/') {
         http.url.clone()
     } else {
@@ -148,11 +152,11 @@ fn export_urls(http: &crate::config::HttpOptions) -> Vec<Wanted> {
             .collect(),
         None => TABLES
             .iter()
-            .map(|t| Wanted {
+            .map(|&(name, required)| Wanted {
                 source: "export",
-                name: format!("{}.csv", t.name),
-                url: format!("{base}{}.csv", t.name),
-                required: t.required,
+                name: format!("{name}.csv"),
+                url: format!("{base}{name}.csv"),
+                required,
             })
             .collect(),
     }
@@ -161,7 +165,7 @@ fn export_urls(http: &crate::config::HttpOptions) -> Vec<Wanted> {
 /// Fetches the HTTPS sources concurrently, each with its own client and credentials.
 fn pull_http(
     store: &SnapshotStore,
-    jobs: Vec<(&crate::config::HttpOptions, Wanted)>,
+    jobs: Vec<(&HttpOptions, Wanted)>,
 ) -> Result<Vec<SnapshotFile>, PullError> {
     if jobs.is_empty() {
         return Ok(Vec::new());
@@ -204,14 +208,23 @@ fn pull_http(
     })
 }
 
+/// What one tenant pulls: its export and, when it has one, its budget workbook.
+#[derive(Debug, Clone, Copy)]
+pub struct Origin<'a> {
+    /// The tenant's id, which names its snapshots.
+    pub tenant: &'a str,
+    pub export: &'a Source,
+    pub budget: Option<&'a BudgetSource>,
+}
+
 /// Pulls the tenant's export and the budget workbook of `quarter`'s year into one snapshot.
 pub fn pull(
     store: &SnapshotStore,
-    tenant: &Tenant,
+    origin: Origin,
     quarter: Quarter,
 ) -> Result<Snapshot, PullError> {
-    let files = pull_sources(store, tenant, quarter, Sources::Both)?;
-    store.commit(&tenant.id, files)
+    let files = pull_sources(store, origin, quarter, Sources::Both)?;
+    store.commit(origin.tenant, files)
 }
 
 /// Which of a tenant's sources to pull.
@@ -226,16 +239,16 @@ pub enum Sources {
 /// `pipeline check` uses it to try each source on its own.
 pub fn pull_sources(
     store: &SnapshotStore,
-    tenant: &Tenant,
+    origin: Origin,
     quarter: Quarter,
     which: Sources,
 ) -> Result<Vec<snapshot::SnapshotFile>, PullError> {
     let mut files = Vec::new();
     let mut remote = Vec::new();
     if which != Sources::Budget {
-        match &tenant.export {
+        match origin.export {
             Source::Dir { path, .. } => {
-                ensure_demo(&tenant.export)?;
+                ensure_demo(origin.export)?;
                 let export = wanted(path, &export_names()).map_err(|e| PullError::Source {
                     source_name: "export".into(),
                     path: path.display().to_string(),
@@ -246,7 +259,7 @@ pub fn pull_sources(
             Source::Https(http) => remote.extend(export_urls(http).into_iter().map(|w| (http, w))),
         }
     }
-    if let Some(budget) = tenant.budget.as_ref().filter(|_| which != Sources::Export) {
+    if let Some(budget) = origin.budget.filter(|_| which != Sources::Export) {
         let name = budget.file.replace("{year}", &quarter.year().to_string());
         match &budget.source {
             Source::Dir { path, .. } => {

@@ -5,9 +5,6 @@
 
 use std::collections::HashMap;
 
-use serde_json::Value;
-use typst::text::FontVariant;
-
 use super::Engine;
 
 /// Shown for a character no font has.
@@ -15,6 +12,9 @@ const REPLACEMENT: char = '\u{FFFD}';
 
 struct Glyphs<'a> {
     engine: &'a Engine,
+    /// The families the layouts set text in: the brand's font, then the stack of
+    /// `font-stack` in `layouts/common.typ`.
+    families: Vec<String>,
     known: HashMap<char, bool>,
     replacement: char,
 }
@@ -32,8 +32,11 @@ impl Glyphs<'_> {
             // selectors, direction marks, soft hyphens) are dropped by the shaper.
             return true;
         }
-        let engine = self.engine;
-        *self.known.entry(c).or_insert_with(|| engine.has_glyph(c))
+        let (engine, families) = (self.engine, &self.families);
+        *self
+            .known
+            .entry(c)
+            .or_insert_with(|| engine.has_glyph_in(families, c))
     }
 
     /// `None` when the text is printable as it is.
@@ -49,21 +52,6 @@ impl Glyphs<'_> {
                 .collect(),
         )
     }
-
-    fn walk(&mut self, value: &mut Value) -> bool {
-        match value {
-            Value::String(s) => match self.clean(s) {
-                Some(clean) => {
-                    *s = clean;
-                    true
-                }
-                None => false,
-            },
-            Value::Array(items) => items.iter_mut().fold(false, |ch, v| self.walk(v) | ch),
-            Value::Object(fields) => fields.values_mut().fold(false, |ch, v| self.walk(v) | ch),
-            _ => false,
-        }
-    }
 }
 
 /// Unicode's Default_Ignorable_Code_Point: characters that are never drawn.
@@ -75,31 +63,106 @@ fn default_ignorable(c: char) -> bool {
         | 0xE0000..=0xE0FFF)
 }
 
+/// The families `font-stack` in `layouts/common.typ` sets text in after the brand's font.
+const STACK: [&str; 2] = ["open sans", "libertinus serif"];
+
+fn families(brand_font: &str) -> Vec<String> {
+    let brand = brand_font.trim().to_lowercase();
+    (!brand.is_empty())
+        .then_some(brand)
+        .into_iter()
+        .chain(STACK.iter().map(|f| f.to_string()))
+        .collect()
+}
+
 impl Engine {
-    /// Whether some font of the engine has a glyph for `c`.
+    /// Whether one of `families` (lower case) has a glyph for `c`: the fonts the layouts
+    /// set text in. A font elsewhere in the book may cover it too, but Typst's fallback
+    /// need not pick it, and a PDF/UA file may not show a character without its glyph.
+    pub fn has_glyph_in(&self, families: &[String], c: char) -> bool {
+        let book = self.book();
+        families.iter().any(|family| {
+            book.select_family(family)
+                .filter_map(|i| self.font(i))
+                .any(|font| {
+                    let instance = font.instantiate(
+                        typst::text::FontVariant::default(),
+                        typst::layout::Abs::pt(10.0),
+                        &Default::default(),
+                    );
+                    instance.ttf().glyph_index(c).is_some()
+                })
+        })
+    }
+
+    /// Whether the layouts' default fonts have a glyph for `c`.
     pub fn has_glyph(&self, c: char) -> bool {
-        let mut buf = [0u8; 4];
-        self.book()
-            .select_fallback(None, FontVariant::default(), c.encode_utf8(&mut buf))
-            .is_some()
+        self.has_glyph_in(&families(""), c)
     }
 }
 
-/// Makes every string of the data document printable: control characters other than line
-/// breaks and tabs removed, a character no font has replaced by U+FFFD (or `?`). Returns
-/// whether anything changed, which is the exception.
-pub fn clean(engine: &Engine, doc: &mut Value) -> bool {
-    let replacement = if engine.has_glyph(REPLACEMENT) {
+/// A text that could not be shown as written: where it was (its opening words) and the
+/// characters that were replaced or dropped.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Replaced {
+    pub text: String,
+    pub characters: Vec<char>,
+}
+
+impl Replaced {
+    /// As the data-quality appendix and the log say it.
+    pub fn warning(&self) -> String {
+        let chars: Vec<String> = self
+            .characters
+            .iter()
+            .map(|c| format!("U+{:04X}", *c as u32))
+            .collect();
+        format!(
+            "In de tekst \"{}\" {} niet weer te geven en vervangen door \u{FFFD} of weggelaten: {}.",
+            self.text,
+            if chars.len() == 1 {
+                "was een teken"
+            } else {
+                "waren tekens"
+            },
+            chars.join(", ")
+        )
+    }
+}
+
+/// Makes every string printable: control characters other than line breaks and tabs
+/// removed, a character no font has replaced by U+FFFD (or `?`). Returns what it changed,
+/// which is the exception.
+pub fn clean(engine: &Engine, brand_font: &str, texts: Vec<&mut String>) -> Vec<Replaced> {
+    let families = families(brand_font);
+    let replacement = if engine.has_glyph_in(&families, REPLACEMENT) {
         REPLACEMENT
     } else {
         '?'
     };
     let mut glyphs = Glyphs {
         engine,
+        families,
         known: HashMap::new(),
         replacement,
     };
-    glyphs.walk(doc)
+    let mut out = Vec::new();
+    for text in texts {
+        if let Some(clean) = glyphs.clean(text) {
+            let mut characters: Vec<char> = text
+                .chars()
+                .filter(|c| !glyphs.printable(*c) && *c != '\n' && *c != '\t')
+                .collect();
+            characters.dedup();
+            let opening: String = clean.chars().take(40).collect();
+            *text = clean;
+            out.push(Replaced {
+                text: opening,
+                characters,
+            });
+        }
+    }
+    out
 }
 
 #[cfg(test)]
@@ -110,18 +173,22 @@ mod tests {
     #[test]
     fn control_characters_go_and_missing_glyphs_are_replaced() {
         let engine = engine();
-        let doc = serde_json::json!({
-            "a": "Het jaar\u{0} 2024\u{7}",
-            "b": ["regel 1\nregel\t2", { "c": "€ 3.668.000 — één, ï, ß, ™\u{FE0F}, \u{200E}" }],
-            "d": "\u{1F600} \u{10FFFD}",
-            "n": 3.5,
-        });
-        let mut out = doc.clone();
-        assert!(clean(&engine, &mut out));
-        assert_eq!(out["a"], "Het jaar 2024");
-        assert_eq!(out["b"], doc["b"], "printable text is left alone");
-        let d = out["d"].as_str().unwrap();
+        let mut a = "Het jaar\u{0} 2024\u{7}".to_string();
+        let printable = "regel 1\nregel\t2 € 3.668.000 — één, ï, ß, ™\u{FE0F}, \u{200E}";
+        let mut b = printable.to_string();
+        let mut d = "\u{1F600} \u{10FFFD}".to_string();
+        let mut e = "haakjes \u{3014}voorlopig\u{3015}".to_string();
+        let replaced = clean(&engine, "", vec![&mut a, &mut b, &mut d, &mut e]);
+        assert!(e.chars().all(|c| c == ' ' || engine.has_glyph(c)), "{e:?}");
+        assert_eq!(a, "Het jaar 2024");
+        assert_eq!(b, printable, "printable text is left alone");
         assert!(d.chars().all(|c| c == ' ' || engine.has_glyph(c)), "{d:?}");
-        assert_eq!(out["n"], 3.5);
+        assert_eq!(replaced.len(), 3, "{replaced:?}");
+        assert_eq!(replaced[1].characters, vec!['\u{1F600}', '\u{10FFFD}']);
+        assert!(
+            replaced[1].warning().contains("U+1F600"),
+            "{}",
+            replaced[1].warning()
+        );
     }
 }

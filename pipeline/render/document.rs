@@ -89,6 +89,43 @@ pub struct Table {
     pub note: Option<String>,
     pub columns: Vec<TableColumn>,
     pub rows: Vec<TableRow>,
+    /// Per column, the widths of its widest text on one line and of its widest unbreakable
+    /// word, in em ([`super::widths`]); the layout measures itself without them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub widths: Option<Vec<[f64; 2]>>,
+}
+
+impl Table {
+    pub fn new(caption: impl Into<String>, columns: Vec<TableColumn>, rows: Vec<TableRow>) -> Self {
+        Table {
+            caption: caption.into(),
+            note: None,
+            columns,
+            rows,
+            widths: None,
+        }
+    }
+
+    pub fn with_note(mut self, note: impl Into<String>) -> Self {
+        self.note = Some(note.into());
+        self
+    }
+}
+
+/// A column with its label on the left.
+pub fn left(label: &str) -> TableColumn {
+    TableColumn {
+        label: label.into(),
+        align: Align::Left,
+    }
+}
+
+/// A column of figures, right-aligned.
+pub fn right(label: &str) -> TableColumn {
+    TableColumn {
+        label: label.into(),
+        align: Align::Right,
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -105,7 +142,8 @@ pub struct Series {
     pub label: String,
     /// "primary", "accent" or "light": a brand colour.
     pub color: String,
-    pub values: Vec<f64>,
+    /// Bar heights; none for a cell the document does not show (no bar is drawn).
+    pub values: Vec<Option<f64>>,
     /// The values as printed beside the bars.
     pub labels: Vec<String>,
 }
@@ -233,6 +271,161 @@ pub struct MemoDoc {
 pub struct TableBlock {
     #[serde(flatten)]
     pub table: Table,
+}
+
+/// Every string of a data document, for the pass that makes text printable.
+pub trait Texts {
+    fn texts(&mut self) -> Vec<&mut String>;
+    /// Every table, for the pass that measures column widths.
+    fn tables(&mut self) -> Vec<&mut Table>;
+}
+
+impl Meta {
+    fn texts(&mut self) -> Vec<&mut String> {
+        let mut out = vec![
+            &mut self.title,
+            &mut self.subtitle,
+            &mut self.quarter_label,
+            &mut self.period,
+            &mut self.compare_period,
+            &mut self.year,
+            &mut self.previous_year,
+            &mut self.date,
+            &mut self.organisation,
+            &mut self.municipality,
+            &mut self.classification,
+        ];
+        out.extend(self.version_note.as_mut());
+        out
+    }
+}
+
+impl BrandData {
+    fn texts(&mut self) -> Vec<&mut String> {
+        vec![&mut self.name, &mut self.font]
+    }
+}
+
+impl Table {
+    fn texts(&mut self) -> Vec<&mut String> {
+        let mut out: Vec<&mut String> = vec![&mut self.caption];
+        out.extend(self.note.as_mut());
+        out.extend(self.columns.iter_mut().map(|c| &mut c.label));
+        out.extend(self.rows.iter_mut().flat_map(|r| r.cells.iter_mut()));
+        out
+    }
+}
+
+fn inline_texts(inlines: &mut [Inline]) -> Vec<&mut String> {
+    inlines.iter_mut().map(|i| &mut i.text).collect()
+}
+
+impl TextBlock {
+    /// Every string of the block, for the pass that makes text printable.
+    pub fn texts(&mut self) -> Vec<&mut String> {
+        match self {
+            TextBlock::Heading { inlines, .. } | TextBlock::Paragraph { inlines } => {
+                inline_texts(inlines)
+            }
+            TextBlock::List { items, .. } => {
+                items.iter_mut().flat_map(|i| inline_texts(i)).collect()
+            }
+            TextBlock::Quote { blocks } => blocks.iter_mut().flat_map(|b| b.texts()).collect(),
+        }
+    }
+}
+
+impl Block {
+    fn texts(&mut self) -> Vec<&mut String> {
+        match self {
+            Block::Table(t) => t.texts(),
+            Block::Chart(c) => {
+                let mut out: Vec<&mut String> = vec![&mut c.caption, &mut c.alt, &mut c.unit];
+                out.extend(c.categories.iter_mut());
+                for s in &mut c.series {
+                    out.push(&mut s.label);
+                    out.extend(s.labels.iter_mut());
+                }
+                if let Some(n) = &mut c.norm {
+                    out.push(&mut n.label);
+                }
+                out
+            }
+            Block::Callouts { items } => items
+                .iter_mut()
+                .flat_map(|c| [&mut c.value, &mut c.label, &mut c.detail])
+                .collect(),
+            Block::Changes { title, items } => {
+                std::iter::once(title).chain(items.iter_mut()).collect()
+            }
+            Block::Paragraph { text } => vec![text],
+        }
+    }
+}
+
+impl Texts for ReportDoc {
+    fn texts(&mut self) -> Vec<&mut String> {
+        let mut out = self.meta.texts();
+        out.extend(self.brand.texts());
+        for s in &mut self.sections {
+            out.push(&mut s.title);
+            out.extend(s.intro.iter_mut());
+            out.extend(s.commentary.iter_mut().flat_map(|b| b.texts()));
+            out.extend(s.blocks.iter_mut().flat_map(|b| b.texts()));
+        }
+        out
+    }
+
+    fn tables(&mut self) -> Vec<&mut Table> {
+        self.sections
+            .iter_mut()
+            .flat_map(|s| s.blocks.iter_mut())
+            .filter_map(|b| match b {
+                Block::Table(t) => Some(t),
+                _ => None,
+            })
+            .collect()
+    }
+}
+
+impl Texts for MemoDoc {
+    fn texts(&mut self) -> Vec<&mut String> {
+        let mut out = self.meta.texts();
+        out.extend(self.brand.texts());
+        let h = &mut self.header;
+        out.extend([
+            &mut h.aan,
+            &mut h.van,
+            &mut h.portefeuillehouder,
+            &mut h.cc,
+            &mut h.datum,
+            &mut h.onderwerp,
+        ]);
+        out.push(&mut self.salutation);
+        out.extend(self.context.iter_mut());
+        out.extend(self.key_figures.table.texts());
+        out.extend(self.changes.iter_mut());
+        if let Some(f) = &mut self.finance {
+            out.extend(f.table.texts());
+        }
+        out.extend(self.finance_note.as_mut());
+        out.extend(self.bijlagen.iter_mut());
+        out.push(&mut self.closing);
+        out.push(&mut self.signatory_body);
+        for s in &mut self.signatures {
+            out.push(&mut s.name);
+            out.push(&mut s.function);
+        }
+        out
+    }
+
+    fn tables(&mut self) -> Vec<&mut Table> {
+        let mut out = vec![&mut self.key_figures.table];
+        if let Some(f) = &mut self.finance {
+            out.push(&mut f.table);
+        }
+        out
+    }
 }
 
 #[cfg(test)]

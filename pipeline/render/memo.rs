@@ -1,150 +1,69 @@
 //! The raadsmemo's data document: the college offers the quarter's monitor to the council.
-//! A public document, so its counts are suppressed (see `monitor::suppress`).
+//! Every number comes through the audience's view ([`Cells`]).
 
+use super::RenderError;
+use super::cells::Cells;
 use super::document::*;
-use super::format;
-use super::report::{Counts, form_name};
-use crate::config::MemoDocument;
+use super::report::disclosure_note;
+use super::sentences;
+use crate::disclose::Audience;
+use crate::figures::{FigureKey, Indicator};
 use crate::monitor::Monitor;
-use crate::monitor::individual::FORMS;
+use crate::notation;
+use crate::vocab::{CARERS_ALL, CARERS_YOUNG, Form};
 
-pub struct MemoInput<'a> {
+/// The memo's own settings: who it is addressed to and who signs it.
+#[derive(Debug, Clone, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Letter {
+    #[serde(default = "default_aan")]
+    pub aan: String,
+    #[serde(default = "default_van")]
+    pub van: String,
+    pub portefeuillehouder: String,
+    /// The memo's printed cc line.
+    #[serde(default)]
+    pub cc: String,
+    pub signatures: Vec<SignatureData>,
+}
+
+fn default_aan() -> String {
+    "Gemeenteraad".to_string()
+}
+fn default_van() -> String {
+    "College van B&W".to_string()
+}
+
+pub struct Input<'a> {
     pub monitor: &'a Monitor,
+    pub cells: &'a Cells<'a>,
     pub meta: Meta,
     pub brand: BrandData,
-    pub config: &'a MemoDocument,
-    pub counts: Counts,
-    pub changes: Vec<String>,
-    pub report_title: String,
+    pub letter: &'a Letter,
+    /// The kwartaalrapportage's title when its public edition goes with the memo (its
+    /// Bijlage); without one the memo informs and attaches nothing.
+    pub attached_report: Option<String>,
 }
 
 const QUARTER_WORDS: [&str; 4] = ["eerste", "tweede", "derde", "vierde"];
 
-pub fn build(input: &MemoInput) -> MemoDoc {
+pub fn build(input: &Input) -> Result<MemoDoc, RenderError> {
     let m = input.monitor;
-    let f = &m.figures;
-    let c = input.counts;
-    let (now, before) = (m.period.label.as_str(), m.before.label.as_str());
     let q = m.quarter;
+    let quarter_words = QUARTER_WORDS[usize::from(q.number()) - 1];
     let onderwerp = format!(
-        "Monitor Sociaal Domein, {} kwartaal {}",
-        QUARTER_WORDS[usize::from(q.number()) - 1],
+        "Monitor Sociaal Domein, {quarter_words} kwartaal {}",
         q.year()
     );
-
-    let mut rows = Vec::new();
-    let forms_before: Vec<i64> = FORMS
-        .iter()
-        .map(|v| f.count_of("ind_in_behandeling", before, v))
-        .collect();
-    let forms_now: Vec<i64> = FORMS
-        .iter()
-        .map(|v| f.count_of("ind_in_behandeling", now, v))
-        .collect();
-    let (fb, tb) = c.column(&forms_before, Some(forms_before.iter().sum()));
-    let (fnow, tnow) = c.column(&forms_now, Some(forms_now.iter().sum()));
-    for (i, v) in FORMS.iter().enumerate() {
-        rows.push(TableRow::new(vec![
-            format!("{} in behandeling", form_name(v)),
-            fb[i].clone(),
-            fnow[i].clone(),
-        ]));
-    }
-    rows.push(TableRow::styled(
-        vec![
-            "Casussen in behandeling, totaal".into(),
-            tb.unwrap_or_default(),
-            tnow.unwrap_or_default(),
-        ],
-        RowStyle::Subtotal,
-    ));
-    for (indicator, category, label) in [
-        ("ind_clienten", "", "Inwoners met een casus in behandeling"),
-        (
-            "ind_wachtlijst",
-            "",
-            "Wachtenden aan het einde van de periode",
-        ),
-        ("col_trajecten", "", "Collectieve trajecten"),
-        ("col_bijeenkomsten", "", "Collectieve bijeenkomsten"),
-        (
-            "inf_mantelzorgers",
-            "totaal",
-            "Geregistreerde mantelzorgers",
-        ),
-        ("inf_mantelzorgers", "jong", "waarvan jonge mantelzorgers"),
-        ("inf_vrijwilligers", "", "Actieve vrijwilligers"),
-    ] {
-        rows.push(TableRow::new(vec![
-            label.into(),
-            c.one(f.count_of(indicator, before, category)),
-            c.one(f.count_of(indicator, now, category)),
-        ]));
-    }
-    let key_figures = TableBlock {
-        table: Table {
-            caption: format!("Kerncijfers, {}", input.meta.period),
-            note: c.public.then(|| format!("Aantallen van 1 tot en met {} worden ter bescherming van de privacy getoond als <{}; x is een aantal dat niet wordt getoond omdat een klein aantal anders uit het totaal is af te leiden.", c.threshold - 1, c.threshold)),
-            columns: vec![
-                TableColumn { label: String::new(), align: Align::Left },
-                TableColumn { label: input.meta.previous_year.clone(), align: Align::Right },
-                TableColumn { label: input.meta.year.clone(), align: Align::Right },
-            ],
-            rows,
-        },
+    let changes = sentences::changes(m, input.cells, q.year() - 1)?;
+    let (finance, finance_note) = finance(input)?;
+    let offer = match &input.attached_report {
+        Some(_) => "Hierbij bieden wij u de Monitor Sociaal Domein",
+        None => "Hierbij informeren wij u over de Monitor Sociaal Domein",
     };
-
-    let (finance, finance_note) = match &m.finance {
-        None => (None, Some("De gemeente heeft voor deze periode geen begroting aangeleverd; de financiële paragraaf ontbreekt daarom.".to_string())),
-        Some(fin) => {
-            let rows = fin
-                .domeinen
-                .iter()
-                .map(|d| {
-                    let (l, b) = (d.total.lasten.clone().unwrap_or_default(), d.total.baten.clone().unwrap_or_default());
-                    let mut row = TableRow::new(vec![
-                        d.total.domein.clone(),
-                        format::euro(l.begroting - b.begroting),
-                        format::euro(l.realisatie - b.realisatie),
-                        format::euro(l.prognose.unwrap_or(l.begroting) - b.prognose.unwrap_or(b.begroting)),
-                        d.total.verschil.map(|v| format!("€ {}", format::verschil(v))).unwrap_or_default(),
-                    ]);
-                    row.flag = d.themas.iter().any(|(_, lines)| lines.iter().any(|l| l.flagged));
-                    row
-                })
-                .collect();
-            let flagged: Vec<String> = fin.flagged_lines().iter().map(|l| format!("{} ({})", l.onderdeel, l.domein)).collect();
-            let note = match flagged.len() {
-                0 => "Geen begrotingsregel wijkt zo sterk af dat een toelichting nodig is.".to_string(),
-                1 => format!("Eén begrotingsregel vraagt om een toelichting: {}.", flagged[0]),
-                n => format!("{n} begrotingsregels vragen om een toelichting: {}.", flagged.join(", ")),
-            };
-            let quarter = format!("Q{}", q.number());
-            (
-                Some(TableBlock {
-                    table: Table {
-                        caption: "Financiën per domein (lasten min baten)".into(),
-                        note: Some("Verschil: V = voordeel, N = nadeel; ▲ = het domein heeft een regel die om toelichting vraagt.".into()),
-                        columns: vec![
-                            TableColumn { label: "Domein".into(), align: Align::Left },
-                            TableColumn { label: "Begroting".into(), align: Align::Right },
-                            TableColumn { label: format!("Realisatie t/m {quarter}"), align: Align::Right },
-                            TableColumn { label: "Prognose".into(), align: Align::Right },
-                            TableColumn { label: "Verschil".into(), align: Align::Right },
-                        ],
-                        rows,
-                    },
-                }),
-                Some(note),
-            )
-        }
-    };
-
-    let cfg = input.config;
     let mut context = vec![
         format!(
-            "Hierbij bieden wij u de Monitor Sociaal Domein over het {} kwartaal van {} aan. De monitor brengt de registratie van {} samen met de begroting en realisatie van de gemeente voor Wmo, Jeugd en Participatie.",
-            QUARTER_WORDS[usize::from(q.number()) - 1],
+            "{offer} over het {quarter_words} kwartaal van {} aan. De monitor brengt de registratie van {} samen met de begroting en realisatie van de gemeente voor Wmo, Jeugd en Participatie.",
             q.year(),
             input.meta.organisation
         ),
@@ -153,39 +72,194 @@ pub fn build(input: &MemoInput) -> MemoDoc {
             input.meta.period, input.meta.previous_year
         ),
     ];
+    if input.attached_report.is_none() {
+        context[0] = context[0].replacen(" aan. ", ". ", 1);
+    }
     if let Some(note) = &input.meta.version_note {
         context.push(format!("Dit is een {}: de eerder verzonden versie bevatte cijfers die inmiddels zijn gecorrigeerd.", note.to_lowercase()));
     }
-    MemoDoc {
+    let letter = input.letter;
+    Ok(MemoDoc {
         meta: input.meta.clone(),
         brand: input.brand.clone(),
         header: MemoHeader {
-            aan: cfg.aan.clone(),
-            van: cfg.van.clone(),
-            portefeuillehouder: cfg.portefeuillehouder.clone(),
-            cc: cfg.cc.clone(),
+            aan: letter.aan.clone(),
+            van: letter.van.clone(),
+            portefeuillehouder: letter.portefeuillehouder.clone(),
+            cc: letter.cc.clone(),
             datum: input.meta.date.clone(),
             onderwerp,
         },
         salutation: "Geachte leden van de raad,".into(),
         context,
-        key_figures,
-        changes: input.changes.clone(),
+        key_figures: TableBlock {
+            table: key_figures(input)?,
+        },
+        changes,
         finance,
         finance_note,
-        bijlagen: vec![input.report_title.clone()],
+        bijlagen: input.attached_report.iter().cloned().collect(),
         closing: "Hoogachtend,".into(),
         signatory_body: format!(
             "Het college van burgemeester en wethouders van {},",
             input.meta.municipality
         ),
-        signatures: cfg
-            .signatures
-            .iter()
-            .map(|s| SignatureData {
-                name: s.name.clone(),
-                function: s.function.clone(),
-            })
-            .collect(),
+        signatures: letter.signatures.clone(),
+    })
+}
+
+/// The rows of the key figures, as the memo and its mail show them: label and cell per
+/// period.
+pub fn key_rows() -> Vec<(String, Indicator, &'static str, bool)> {
+    let mut rows: Vec<(String, Indicator, &'static str, bool)> = Form::ALL
+        .iter()
+        .map(|f| {
+            (
+                format!("{} in behandeling", f.name()),
+                Indicator::InBehandeling,
+                f.code(),
+                false,
+            )
+        })
+        .collect();
+    rows.push((
+        "Casussen in behandeling, totaal".into(),
+        Indicator::InBehandeling,
+        "",
+        true,
+    ));
+    for (label, indicator, category) in [
+        (
+            "Inwoners met een casus in behandeling",
+            Indicator::Clienten,
+            "",
+        ),
+        (
+            "Wachtenden aan het einde van de periode",
+            Indicator::Wachtlijst,
+            "",
+        ),
+        ("Collectieve trajecten", Indicator::ColTrajecten, ""),
+        ("Collectieve bijeenkomsten", Indicator::ColBijeenkomsten, ""),
+        (
+            "Geregistreerde mantelzorgers",
+            Indicator::InfMantelzorgers,
+            CARERS_ALL,
+        ),
+        (
+            "waarvan jonge mantelzorgers",
+            Indicator::InfMantelzorgers,
+            CARERS_YOUNG,
+        ),
+        ("Actieve vrijwilligers", Indicator::InfVrijwilligers, ""),
+    ] {
+        rows.push((label.into(), indicator, category, false));
     }
+    rows
+}
+
+fn key_figures(input: &Input) -> Result<Table, RenderError> {
+    let c = input.cells;
+    let m = input.monitor;
+    let mut rows = Vec::new();
+    for (label, indicator, category, subtotal) in key_rows() {
+        let cells = vec![
+            label,
+            c.count(&FigureKey::new(
+                indicator,
+                category,
+                m.before.label.as_str(),
+            ))?,
+            c.count(&FigureKey::new(
+                indicator,
+                category,
+                m.period.label.as_str(),
+            ))?,
+        ];
+        rows.push(if subtotal {
+            TableRow::styled(cells, RowStyle::Subtotal)
+        } else {
+            TableRow::new(cells)
+        });
+    }
+    let mut table = Table::new(
+        format!("Kerncijfers, {}", input.meta.period),
+        vec![
+            TableColumn {
+                label: String::new(),
+                align: Align::Left,
+            },
+            right(&input.meta.previous_year),
+            right(&input.meta.year),
+        ],
+        rows,
+    );
+    if c.view.audience == Audience::Openbaar {
+        table.note = Some(disclosure_note(c.view.threshold));
+    }
+    Ok(table)
+}
+
+fn finance(input: &Input) -> Result<(Option<TableBlock>, Option<String>), RenderError> {
+    let Some(fin) = &input.monitor.finance else {
+        return Ok((
+            None,
+            Some("De gemeente heeft voor deze periode geen begroting aangeleverd; de financiële paragraaf ontbreekt daarom.".to_string()),
+        ));
+    };
+    let c = input.cells;
+    let now = input.monitor.period.label.as_str();
+    let mut rows = Vec::new();
+    for d in &fin.domeinen {
+        let key = |indicator| FigureKey::new(indicator, d.total.domein.as_str(), now);
+        let euro = |indicator| -> Result<String, RenderError> {
+            Ok(c.amount(&key(indicator))?
+                .map(notation::euro)
+                .unwrap_or_default())
+        };
+        let mut row = TableRow::new(vec![
+            d.total.domein.clone(),
+            euro(Indicator::FinSaldoBegroting)?,
+            euro(Indicator::FinSaldoRealisatie)?,
+            euro(Indicator::FinSaldoPrognose)?,
+            c.amount(&key(Indicator::FinVerschil))?
+                .map(|v| format!("€ {}", notation::verschil(v)))
+                .unwrap_or_default(),
+        ]);
+        row.flag = d
+            .themas
+            .iter()
+            .any(|(_, lines)| lines.iter().any(|l| l.flagged));
+        rows.push(row);
+    }
+    let flagged: Vec<String> = fin
+        .flagged_lines()
+        .iter()
+        .map(|l| format!("{} ({})", l.onderdeel, l.domein))
+        .collect();
+    let note = match flagged.len() {
+        0 => "Geen begrotingsregel wijkt zo sterk af dat een toelichting nodig is.".to_string(),
+        1 => format!(
+            "Eén begrotingsregel vraagt om een toelichting: {}.",
+            flagged[0]
+        ),
+        _ => format!(
+            "Deze begrotingsregels vragen om een toelichting: {}.",
+            flagged.join(", ")
+        ),
+    };
+    let quarter = format!("Q{}", input.monitor.quarter.number());
+    let table = Table::new(
+        "Financiën per domein (lasten min baten)",
+        vec![
+            left("Domein"),
+            right("Begroting"),
+            right(&format!("Realisatie t/m {quarter}")),
+            right("Prognose"),
+            right("Verschil"),
+        ],
+        rows,
+    )
+    .with_note("Verschil: V = voordeel, N = nadeel; ▲ = het domein heeft een regel die om toelichting vraagt.");
+    Ok((Some(TableBlock { table }), Some(note)))
 }

@@ -9,10 +9,10 @@
 
 use std::collections::HashMap;
 
-use serde_json::{Map, Value};
 use typst::layout::Abs;
 use typst::text::{FontStretch, FontStyle, FontVariant, FontWeight};
 
+use super::document::{Align, RowStyle, Table};
 use super::world::Engine;
 
 /// The families text is set in, as `font-stack` in `layouts/common.typ` lists them.
@@ -86,17 +86,11 @@ impl Measurer<'_> {
     }
 }
 
-/// Adds `widths` to every table of the data document: per column `[want, need]` in em of
-/// the table's text size — the width of its widest header or cell on one line, and of its
-/// widest unbreakable word (a whole number for right-aligned columns). Returns whether a
-/// table was found.
-pub fn add(engine: &Engine, doc: &mut Value) -> bool {
-    let font = doc
-        .get("brand")
-        .and_then(|b| b.get("font"))
-        .and_then(Value::as_str)
-        .map(|f| f.trim().to_lowercase())
-        .filter(|f| !f.is_empty());
+/// Sets `widths` on every table: per column `[want, need]` in em of the table's text
+/// size — the width of its widest header or cell on one line, and of its widest
+/// unbreakable word (a whole number for right-aligned columns). `font` is the brand's.
+pub fn measure(engine: &Engine, font: &str, tables: Vec<&mut Table>) {
+    let font = Some(font.trim().to_lowercase()).filter(|f| !f.is_empty());
     let families = font
         .into_iter()
         .chain(FALLBACK_FAMILIES.iter().map(|f| f.to_string()))
@@ -106,66 +100,35 @@ pub fn add(engine: &Engine, doc: &mut Value) -> bool {
         families,
         known: HashMap::new(),
     };
-    walk(&mut m, doc)
-}
-
-fn walk(m: &mut Measurer, value: &mut Value) -> bool {
-    match value {
-        Value::Object(object) => {
-            let mut found = false;
-            if let Some(widths) = table_widths(m, object) {
-                object.insert("widths".into(), widths);
-                found = true;
-            }
-            for v in object.values_mut() {
-                found |= walk(m, v);
-            }
-            found
-        }
-        Value::Array(items) => items.iter_mut().fold(false, |f, v| walk(m, v) | f),
-        _ => false,
+    for table in tables {
+        table.widths = Some(table_widths(&mut m, table));
     }
 }
 
-/// A string field, or empty.
-fn text(v: Option<&Value>) -> &str {
-    v.and_then(Value::as_str).unwrap_or_default()
-}
-
-fn table_widths(m: &mut Measurer, table: &Map<String, Value>) -> Option<Value> {
-    let columns = table.get("columns")?.as_array()?;
-    let rows = table.get("rows")?.as_array()?;
-    let right: Vec<bool> = columns
+fn table_widths(m: &mut Measurer, table: &Table) -> Vec<[f64; 2]> {
+    let right: Vec<bool> = table
+        .columns
         .iter()
-        .map(|c| c.get("align").and_then(Value::as_str) == Some("right"))
+        .map(|c| c.align == Align::Right)
         .collect();
-    let mut want = Vec::with_capacity(columns.len());
-    let mut need = Vec::with_capacity(columns.len());
-    for c in columns {
-        let label = text(c.get("label"));
-        want.push(m.width(label, Weight::Semibold));
-        need.push(m.widest_word(label, Weight::Semibold));
+    let mut want = Vec::with_capacity(table.columns.len());
+    let mut need = Vec::with_capacity(table.columns.len());
+    for c in &table.columns {
+        want.push(m.width(&c.label, Weight::Semibold));
+        need.push(m.widest_word(&c.label, Weight::Semibold));
     }
-    let flagged = rows
-        .iter()
-        .any(|r| r.get("flag").and_then(Value::as_bool) == Some(true));
-    for row in rows {
-        let style = row.get("style").and_then(Value::as_str).unwrap_or("normal");
-        let cells: Vec<&str> = row
-            .get("cells")
-            .and_then(Value::as_array)
-            .map(|cells| cells.iter().map(|c| text(Some(c))).collect())
-            .unwrap_or_default();
+    let flagged = table.rows.iter().any(|r| r.flag);
+    for row in &table.rows {
         // A group heading spans the table: it does not size any column.
-        if style == "heading" && cells.iter().skip(1).all(|c| c.trim().is_empty()) {
+        if row.style == RowStyle::Heading && row.cells.iter().skip(1).all(|c| c.trim().is_empty()) {
             continue;
         }
-        let weight = if style == "normal" {
+        let weight = if row.style == RowStyle::Normal {
             Weight::Regular
         } else {
             Weight::Bold
         };
-        for (j, cell) in cells.iter().enumerate().take(columns.len()) {
+        for (j, cell) in row.cells.iter().enumerate().take(table.columns.len()) {
             // The flag marker beside a finance line's name.
             let marker = if j == 0 && flagged { 1.4 } else { 0.0 };
             let w = m.width(cell, weight) + marker;
@@ -179,47 +142,47 @@ fn table_widths(m: &mut Measurer, table: &Map<String, Value>) -> Option<Value> {
         }
     }
     let round = |x: f64| (x * 1000.0).ceil() / 1000.0;
-    Some(Value::Array(
-        want.iter()
-            .zip(&need)
-            .map(|(w, n)| serde_json::json!([round(*w), round(*n)]))
-            .collect(),
-    ))
+    want.iter()
+        .zip(&need)
+        .map(|(w, n)| [round(*w), round(*n)])
+        .collect()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::render::document::{TableColumn, TableRow};
     use crate::render::world::tests::engine;
 
     #[test]
     fn widths_follow_the_longest_cell_and_word_per_column() {
         let engine = engine();
-        let mut doc = serde_json::json!({
-            "brand": { "font": "" },
-            "sections": [{ "blocks": [{
-                "kind": "table",
-                "columns": [
-                    { "label": "Ondersteuningsvorm", "align": "left" },
-                    { "label": "2024", "align": "right" }
-                ],
-                "rows": [
-                    { "cells": ["Informatie en advies aan de balie", "1.234"], "style": "normal", "flag": false },
-                    { "cells": ["Totaal", "12.345.678"], "style": "total", "flag": false },
-                    { "cells": ["Een kop die de hele tabel overspant", ""], "style": "heading", "flag": false }
-                ]
-            }]}]
-        });
-        assert!(add(&engine, &mut doc));
-        let widths = doc["sections"][0]["blocks"][0]["widths"]
-            .as_array()
-            .unwrap();
-        let pair = |j: usize| {
-            let p = widths[j].as_array().unwrap();
-            (p[0].as_f64().unwrap(), p[1].as_f64().unwrap())
+        let column = |label: &str, align| TableColumn {
+            label: label.into(),
+            align,
         };
-        let (label_want, label_need) = pair(0);
-        let (number_want, number_need) = pair(1);
+        let mut table = Table::new(
+            "t",
+            vec![
+                column("Ondersteuningsvorm", Align::Left),
+                column("2024", Align::Right),
+            ],
+            vec![
+                TableRow::new(vec![
+                    "Informatie en advies aan de balie".into(),
+                    "1.234".into(),
+                ]),
+                TableRow::styled(vec!["Totaal".into(), "12.345.678".into()], RowStyle::Total),
+                TableRow::styled(
+                    vec!["Een kop die de hele tabel overspant".into(), String::new()],
+                    RowStyle::Heading,
+                ),
+            ],
+        );
+        measure(&engine, "", vec![&mut table]);
+        let widths = table.widths.unwrap();
+        let [label_want, label_need] = widths[0];
+        let [number_want, number_need] = widths[1];
         // The cell is longer than the header; its longest word is shorter than the
         // header's one word, and the spanning heading counts for nothing.
         assert!(label_want > 12.0 && label_want < 17.0, "{label_want}");
@@ -231,14 +194,5 @@ mod tests {
         // Ten characters of bold figures: wider than the four of the header, unbreakable.
         assert_eq!(number_want, number_need);
         assert!(number_want > 4.5 && number_want < 7.5, "{number_want}");
-    }
-
-    #[test]
-    fn a_document_without_tables_is_left_alone() {
-        let engine = engine();
-        let mut doc = serde_json::json!({ "meta": { "title": "x" }, "rows": 3 });
-        let before = doc.clone();
-        assert!(!add(&engine, &mut doc));
-        assert_eq!(doc, before);
     }
 }

@@ -27,6 +27,70 @@ pub fn demo_data() -> &'static Path {
     })
 }
 
+/// An xs demo export through `until`, generated with `seed` into `dir` and thinned out to
+/// `keep` (see [`thin_out`]).
+pub fn small_export(dir: &Path, seed: u64, keep: f64, until: pipeline::Quarter) {
+    pipeline::demo::generate(
+        dir,
+        &pipeline::demo::DemoOptions {
+            seed,
+            scale: pipeline::demo::Scale::Xs,
+            until: until.last_day(),
+        },
+    )
+    .unwrap();
+    if keep < 1.0 {
+        thin_out(dir, seed, keep);
+    }
+}
+
+/// Keeps a random share (1 in `1/keep`) of the cases, trajectories, carers and volunteers
+/// of the export in `data`, and the rows that refer to what is kept: an organisation small
+/// enough for the counts that need hiding.
+pub fn thin_out(data: &std::path::Path, seed: u64, keep: f64) {
+    let mut state = seed | 1;
+    let mut coin = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        ((state >> 11) as f64 / (1u64 << 53) as f64) < keep
+    };
+    let lines = |name: &str| -> Vec<String> {
+        std::fs::read_to_string(data.join(name))
+            .unwrap()
+            .lines()
+            .map(str::to_string)
+            .collect()
+    };
+    let first = |line: &str| line.split(';').next().unwrap_or("").to_string();
+    let write = |name: &str, rows: Vec<String>| {
+        std::fs::write(data.join(name), rows.join("\n") + "\n").unwrap();
+    };
+    let mut keep_random = |name: &str| -> std::collections::BTreeSet<String> {
+        let all = lines(name);
+        let mut rows = vec![all[0].clone()];
+        rows.extend(all.into_iter().skip(1).filter(|_| coin()));
+        let kept = rows.iter().skip(1).map(|l| first(l)).collect();
+        write(name, rows);
+        kept
+    };
+    let cases = keep_random("casussen.csv");
+    let trajectories = keep_random("collectieve_trajecten.csv");
+    keep_random("mantelzorgers.csv");
+    keep_random("vrijwilligers.csv");
+    for (name, kept) in [
+        ("contactmomenten.csv", &cases),
+        ("zrm_metingen.csv", &cases),
+        ("tevredenheid.csv", &cases),
+        ("bijeenkomsten.csv", &trajectories),
+    ] {
+        let all = lines(name);
+        let mut rows = vec![all[0].clone()];
+        rows.extend(all.into_iter().skip(1).filter(|l| kept.contains(&first(l))));
+        write(name, rows);
+    }
+}
+
 /// A config like the demo's, with output and state in `dir` and the xs demo export.
 pub fn write_config(dir: &Path, extra: &str) -> PathBuf {
     write_config_reading(dir, extra, demo_data())

@@ -152,7 +152,10 @@ fn kill_at(stage: &str) {
     let visible: Vec<&String> = left.iter().filter(|v| !v.starts_with('.')).collect();
     assert!(
         visible.is_empty()
-            || (visible == ["current", "v1"] && quarter.join("current/raadsmemo.pdf").is_file()),
+            || (visible == ["current", "v1"]
+                && quarter
+                    .join("current/openbaar/raadsmemo/raadsmemo.pdf")
+                    .is_file()),
         "killed at {stage}: nothing or a whole version, never half: {left:?}"
     );
     let out = run_quarter(&config, "2024Q4");
@@ -314,7 +317,7 @@ fn catching_up_twenty_quarters_for_five_tenants_stays_under_two_gigabytes() {
                     .join("output")
                     .join(id)
                     .join(q)
-                    .join("v1/raadsmemo.pdf")
+                    .join("v1/openbaar/raadsmemo/raadsmemo.pdf")
                     .is_file()
             })
             .count();

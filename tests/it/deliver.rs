@@ -70,7 +70,7 @@ fn figure(csv: &Path, indicator: &str, category: &str, period: &str) -> String {
         .map(|l| l.split(',').collect::<Vec<_>>())
         .find(|r| r[0] == indicator && r[2] == category && r[3] == period)
         .unwrap_or_else(|| panic!("{indicator} {category} {period} in figures.csv"));
-    pipeline::render::format::int(row[4].parse().unwrap())
+    pipeline::notation::int(row[4].parse().unwrap())
 }
 
 #[test]
@@ -111,13 +111,13 @@ reply_to = "griffie-vragen@noorderkwartier.example""#,
         ]
     );
     let now = figure(
-        &v1.join("figures.csv"),
+        &v1.join("intern/figures.csv"),
         "ind_in_behandeling",
         "IA",
         "2024Q1-Q4",
     );
     let before = figure(
-        &v1.join("figures.csv"),
+        &v1.join("intern/figures.csv"),
         "ind_in_behandeling",
         "IA",
         "2023Q1-Q4",
@@ -130,7 +130,9 @@ reply_to = "griffie-vragen@noorderkwartier.example""#,
             "monitor@noorderkwartier.example"
         );
         assert!(
-            body.contains(&format!("- Informatie en advies: {now} ({before})")),
+            body.contains(&format!(
+                "- Informatie en advies in behandeling: {now} ({before})"
+            )),
             "key figures in Dutch notation: {body}"
         );
         assert!(!body.contains("Gecorrigeerde") && !body.contains("gecorrigeerde"));
@@ -159,7 +161,7 @@ reply_to = "griffie-vragen@noorderkwartier.example""#,
             );
             assert_eq!(
                 m["attachments"][0]["sha256"].as_str().unwrap(),
-                sha256(&v1.join("kwartaalrapportage.pdf")),
+                sha256(&v1.join("intern/kwartaalrapportage.pdf")),
                 "the published PDF itself"
             );
             assert_eq!(m["attachments"][0]["content_type"], "application/pdf");
@@ -264,7 +266,7 @@ fn a_550_is_not_retried_and_is_recorded_failed() {
     // The publication stands.
     assert!(
         version_dir(dir.path(), 1)
-            .join("kwartaalrapportage.pdf")
+            .join("intern/kwartaalrapportage.pdf")
             .exists()
     );
 }
@@ -377,19 +379,21 @@ fn a_correction_mails_v2_with_the_changed_figures() {
             "raadsmemo-2024Q4-v2.pdf"
         ]
     );
-    let changes = pipeline::publish::changed_figures(
-        &std::fs::read_to_string(version_dir(dir.path(), 1).join("figures.csv")).unwrap(),
-        &std::fs::read_to_string(version_dir(dir.path(), 2).join("figures.csv")).unwrap(),
+    // What the internal report shows that changed, read back from both versions' figures.
+    let read = |v: u32| {
+        pipeline::figures::Figures::from_csv(
+            &std::fs::read(version_dir(dir.path(), v).join("intern/figures.csv")).unwrap(),
+        )
+        .unwrap()
+    };
+    let changes = pipeline::publish::changes::internal(
+        &read(1),
+        &read(2),
+        pipeline::render::Document::Kwartaalrapportage.indicators(),
     );
     assert!(!changes.is_empty());
     let body = v2["body"].as_str().unwrap();
-    assert!(
-        body.contains(&format!(
-            "Gewijzigde cijfers ({}, oud → nieuw):",
-            changes.len()
-        )),
-        "{body}"
-    );
+    assert!(body.contains("Gewijzigde cijfers (oud → nieuw):"), "{body}");
     let listed: Vec<&str> = body
         .lines()
         .skip_while(|l| !l.starts_with("Gewijzigde cijfers"))
@@ -397,19 +401,37 @@ fn a_correction_mails_v2_with_the_changed_figures() {
         .take_while(|l| l.starts_with("- "))
         .collect();
     assert_eq!(listed.len(), changes.len(), "every changed figure: {body}");
-    // A changed count, as the reader sees it: key parts, old → new in Dutch notation.
+    // In the document's words, never a figure code.
+    assert!(
+        !listed
+            .iter()
+            .any(|l| l.contains("ind_") || l.contains("fin_")),
+        "{body}"
+    );
+    // A changed count, in the document's words, old → new in Dutch notation.
     let count = changes
         .iter()
-        .find(|c| c.old.parse::<i64>().is_ok() && c.new.parse::<i64>().is_ok())
-        .expect("a changed count");
-    let dutch = |v: &str| pipeline::render::format::int(v.parse().unwrap());
-    let label = count
-        .key
-        .split(',')
-        .filter(|p| !p.is_empty())
-        .collect::<Vec<_>>()
-        .join(" · ");
-    let expected = format!("- {label}: {} → {}", dutch(&count.old), dutch(&count.new));
+        .find_map(|c| match (c.old, c.new) {
+            (
+                Some(pipeline::disclose::Shown::Value(pipeline::figures::Value::Count(old))),
+                Some(pipeline::disclose::Shown::Value(pipeline::figures::Value::Count(new))),
+            ) if c.key.indicator == pipeline::figures::Indicator::InBehandeling => {
+                Some((c.key.words(), old, new))
+            }
+            _ => None,
+        })
+        .expect("a changed count of cases in behandeling");
+    assert!(
+        count.0.starts_with("Casussen in behandeling, "),
+        "{}",
+        count.0
+    );
+    let expected = format!(
+        "- {}: {} → {}",
+        count.0,
+        pipeline::notation::int(count.1),
+        pipeline::notation::int(count.2)
+    );
     assert!(listed.contains(&expected.as_str()), "{expected} in {body}");
     assert_eq!(
         mail_state(
@@ -495,7 +517,7 @@ fn a_server_whose_certificate_is_not_trusted_gets_no_mail_and_the_publication_st
     );
     assert!(
         version_dir(dir.path(), 1)
-            .join("kwartaalrapportage.pdf")
+            .join("intern/kwartaalrapportage.pdf")
             .is_file(),
         "published all the same"
     );

@@ -120,15 +120,20 @@ fn correct(dir: &Path) {
     .unwrap();
 }
 
-/// Every file of a published version, by name.
+/// Every file of a published version, by its path inside the version.
 fn contents(version: &Path) -> Vec<(String, Vec<u8>)> {
-    names(version)
-        .into_iter()
-        .map(|n| {
-            let bytes = std::fs::read(version.join(&n)).unwrap();
-            (n, bytes)
-        })
-        .collect()
+    let mut out = Vec::new();
+    for n in names(version) {
+        let path = version.join(&n);
+        if path.is_dir() {
+            for (inner, bytes) in contents(&path) {
+                out.push((format!("{n}/{inner}"), bytes));
+            }
+        } else {
+            out.push((n, std::fs::read(&path).unwrap()));
+        }
+    }
+    out
 }
 
 fn assert_stood(quarter: &Path, outbox: &Path, v1: &[(String, Vec<u8>)], what: &str) {
@@ -220,7 +225,10 @@ fn a_disk_filling_up_during_publish_loses_nothing_and_the_next_run_publishes() {
     let (quarter_in, outbox_in) = (ns.inside(&quarter), ns.inside(&outbox));
     let v1 = contents(&quarter_in.join("v1"));
     let size = |name: &str| v1.iter().find(|(n, _)| n == name).unwrap().1.len() as u64;
-    let (report, memo) = (size("kwartaalrapportage.pdf"), size("raadsmemo.pdf"));
+    let (report, memo) = (
+        size("intern/kwartaalrapportage.pdf"),
+        size("openbaar/raadsmemo/raadsmemo.pdf"),
+    );
     correct(dir.path());
 
     // The disk fills up with the new version's first file, halfway through the second, and

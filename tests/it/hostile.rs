@@ -89,7 +89,7 @@ fn a_csv_with_one_100_mb_line_is_refused_or_loaded_but_never_crashes() {
         // Loaded: the line is one defective row among thousands, excluded and counted.
         let report = crate::common::pdf_text(
             &dir.path()
-                .join("output/noorderkwartier/2024Q4/v1/kwartaalrapportage.pdf"),
+                .join("output/noorderkwartier/2024Q4/v1/intern/kwartaalrapportage.pdf"),
         );
         assert!(report.contains("Datakwaliteit"));
     } else {
@@ -163,7 +163,8 @@ fn a_budget_workbook_with_a_million_empty_rows_gives_the_same_figures() {
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert!(run.peak_mb < 2_000, "peak {} MB", run.peak_mb);
     let figures = |root: &Path| {
-        std::fs::read_to_string(root.join("output/noorderkwartier/2024Q4/v1/figures.csv")).unwrap()
+        std::fs::read_to_string(root.join("output/noorderkwartier/2024Q4/v1/intern/figures.csv"))
+            .unwrap()
     };
     let plain = tempfile::tempdir().unwrap();
     let config = export_with(plain.path(), "begroting-2024.xlsx", &original);

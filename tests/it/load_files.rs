@@ -5,10 +5,12 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use pipeline::config::{Config, CsvOptions, Encoding, MonitorSettings, Tenant};
+use pipeline::config::{Config, Tenant};
 use pipeline::load::budget::{Budget, load_budget};
 use pipeline::load::quality::Exclusion;
 use pipeline::load::{Export, LoadError, Quality, Soort, load_export};
+use pipeline::load::{Renames, Settings};
+use pipeline::pull::{CsvOptions, Encoding};
 use polars::prelude::*;
 use rust_xlsxwriter::{ExcelDateTime, Format, Workbook};
 
@@ -40,26 +42,38 @@ fn tenant(extra: &str) -> Tenant {
 }
 
 /// Settings that let any share of rows be excluded, so exclusions can be inspected.
-fn lenient() -> MonitorSettings {
-    MonitorSettings {
+fn lenient() -> Settings {
+    Settings {
         max_excluded_share: 1.0,
-        ..MonitorSettings::default()
+    }
+}
+
+fn renames(tenant: &Tenant) -> Renames<'_> {
+    Renames {
+        columns: &tenant.columns,
+        values: &tenant.values,
     }
 }
 
 fn load(dir: &Path, csv: &CsvOptions) -> Result<(Export, Quality), LoadError> {
-    load_export(dir, &BTreeMap::new(), &tenant(""), csv, &lenient())
+    load_export(
+        dir,
+        &BTreeMap::new(),
+        &renames(&tenant("")),
+        csv,
+        &lenient(),
+    )
 }
 
 fn load_ok(dir: &Path) -> (Export, Quality) {
     load(dir, &CsvOptions::default()).unwrap_or_else(|e| panic!("load failed: {e}"))
 }
 
-fn load_err(dir: &Path, settings: &MonitorSettings) -> String {
+fn load_err(dir: &Path, settings: &Settings) -> String {
     match load_export(
         dir,
         &BTreeMap::new(),
-        &tenant(""),
+        &renames(&tenant("")),
         &CsvOptions::default(),
         settings,
     ) {
@@ -527,7 +541,7 @@ Clientnummer = "Cliënt ID"
     let (export, quality) = load_export(
         dir.path(),
         &BTreeMap::new(),
-        &tenant,
+        &renames(&tenant),
         &CsvOptions::default(),
         &lenient(),
     )
@@ -574,7 +588,7 @@ fn a_missing_required_column_names_table_column_alias_and_headers_found() {
     let err = load_export(
         dir.path(),
         &BTreeMap::new(),
-        &tenant,
+        &renames(&tenant),
         &CsvOptions::default(),
         &lenient(),
     )
@@ -712,7 +726,7 @@ fn more_excluded_rows_than_allowed_stops_the_run() {
         cases_text(';').replace("05-02-2024", "5 feb 2024"),
     );
     write(dir.path(), "clienten.csv", clients_text(';'));
-    let err = load_err(dir.path(), &MonitorSettings::default());
+    let err = load_err(dir.path(), &Settings::default());
     assert_eq!(
         err,
         "casussen.csv: 1 of 3 rows excluded (33.3%), more than the allowed 1.0%: \

@@ -206,7 +206,13 @@ fn pull_with(
     let dir = tempfile::tempdir().unwrap();
     let config = config(dir.path(), &server.base, extra);
     let store = SnapshotStore::open(&config.state_dir).unwrap();
-    let result = pull::pull(&store, &config.tenants[0], "2024Q4".parse().unwrap());
+    let tenant = &config.tenants[0];
+    let origin = pull::Origin {
+        tenant: &tenant.id,
+        export: &tenant.export,
+        budget: tenant.budget.as_ref(),
+    };
+    let result = pull::pull(&store, origin, "2024Q4".parse().unwrap());
     (dir, result)
 }
 
@@ -417,7 +423,7 @@ fn a_whole_run_over_http_never_logs_the_token() {
     );
     assert!(
         dir.path()
-            .join("output/t/2024Q4/v1/kwartaalrapportage.pdf")
+            .join("output/t/2024Q4/v1/intern/kwartaalrapportage.pdf")
             .is_file()
     );
 }

@@ -1,161 +1,174 @@
-//! Rendering from a fixed monitor: what a reader sees, suppression in the public memo,
-//! commentary as literal text, determinism, and the PDF's accessibility metadata.
+//! Rendering from a monitor computed from a small export: what a reader sees, the views'
+//! cells in the public memo, commentary as literal text, determinism, and the PDF's
+//! accessibility metadata.
 
+use std::collections::BTreeMap;
 use std::path::Path;
 
 use pipeline::config::Config;
-use pipeline::load::Quality;
-use pipeline::monitor::{Figure, Figures, Monitor, Value};
-use pipeline::render::Engine;
-use pipeline::run::{Context, documents, render_pdfs};
+use pipeline::disclose::{self, Audience};
+use pipeline::figures::FigureKey;
+use pipeline::load::Renames;
+use pipeline::monitor::Monitor;
+use pipeline::render::{self, Document, Engine};
 
-use crate::common::{pdf_text, repo, tool, write_config};
+use crate::common::{pdf_text, small_export, tool, write_config_reading};
 
-/// A monitor with hand-picked figures: small counts that the public memo must hide.
-fn fixed_monitor() -> Monitor {
-    let quarter: pipeline::Quarter = "2024Q3".parse().unwrap();
-    let mut f = Figures::default();
-    let (now, before) = ("2024Q1-Q3", "2023Q1-Q3");
-    for (p, ia, ls, it) in [(before, 1458, 3, 478), (now, 1770, 12, 432)] {
-        for (ind, scale) in [
-            ("ind_in_behandeling", 1),
-            ("ind_opgestart", 2),
-            ("ind_afgesloten", 3),
-        ] {
-            f.count(ind, p, "vorm", "IA", ia / scale);
-            f.count(ind, p, "vorm", "LS", ls);
-            f.count(ind, p, "vorm", "IT", it / scale);
-        }
-        f.count("ind_clienten", p, "", "", 1900);
-        f.count("inf_mantelzorgers", p, "soort", "totaal", 1205);
-        f.count(
-            "inf_mantelzorgers",
-            p,
-            "soort",
-            "jong",
-            if p == now { 4 } else { 108 },
-        );
-        f.count("inf_vrijwilligers", p, "", "", 214);
-        f.count("col_trajecten", p, "", "", 115);
-        f.count("col_bijeenkomsten", p, "", "", 571);
-        f.count("ind_wachtlijst", p, "", "", 37);
-        f.push(Figure {
-            indicator: "ind_wachttijd",
-            dimension: String::new(),
-            category: String::new(),
-            period: p.into(),
-            value: Value::Mean(12.25),
-            n: Some(600),
-        });
-    }
-    for q in 1..=3 {
-        for (year, n) in [(2023, 600), (2024, 700 + q)] {
-            f.count(
-                "ind_opgestart_kwartaal",
-                &format!("{year}Q{q}"),
-                "vorm",
-                "IA",
-                n,
-            );
-        }
-    }
-    Monitor {
-        quarter,
-        period: quarter.year_to_date(),
-        before: quarter.year_before().year_to_date(),
-        figures: f,
-        finance: None,
-        quality: Quality::default(),
-    }
+/// The monitor of an xs export through `quarter`, thinned out to `keep`.
+fn monitor_of(dir: &Path, seed: u64, keep: f64, quarter: &str) -> (Config, Monitor) {
+    let quarter: pipeline::Quarter = quarter.parse().unwrap();
+    let data = dir.join("export");
+    small_export(&data, seed, keep, quarter);
+    let config = Config::load(&write_config_reading(dir, "", &data)).unwrap();
+    let tenant = config.tenant(None).unwrap();
+    let renames = Renames {
+        columns: &tenant.columns,
+        values: &tenant.values,
+    };
+    let (mut export, quality) = pipeline::load::load_export(
+        &data,
+        &BTreeMap::new(),
+        &renames,
+        tenant.export.csv(),
+        &config.monitor.load(),
+    )
+    .unwrap();
+    export.encode_keys().unwrap();
+    let monitor =
+        pipeline::monitor::compute(&export, None, quarter, quality, &config.monitor.monitor())
+            .unwrap();
+    (config, monitor)
 }
 
-fn render(dir: &Path, monitor: &Monitor, version: u32) -> (Vec<u8>, Vec<u8>) {
-    let config = Config::load(&write_config(dir, "")).unwrap();
+fn fixed_monitor_in(dir: &Path) -> (Config, Monitor) {
+    monitor_of(dir, 2024, 1.0, "2024Q3")
+}
+
+/// The view of `audience` over every indicator of both documents.
+fn view_of(config: &Config, monitor: &Monitor, audience: Audience) -> disclose::View {
+    let scope: Vec<_> = Document::ALL
+        .iter()
+        .flat_map(|d| d.indicators().iter().copied())
+        .collect();
+    disclose::disclose(
+        monitor,
+        audience,
+        &|k| scope.contains(&k.indicator),
+        &config.monitor.disclose(),
+    )
+    .unwrap()
+}
+
+/// Both documents, the report in `report_audience`'s edition and the memo public.
+fn render_with(
+    config: &Config,
+    monitor: &Monitor,
+    version: u32,
+    report_audience: Audience,
+) -> (Vec<u8>, Vec<u8>) {
+    let tenant = &config.tenants[0];
     let engine = Engine::new(&config.layouts_dir, &config.font_dirs);
-    let ctx = Context {
-        config: &config,
-        tenant: &config.tenants[0],
-        snapshot_id: "0123456789abcdef",
-        budget_file: None,
-        date: chrono::NaiveDate::from_ymd_opt(2024, 10, 10).unwrap(),
+    let letter = tenant.documents.raadsmemo.letter();
+    let commentary_dir = config.commentary_dir.join(&tenant.id);
+    let quarter = monitor.quarter.to_string();
+    let commentary = |section: &str| {
+        render::commentary::read(&commentary_dir, &quarter, section).unwrap_or_default()
     };
-    let docs = documents(&ctx, monitor, version);
-    render_pdfs(&ctx, &engine, &docs, version).unwrap()
+    let brand = &tenant.brands["gemeente"];
+    let mut pdfs = Vec::new();
+    for (document, audience) in [
+        (Document::Kwartaalrapportage, report_audience),
+        (Document::Raadsmemo, Audience::Openbaar),
+    ] {
+        let scope: Vec<_> = Document::ALL
+            .iter()
+            .flat_map(|d| d.indicators().iter().copied())
+            .collect();
+        let view = disclose::disclose(
+            monitor,
+            audience,
+            &|k| scope.contains(&k.indicator),
+            &config.monitor.disclose(),
+        )
+        .unwrap();
+        let ctx = render::Context {
+            organisation: &tenant.organisation,
+            municipality: &tenant.municipality,
+            brand,
+            date: chrono::NaiveDate::from_ymd_opt(2024, 10, 10).unwrap(),
+            version,
+            snapshot: "0123456789abcdef",
+            budget_file: None,
+            commentary: &commentary,
+            letter: &letter,
+            attached_report: None,
+        };
+        let mut built = render::build(document, monitor, &view, &ctx).unwrap();
+        let prepared = render::prepare(&engine, &mut built.model, brand).unwrap();
+        pdfs.push(
+            render::compile(
+                &engine,
+                render::Job {
+                    layout: document.layout(),
+                    data: prepared.data,
+                    extra: prepared.logo.into_iter().collect(),
+                    date: ctx.date,
+                    ident: format!("test/{}", document.name()),
+                },
+            )
+            .unwrap(),
+        );
+    }
+    let memo = pdfs.pop().unwrap();
+    (pdfs.pop().unwrap(), memo)
+}
+
+fn render(dir: &Path, version: u32) -> (Vec<u8>, Vec<u8>) {
+    let (config, monitor) = fixed_monitor_in(dir);
+    render_with(&config, &monitor, version, Audience::Intern)
 }
 
 #[test]
-fn documents_show_the_figures_in_dutch_notation_and_the_memo_suppresses_small_counts() {
+fn the_memo_shows_each_key_figure_as_the_public_view_does() {
     let dir = tempfile::tempdir().unwrap();
-    let (report, memo) = render(dir.path(), &fixed_monitor(), 1);
+    // A small organisation: some counts are small and must be hidden.
+    let (config, monitor) = monitor_of(dir.path(), 11, 0.04, "2024Q3");
+    let view = view_of(&config, &monitor, Audience::Openbaar);
+    let (report, memo) = render_with(&config, &monitor, 1, Audience::Intern);
     let (report_pdf, memo_pdf) = (dir.path().join("k.pdf"), dir.path().join("m.pdf"));
     std::fs::write(&report_pdf, &report).unwrap();
     std::fs::write(&memo_pdf, &memo).unwrap();
-    let text = pdf_text(&report_pdf);
-    // The internal report shows every count, small ones too.
-    for expected in [
-        "1.458",
-        "1.770",
-        "478",
-        "432",
-        "1.205",
-        "12,3",
-        "Q3 2024",
-        "10 oktober 2024",
-        "Welzijn Noorderkwartier",
-    ] {
-        assert!(
-            text.contains(expected),
-            "report should show {expected}:\n{text}"
-        );
+    let text = pdf_text(&memo_pdf);
+    let mut hidden = 0;
+    for (label, indicator, category, _) in render::memo::key_rows() {
+        let cell = |period: &str| {
+            view.text(&FigureKey::new(indicator, category, period), 0)
+                .unwrap()
+        };
+        let (before, now) = (cell(&monitor.before.label), cell(&monitor.period.label));
+        hidden += [&before, &now]
+            .iter()
+            .filter(|t| t.starts_with('<') || **t == "x")
+            .count();
+        let line = text
+            .lines()
+            .find(|l| l.trim_start().starts_with(&label))
+            .unwrap_or_else(|| panic!("a row {label}:\n{text}"));
+        let cells: Vec<&str> = line[line.find(&label).unwrap() + label.len()..]
+            .split_whitespace()
+            .collect();
+        assert_eq!(cells, [before.as_str(), now.as_str()], "{line}");
     }
     assert!(
-        text.lines()
-            .any(|l| l.contains("Leun- en steuncontacten") && l.contains(" 3 ")),
-        "LS 2023 = 3 shown in the internal report"
+        hidden > 0,
+        "the thinned export has small counts to hide:\n{text}"
     );
-    let memo_text = pdf_text(&memo_pdf);
-    for expected in ["1.458", "1.770", "1.205", "<5", "Openbaar"] {
-        assert!(
-            memo_text.contains(expected),
-            "memo should show {expected}:\n{memo_text}"
-        );
-    }
-    // LS 2023 = 3 is hidden as `<5`, and the next smallest cell of that column (IT 478) is
-    // withheld as `x`, so the total cannot give the 3 away; `x` never claims to be small.
-    let ls = memo_text
-        .lines()
-        .find(|l| l.contains("Leun- en steuncontacten"))
-        .unwrap();
-    assert!(ls.contains("<5") && ls.contains(" 12"), "{ls}");
-    let it = memo_text
-        .lines()
-        .find(|l| l.contains("Individuele trajecten"))
-        .unwrap();
+    // The internal report shows the same counts as they are.
+    let report = pdf_text(&report_pdf);
     assert!(
-        it.split_whitespace().any(|w| w == "x")
-            && !it.contains("<5")
-            && it.contains("432")
-            && !it.contains("478"),
-        "{it}"
+        report.contains("Intern") && !report.contains("<5"),
+        "{report}"
     );
-    let young = memo_text
-        .lines()
-        .find(|l| l.contains("jonge mantelzorgers"))
-        .unwrap();
-    assert!(young.contains("108") && young.contains("<5"), "{young}");
-    // Every number on the page except page numbers, years and the note that explains `<5`.
-    for line in memo_text.lines().filter(|l| !l.contains("privacy")) {
-        for word in line.split_whitespace() {
-            let bare = word.trim_matches(|c: char| !c.is_ascii_digit());
-            if word.chars().all(|c| c.is_ascii_digit()) {
-                let n: i64 = bare.parse().unwrap();
-                assert!(
-                    !(1..5).contains(&n) || line.contains("Pagina") || line.contains("202"),
-                    "a count of {n} in the public memo: {line}"
-                );
-            }
-        }
-    }
 }
 
 #[test]
@@ -168,7 +181,7 @@ fn commentary_markup_appears_as_literal_text() {
         "Let op: #import \"x.typ\": * en #read(\"/etc/passwd\") ] $a$ <script>alert(1)</script> \\#set page(width: 1cm)\n",
     )
     .unwrap();
-    let (report, _) = render(dir.path(), &fixed_monitor(), 1);
+    let (report, _) = render(dir.path(), 1);
     let pdf = dir.path().join("k.pdf");
     std::fs::write(&pdf, &report).unwrap();
     let text = pdf_text(&pdf)
@@ -196,21 +209,21 @@ fn commentary_markup_appears_as_literal_text() {
 #[test]
 fn rendering_twice_gives_the_same_bytes() {
     let dir = tempfile::tempdir().unwrap();
-    let first = render(dir.path(), &fixed_monitor(), 1);
-    let second = render(dir.path(), &fixed_monitor(), 1);
+    let first = render(dir.path(), 1);
+    let second = render(dir.path(), 1);
     assert!(
         first.0 == second.0,
         "the report differs between two renders"
     );
     assert!(first.1 == second.1, "the memo differs between two renders");
-    let corrected = render(dir.path(), &fixed_monitor(), 2);
+    let corrected = render(dir.path(), 2);
     assert!(first.0 != corrected.0, "a corrected version is marked");
 }
 
 #[test]
 fn pdfs_are_tagged_titled_dutch_and_embed_every_font() {
     let dir = tempfile::tempdir().unwrap();
-    let (report, memo) = render(dir.path(), &fixed_monitor(), 1);
+    let (report, memo) = render(dir.path(), 1);
     for (name, bytes, title) in [
         ("k.pdf", report, "Monitor Sociaal Domein"),
         ("m.pdf", memo, "Raadsmemo Monitor Sociaal Domein Q3 2024"),
@@ -247,42 +260,6 @@ fn pdfs_are_tagged_titled_dutch_and_embed_every_font() {
             assert_eq!(emb, "yes", "{name}: font not embedded: {row}");
         }
     }
-    let _ = repo();
-}
-
-/// Every figure of the fixed monitor is one the internal report shows: each must appear on
-/// its pages in Dutch notation (counts with a thousands dot, means with a decimal comma).
-#[test]
-fn every_figure_the_report_shows_appears_in_dutch_notation() {
-    use pipeline::render::format;
-    let dir = tempfile::tempdir().unwrap();
-    let monitor = fixed_monitor();
-    let (report, _) = render(dir.path(), &monitor, 1);
-    let pdf = dir.path().join("k.pdf");
-    std::fs::write(&pdf, &report).unwrap();
-    let text = pdf_text(&pdf);
-    let words: std::collections::HashSet<&str> = text
-        .split_whitespace()
-        .map(|w| w.trim_matches(|c: char| !c.is_ascii_digit()))
-        .collect();
-    let mut checked = 0;
-    for f in monitor.figures.rows() {
-        let shown = match f.value {
-            Value::Count(n) => format::int(n),
-            Value::Mean(m) => format::decimal(m, 1),
-            _ => continue,
-        };
-        assert!(
-            words.contains(shown.as_str()),
-            "{} {} {} {} = {shown} is not on the report's pages",
-            f.indicator,
-            f.dimension,
-            f.category,
-            f.period
-        );
-        checked += 1;
-    }
-    assert!(checked >= 30, "{checked} figures checked");
 }
 
 /// Inputs the commentary fuzz target found breaking the layout (PDF/UA refuses a NUL that
@@ -290,11 +267,11 @@ fn every_figure_the_report_shows_appears_in_dutch_notation() {
 /// renders, the text around it intact.
 #[test]
 fn commentary_the_fuzzer_found_renders() {
-    let regressions = crate::common::repo().join("tests/fuzz-regressions");
+    let regressions = crate::common::repo().join("fuzz/corpus/commentary");
     for (name, extra) in [
-        ("commentary-nul-bytes.md", ""),
+        ("crash-nul-bytes.md", ""),
         (
-            "commentary-empty-heading.md",
+            "crash-empty-heading.md",
             "\n\nNa de kop \u{1F600} en \u{7}verder.\n",
         ),
     ] {
@@ -304,7 +281,7 @@ fn commentary_the_fuzzer_found_renders() {
         let mut text = std::fs::read(regressions.join(name)).unwrap();
         text.extend_from_slice(extra.as_bytes());
         std::fs::write(commentary.join("individueel.md"), text).unwrap();
-        let (report, _) = render(dir.path(), &fixed_monitor(), 1);
+        let (report, _) = render(dir.path(), 1);
         let pdf = dir.path().join("k.pdf");
         std::fs::write(&pdf, &report).unwrap();
         let text = pdf_text(&pdf);

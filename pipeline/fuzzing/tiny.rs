@@ -1,20 +1,23 @@
-//! What the fuzz targets share: a tiny, consistent export and a config that reads it.
-#![allow(dead_code)] // each target uses a part of it
+//! A tiny, consistent export for the table fuzzer, and a config that reads it.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-/// The repository root (the fuzz crate sits in `<root>/fuzz`).
-pub fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .unwrap()
-        .to_path_buf()
-}
+/// The export's tables, in the order the fuzzer's first byte picks them.
+pub const TABLES: [&str; 9] = [
+    "casussen.csv",
+    "clienten.csv",
+    "contactmomenten.csv",
+    "zrm_metingen.csv",
+    "tevredenheid.csv",
+    "collectieve_trajecten.csv",
+    "bijeenkomsten.csv",
+    "mantelzorgers.csv",
+    "vrijwilligers.csv",
+];
 
 /// A config whose one tenant reads its export and budget from `data`.
-pub fn config_text(dir: &Path, data: &Path) -> String {
-    let layouts = repo().join("layouts");
+pub fn config_text(dir: &Path, data: &Path, layouts: &Path) -> String {
     format!(
         r##"state_dir = "{state}"
 output_dir = "{output}"
@@ -48,20 +51,20 @@ signatures = [{{ name = "J. Jansen", function = "burgemeester" }}]
 
 /// The xs demo export cut down to a few dozen rows per table, references kept intact, so
 /// that one load takes milliseconds and a mutated table is the only thing wrong.
-pub fn tiny_export(dir: &Path) {
-    let until = pipeline::Quarter::new(2024, 4).unwrap().last_day();
-    pipeline::demo::generate(
+pub fn export(dir: &Path) {
+    let until = crate::Quarter::new(2024, 4).expect("a quarter").last_day();
+    crate::demo::generate(
         dir,
-        &pipeline::demo::DemoOptions {
+        &crate::demo::DemoOptions {
             seed: 7,
-            scale: pipeline::demo::Scale::Xs,
+            scale: crate::demo::Scale::Xs,
             until,
         },
     )
-    .unwrap();
+    .expect("the demo export is written");
     let lines = |name: &str| -> Vec<String> {
         std::fs::read_to_string(dir.join(name))
-            .unwrap()
+            .expect("a demo table")
             .lines()
             .map(str::to_string)
             .collect()
@@ -107,6 +110,6 @@ pub fn tiny_export(dir: &Path) {
         kept.insert(name, first_rows(name, 40));
     }
     for (name, rows) in kept {
-        std::fs::write(dir.join(name), rows.join("\n") + "\n").unwrap();
+        std::fs::write(dir.join(name), rows.join("\n") + "\n").expect("writing a table");
     }
 }

@@ -1,0 +1,278 @@
+//! The audit of contracts/disclosure.md: for every cell a view withholds, the smallest and
+//! largest value a reader can work out from every number the view shows, every relation
+//! between figures, and the facts that counts are whole numbers ≥ 0 and that `<T` means 1
+//! to T − 1. A `<T` cell passes when that range is still 1 to T − 1; an `x` cell when the
+//! range holds more than one whole number. This is the standard audit of statistical
+//! disclosure control for linked tables (as in τ-ARGUS), solved as small linear programs:
+//! the shown numbers are constants, so each program holds only the cells a reader cannot
+//! see, and only those tied to each other by some relation.
+
+use std::collections::HashMap;
+use std::fmt;
+
+use good_lp::{Expression, ProblemVariables, ResolutionError, Solution, SolverModel, Variable};
+use good_lp::{constraint, microlp, variable};
+
+use super::{DiscloseError, Shown, View};
+use crate::figures::{FigureKey, Figures, Relation, Value};
+
+const EPS: f64 = 1e-6;
+
+/// The values a reader can work out for a cell.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Range {
+    pub min: f64,
+    /// `None`: no upper limit.
+    pub max: Option<f64>,
+}
+
+impl fmt::Display for Range {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let round = |v: f64| (v * 100.0).round() / 100.0;
+        match self.max {
+            Some(max) => write!(f, "{} and {}", round(self.min), round(max)),
+            None => write!(f, "{} and any larger number", round(self.min)),
+        }
+    }
+}
+
+/// A withheld cell a reader learns more about than its label says.
+#[derive(Debug, Clone)]
+pub struct AuditFailure {
+    pub cell: FigureKey,
+    pub shown: Shown,
+    pub range: Range,
+    /// Which group of cells tied by relations it is in (one repair per group and round).
+    pub group: usize,
+}
+
+impl AuditFailure {
+    pub fn error(&self, view: &View, relations: &[Relation]) -> DiscloseError {
+        let relation = relations
+            .iter()
+            .find(|r| r.keys().any(|k| *k == self.cell))
+            .map_or_else(String::new, |r| r.name.clone());
+        DiscloseError::Audit(format!(
+            "{}, shown as {}, can be worked out from the relation \"{relation}\": a reader finds it between {}",
+            self.cell,
+            view.text_of(self.shown, 0),
+            self.range
+        ))
+    }
+}
+
+/// What an audit found.
+#[derive(Debug, Clone, Default)]
+pub struct Audit {
+    pub failures: Vec<AuditFailure>,
+    /// Withheld cells whose range was worked out.
+    pub checked: usize,
+    /// Linear programs solved.
+    pub programs: usize,
+    /// Per checked cell, its range.
+    pub ranges: HashMap<FigureKey, Range>,
+}
+
+struct Unknown {
+    key: Option<FigureKey>,
+    min: f64,
+    max: Option<f64>,
+    /// Shown as `<T` or `x`: the audit works out its range.
+    target: Option<Shown>,
+}
+
+struct Row {
+    terms: Vec<(usize, f64)>,
+    rhs: f64,
+}
+
+/// The relations as linear equations over the cells a reader cannot see.
+struct System {
+    unknowns: Vec<Unknown>,
+    rows: Vec<Row>,
+}
+
+impl System {
+    fn build(view: &View, figures: &Figures, relations: &[Relation]) -> System {
+        let t = f64::from(view.threshold);
+        let mut system = System {
+            unknowns: Vec::new(),
+            rows: Vec::new(),
+        };
+        let mut index: HashMap<&FigureKey, usize> = HashMap::new();
+        for relation in relations {
+            let mut row = Row {
+                terms: Vec::new(),
+                rhs: 0.0,
+            };
+            let sides = relation
+                .parts
+                .iter()
+                .map(|k| (k, 1.0))
+                .chain(relation.whole.iter().map(|k| (k, -1.0)));
+            for (key, coefficient) in sides {
+                let shown = view.cells.get(key).copied();
+                if let Some(Shown::Value(Value::Count(v))) = shown {
+                    row.rhs -= coefficient * v as f64;
+                    continue;
+                }
+                debug_assert!(figures.get(key).is_some(), "{key} in a relation");
+                let i = *index.entry(key).or_insert_with(|| {
+                    let (min, max, target) = match shown {
+                        Some(Shown::Small) => (1.0, Some(t - 1.0), Some(Shown::Small)),
+                        Some(Shown::Withheld) => (0.0, None, Some(Shown::Withheld)),
+                        // Not shown by any document of the audience: any count.
+                        _ => (0.0, None, None),
+                    };
+                    system.unknowns.push(Unknown {
+                        key: Some(key.clone()),
+                        min,
+                        max,
+                        target,
+                    });
+                    system.unknowns.len() - 1
+                });
+                row.terms.push((i, coefficient));
+            }
+            if !relation.exact {
+                // Σ parts ≤ Σ whole: what the parts leave of the whole is a count no one sees.
+                system.unknowns.push(Unknown {
+                    key: None,
+                    min: 0.0,
+                    max: None,
+                    target: None,
+                });
+                row.terms.push((system.unknowns.len() - 1, 1.0));
+            }
+            if !row.terms.is_empty() {
+                system.rows.push(row);
+            }
+        }
+        system
+    }
+
+    /// Groups of unknowns tied to each other by some row.
+    fn groups(&self) -> Vec<usize> {
+        let mut parent: Vec<usize> = (0..self.unknowns.len()).collect();
+        fn find(parent: &mut [usize], mut i: usize) -> usize {
+            while parent[i] != i {
+                parent[i] = parent[parent[i]];
+                i = parent[i];
+            }
+            i
+        }
+        for row in &self.rows {
+            let first = row.terms[0].0;
+            for &(j, _) in &row.terms[1..] {
+                let (a, b) = (find(&mut parent, first), find(&mut parent, j));
+                if a != b {
+                    parent[a] = b;
+                }
+            }
+        }
+        (0..self.unknowns.len())
+            .map(|i| find(&mut parent, i))
+            .collect()
+    }
+
+    /// The smallest (`maximise` false) or largest value of unknown `target` over the
+    /// unknowns `members` and the rows among them; `None` when unbounded above.
+    fn extreme(
+        &self,
+        members: &[usize],
+        rows: &[usize],
+        target: usize,
+        maximise: bool,
+    ) -> Result<Option<f64>, ResolutionError> {
+        let mut vars = ProblemVariables::new();
+        let mut handle: HashMap<usize, Variable> = HashMap::new();
+        for &i in members {
+            let u = &self.unknowns[i];
+            let mut def = variable().min(u.min);
+            if let Some(max) = u.max {
+                def = def.max(max);
+            }
+            handle.insert(i, vars.add(def));
+        }
+        let objective = handle[&target];
+        let problem = if maximise {
+            vars.maximise(objective)
+        } else {
+            vars.minimise(objective)
+        };
+        let mut model = problem.using(microlp);
+        for &r in rows {
+            let row = &self.rows[r];
+            let mut e = Expression::from(0.0);
+            for &(i, c) in &row.terms {
+                e += c * handle[&i];
+            }
+            model = model.with(constraint::eq(e, row.rhs));
+        }
+        match model.solve() {
+            Ok(solution) => Ok(Some(solution.value(objective))),
+            Err(ResolutionError::Unbounded) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+}
+
+/// Audits `view` against `relations` (see the module's documentation).
+pub fn audit(
+    view: &View,
+    figures: &Figures,
+    relations: &[Relation],
+) -> Result<Audit, DiscloseError> {
+    let system = System::build(view, figures, relations);
+    let groups = system.groups();
+    let mut members: HashMap<usize, Vec<usize>> = HashMap::new();
+    for (i, g) in groups.iter().enumerate() {
+        members.entry(*g).or_default().push(i);
+    }
+    let mut rows_of: HashMap<usize, Vec<usize>> = HashMap::new();
+    for (r, row) in system.rows.iter().enumerate() {
+        rows_of.entry(groups[row.terms[0].0]).or_default().push(r);
+    }
+    let t = f64::from(view.threshold);
+    let mut audit = Audit::default();
+    let mut group_ids: Vec<usize> = members.keys().copied().collect();
+    group_ids.sort_unstable();
+    for g in group_ids {
+        let in_group = &members[&g];
+        let rows = rows_of.get(&g).map(Vec::as_slice).unwrap_or(&[]);
+        for &i in in_group {
+            let unknown = &system.unknowns[i];
+            let (Some(shown), Some(key)) = (unknown.target, &unknown.key) else {
+                continue;
+            };
+            let solve = |maximise| {
+                system
+                    .extreme(in_group, rows, i, maximise)
+                    .map_err(|e| DiscloseError::Solver {
+                        cell: Box::new(key.clone()),
+                        reason: e.to_string(),
+                    })
+            };
+            let min = solve(false)?.unwrap_or(unknown.min);
+            let max = solve(true)?;
+            audit.programs += 2;
+            audit.checked += 1;
+            let range = Range { min, max };
+            audit.ranges.insert(key.clone(), range);
+            let fails = match shown {
+                Shown::Small => min > 1.0 + EPS || max.is_none_or(|m| m < t - 1.0 - EPS),
+                // More than one whole number between min and max.
+                _ => max.is_some_and(|m| (m + EPS).floor() - (min - EPS).ceil() < 1.0),
+            };
+            if fails {
+                audit.failures.push(AuditFailure {
+                    cell: key.clone(),
+                    shown,
+                    range,
+                    group: g,
+                });
+            }
+        }
+    }
+    Ok(audit)
+}

@@ -1,0 +1,357 @@
+//! Stage `disclose`: for each audience, one view decides how every figure is shown — a
+//! number, `<5`, `x` or `n<5` — following contracts/disclosure.md, across every relation
+//! between figures (`figures::relations`). Tables, charts, alternative texts, sentences and
+//! the mail that carries a document read this view and nothing else.
+//!
+//! A public view is built in three steps:
+//! 1. primary: counts from 1 to T−1 become `<T`; means and percentages over fewer than T
+//!    records `n<T` ([`primary`]);
+//! 2. secondary: the audit ([`audit`]) solves, per withheld cell, the smallest and largest
+//!    value a reader can work out from every shown number and every relation; where a
+//!    `<T` cell could be narrowed or an `x` cell pinned down, one more cell of a relation
+//!    it is in is withheld (the smallest shown count first), and the audit runs again
+//!    ([`secondary`]);
+//! 3. derived values (a rate over a withheld count) follow what they are derived from.
+//!
+//! One view serves every public document of an audience: a council member reads the memo
+//! and the public kwartaalrapportage side by side, so both must show each cell alike.
+
+mod audit;
+mod primary;
+mod secondary;
+
+use std::collections::{BTreeMap, HashMap};
+
+use serde::{Deserialize, Serialize};
+
+use crate::figures::{FigureKey, Figures, Indicator, Kind, Value, relations};
+use crate::monitor::{Change, Monitor};
+use crate::notation;
+
+pub use audit::{Audit, AuditFailure, Range, audit};
+
+/// Who a document edition is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Audience {
+    /// The organisation and the municipality's analysts: every figure as computed.
+    Intern,
+    /// The council and the public: small-cell suppression.
+    Openbaar,
+}
+
+impl Audience {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Audience::Intern => "intern",
+            Audience::Openbaar => "openbaar",
+        }
+    }
+
+    /// As a document's cover names it.
+    pub fn label(self) -> &'static str {
+        match self {
+            Audience::Intern => "Intern",
+            Audience::Openbaar => "Openbaar",
+        }
+    }
+}
+
+/// The disclosure settings (`[monitor] suppression_threshold`).
+#[derive(Debug, Clone, Copy)]
+pub struct Settings {
+    /// T: counts from 1 to T − 1 are shown as `<T`.
+    pub threshold: u32,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings { threshold: 5 }
+    }
+}
+
+/// How one figure is shown.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Shown {
+    /// The number itself.
+    Value(Value),
+    /// A count from 1 to T − 1: `<T`.
+    Small,
+    /// Withheld so that a small count cannot be worked out: `x`.
+    Withheld,
+    /// A mean, percentage or rate over fewer than T records (or over a withheld count):
+    /// `n<T`.
+    FewRecords,
+    /// Not available (a mean over no records): `–`.
+    Missing,
+}
+
+impl Shown {
+    pub fn is_number(self) -> bool {
+        matches!(self, Shown::Value(v) if v != Value::Missing)
+    }
+
+    /// Not shown as its number: `<T`, `x` or `n<T`.
+    pub fn is_hidden(self) -> bool {
+        matches!(self, Shown::Small | Shown::Withheld | Shown::FewRecords)
+    }
+}
+
+/// A cell the code asked the view for that it does not hold: a bug of a channel, which
+/// would otherwise decide on its own what to show.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[error("{key} is not in the {audience} view")]
+pub struct NotInView {
+    pub key: FigureKey,
+    pub audience: &'static str,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum DiscloseError {
+    /// A withheld cell a reader can work out: `<cell>, shown as <x>, can be worked out
+    /// from the relation "<relation>": a reader finds it between <min> and <max>`.
+    #[error("disclosure audit failed: {0}")]
+    Audit(String),
+    #[error("disclosure: the linear program for {cell} could not be solved: {reason}")]
+    Solver {
+        cell: Box<FigureKey>,
+        reason: String,
+    },
+}
+
+/// How every figure of a run is shown to one audience.
+#[derive(Debug, Clone)]
+pub struct View {
+    pub audience: Audience,
+    pub threshold: u32,
+    cells: HashMap<FigureKey, Shown>,
+}
+
+impl View {
+    /// A view of the given cells: how a reader who has them sees a publication (a public
+    /// figures file read back), to audit what was published.
+    pub fn from_cells(
+        audience: Audience,
+        threshold: u32,
+        cells: impl IntoIterator<Item = (FigureKey, Shown)>,
+    ) -> View {
+        View {
+            audience,
+            threshold,
+            cells: cells.into_iter().collect(),
+        }
+    }
+
+    /// How `key` is shown.
+    pub fn shown(&self, key: &FigureKey) -> Result<Shown, NotInView> {
+        self.cells.get(key).copied().ok_or_else(|| NotInView {
+            key: key.clone(),
+            audience: self.audience.as_str(),
+        })
+    }
+
+    /// Whether the view holds `key` (a category that occurred).
+    pub fn has(&self, key: &FigureKey) -> bool {
+        self.cells.contains_key(key)
+    }
+
+    /// The count `key` shows as a number, if it does.
+    pub fn number(&self, key: &FigureKey) -> Result<Option<f64>, NotInView> {
+        Ok(match self.shown(key)? {
+            Shown::Value(v) => v.as_f64(),
+            _ => None,
+        })
+    }
+
+    /// As a Dutch reader sees it: `1.234`, `<5`, `x`, `n<5`, `–`; means with `digits`
+    /// decimals, amounts as euros without the sign, percentages with a `%`.
+    pub fn text(&self, key: &FigureKey, digits: usize) -> Result<String, NotInView> {
+        Ok(self.text_of(self.shown(key)?, digits))
+    }
+
+    pub fn text_of(&self, shown: Shown, digits: usize) -> String {
+        match shown {
+            Shown::Value(Value::Count(c)) => notation::int(c),
+            Shown::Value(Value::Mean(v)) => notation::decimal(v, digits),
+            Shown::Value(Value::Pct(v)) => notation::pct(v),
+            Shown::Value(Value::Amount(v)) => notation::amount(v),
+            Shown::Value(Value::Missing) | Shown::Missing => "–".into(),
+            Shown::Small => format!("<{}", self.threshold),
+            Shown::Withheld => "x".into(),
+            Shown::FewRecords => format!("n<{}", self.threshold),
+        }
+    }
+
+    /// Whether a change against last year may be told: both counts are shown as numbers
+    /// (its difference and percentage give both away).
+    pub fn tells(&self, change: &Change) -> bool {
+        [&change.now, &change.before]
+            .iter()
+            .all(|k| self.shown(k).is_ok_and(Shown::is_number))
+    }
+
+    /// Every cell of the view, by key.
+    pub fn cells(&self) -> impl Iterator<Item = (&FigureKey, Shown)> {
+        self.cells.iter().map(|(k, s)| (k, *s))
+    }
+
+    /// How many of `keys` are shown as `<T` or `x`.
+    pub fn withheld_among<'a>(&self, keys: impl IntoIterator<Item = &'a FigureKey>) -> usize {
+        keys.into_iter()
+            .filter(|k| matches!(self.cells.get(*k), Some(Shown::Small | Shown::Withheld)))
+            .count()
+    }
+}
+
+/// The view of `monitor`'s figures for `audience`, over the figures in `scope` (those the
+/// audience's documents show: a reader learns nothing from a figure no document shows). A
+/// public view is audited before it is returned; a view that fails its audit is an error
+/// naming the cell and the relation.
+pub fn disclose(
+    monitor: &Monitor,
+    audience: Audience,
+    scope: &dyn Fn(&FigureKey) -> bool,
+    settings: &Settings,
+) -> Result<View, DiscloseError> {
+    let f = &monitor.figures;
+    let in_scope = |k: &FigureKey| scope(k);
+    let mut view = View {
+        audience,
+        threshold: settings.threshold,
+        cells: HashMap::new(),
+    };
+    match audience {
+        Audience::Intern => {
+            for figure in f.rows().iter().filter(|r| in_scope(&r.key)) {
+                view.cells
+                    .insert(figure.key.clone(), Shown::Value(figure.value));
+            }
+        }
+        Audience::Openbaar => {
+            for figure in f.rows().iter().filter(|r| in_scope(&r.key)) {
+                view.cells.insert(
+                    figure.key.clone(),
+                    primary::shown(figure, settings.threshold),
+                );
+            }
+            let relations = relations(f, &monitor.spans);
+            secondary::protect(&mut view, f, &relations)?;
+            derived(&mut view, f);
+            let report = audit(&view, f, &relations)?;
+            if let Some(failure) = report.failures.first() {
+                return Err(failure.error(&view, &relations));
+            }
+        }
+    }
+    Ok(view)
+}
+
+/// Visitors of thuiskamers per week is the thuiskamers' attendance divided by the weeks:
+/// shown only when that attendance is.
+fn derived(view: &mut View, f: &Figures) {
+    let rates: Vec<FigureKey> = view
+        .cells
+        .keys()
+        .filter(|k| k.indicator == Indicator::ColThuiskamerBezoekWeek)
+        .cloned()
+        .collect();
+    for rate in rates {
+        let attendance: Vec<FigureKey> = f
+            .categories(Indicator::ColDeelnemers, &rate.period)
+            .into_iter()
+            .filter(|c| c.key.category.to_lowercase() == crate::vocab::THUISKAMER)
+            .map(|c| c.key.clone())
+            .collect();
+        let shown = attendance
+            .iter()
+            .all(|k| view.cells.get(k).is_some_and(|s| s.is_number()));
+        if !shown {
+            view.cells.insert(rate, Shown::FewRecords);
+        }
+    }
+}
+
+/// Every figure a view shows, as a public figures file (`cijfers-openbaar.csv`): the
+/// cells of `keys`, in that order, as the document shows them, in plain machine notation
+/// (`12`, `3.40`, `<5`, `x`, `n<5`).
+pub fn public_csv(view: &View, figures: &Figures, keys: &[FigureKey]) -> Vec<u8> {
+    let mut out = csv::WriterBuilder::new()
+        .terminator(csv::Terminator::Any(b'\n'))
+        .from_writer(Vec::new());
+    out.write_record([
+        "indicator",
+        "omschrijving",
+        "dimensie",
+        "categorie",
+        "periode",
+        "waarde",
+    ])
+    .expect("writing to memory");
+    let mut seen = std::collections::HashSet::new();
+    for key in keys {
+        if !seen.insert(key) {
+            continue;
+        }
+        let Ok(shown) = view.shown(key) else { continue };
+        let value = match shown {
+            Shown::Value(v) => v.csv(),
+            Shown::Missing => String::new(),
+            Shown::Small => format!("<{}", view.threshold),
+            Shown::Withheld => "x".into(),
+            Shown::FewRecords => format!("n<{}", view.threshold),
+        };
+        let dimension = figures.get(key).map_or("", |f| f.dimension);
+        out.write_record([
+            key.indicator.code(),
+            key.indicator.label(),
+            dimension,
+            &crate::figures::neutral(&key.category),
+            &key.period,
+            &value,
+        ])
+        .expect("writing to memory");
+    }
+    out.into_inner().expect("writing to memory")
+}
+
+/// A published public figures file read back: every cell as the document showed it.
+pub fn read_public_csv(bytes: &[u8]) -> Result<BTreeMap<FigureKey, Shown>, String> {
+    #[derive(Deserialize)]
+    struct Row {
+        indicator: String,
+        categorie: String,
+        periode: String,
+        waarde: String,
+    }
+    let mut out = BTreeMap::new();
+    let mut reader = csv::Reader::from_reader(bytes);
+    for (i, row) in reader.deserialize::<Row>().enumerate() {
+        let row = row.map_err(|e| format!("line {}: {e}", i + 2))?;
+        let indicator = Indicator::from_code(&row.indicator)
+            .ok_or_else(|| format!("line {}: unknown indicator '{}'", i + 2, row.indicator))?;
+        let category = match row.categorie.strip_prefix('\'') {
+            Some(rest) if rest.starts_with(['=', '+', '-', '@', '\t', '\r']) => rest.to_string(),
+            _ => row.categorie,
+        };
+        let shown = match row.waarde.as_str() {
+            "" => Shown::Missing,
+            "x" => Shown::Withheld,
+            w if w.starts_with("n<") => Shown::FewRecords,
+            w if w.starts_with('<') => Shown::Small,
+            w => Shown::Value(
+                Value::parse(indicator, w)
+                    .ok_or_else(|| format!("line {}: '{w}' is no value of {indicator}", i + 2))?,
+            ),
+        };
+        out.insert(FigureKey::new(indicator, category, row.periode), shown);
+    }
+    Ok(out)
+}
+
+/// The kind of number a key is, for callers that format.
+pub fn kind(key: &FigureKey) -> Kind {
+    key.indicator.kind()
+}
+
+#[cfg(test)]
+mod tests;

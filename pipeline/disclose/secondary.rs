@@ -1,0 +1,138 @@
+//! Secondary suppression: audit, and where a withheld cell can be worked out, withhold one
+//! more cell of a relation it is in; repeat until the audit passes.
+//!
+//! The cell withheld is the one that costs the reader least (the smallest count shown, as
+//! the classic rule for a breakdown and its total does), looked for first among the
+//! relations of the exposed cell, then among the relations of its whole group. Only when
+//! no shown count is left does a zero, and then another `<T` cell (or the exposed cell
+//! itself), become `x`: a reader who knows that `<T` is 1 to T − 1 and that the total is,
+//! say, 2, knows too much, and only `x` (any count) says less.
+
+use std::collections::HashMap;
+
+use super::{DiscloseError, Shown, View, audit};
+use crate::figures::{FigureKey, Figures, Relation, Value};
+
+/// A safety stop: every round withholds at least one more cell, so the loop ends when no
+/// cell is left to withhold; this only bounds a bug.
+const MAX_ROUNDS: usize = 10_000;
+
+pub fn protect(
+    view: &mut View,
+    figures: &Figures,
+    relations: &[Relation],
+) -> Result<(), DiscloseError> {
+    let mut of_key: HashMap<&FigureKey, Vec<usize>> = HashMap::new();
+    for (i, r) in relations.iter().enumerate() {
+        for k in r.keys() {
+            of_key.entry(k).or_default().push(i);
+        }
+    }
+    for _ in 0..MAX_ROUNDS {
+        let report = audit(view, figures, relations)?;
+        if report.failures.is_empty() {
+            return Ok(());
+        }
+        // One repair per group of tied cells and round: a repair changes the whole group.
+        let mut repaired_groups = Vec::new();
+        for failure in &report.failures {
+            if repaired_groups.contains(&failure.group) {
+                continue;
+            }
+            repaired_groups.push(failure.group);
+            let Some(next) = next_to_withhold(view, relations, &of_key, &failure.cell) else {
+                if std::env::var_os("PIPELINE_DEBUG_DISCLOSE").is_some() {
+                    for &r in of_key.get(&failure.cell).into_iter().flatten() {
+                        let rel = &relations[r];
+                        let cells: Vec<String> = rel
+                            .keys()
+                            .map(|k| {
+                                format!(
+                                    "{k}={:?}/{:?}",
+                                    view.cells.get(k),
+                                    figures.count_of(k).ok()
+                                )
+                            })
+                            .collect();
+                        eprintln!("DEBUG {}: {}", rel.name, cells.join("; "));
+                    }
+                }
+                return Err(failure.error(view, relations));
+            };
+            view.cells.insert(next, Shown::Withheld);
+        }
+    }
+    unreachable!("secondary suppression did not settle in {MAX_ROUNDS} rounds")
+}
+
+/// The cell to withhold so that `exposed` is protected better: the smallest shown count
+/// of a relation it is in; failing that, of the relations tied to those through cells a
+/// reader cannot see (and so on outwards); then a shown zero; then another `<T` cell, or
+/// the exposed cell itself, becomes `x`.
+fn next_to_withhold(
+    view: &View,
+    relations: &[Relation],
+    of_key: &HashMap<&FigureKey, Vec<usize>>,
+    exposed: &FigureKey,
+) -> Option<FigureKey> {
+    let hidden = |k: &FigureKey| {
+        matches!(
+            view.cells.get(k),
+            Some(Shown::Small | Shown::Withheld) | None
+        )
+    };
+    let count = |k: &FigureKey| match view.cells.get(k) {
+        Some(Shown::Value(Value::Count(c))) => Some(*c),
+        _ => None,
+    };
+    // Relations in rings around the exposed cell.
+    let mut seen_relations: Vec<usize> = Vec::new();
+    let mut seen_keys: Vec<&FigureKey> = vec![exposed];
+    let mut frontier: Vec<&FigureKey> = vec![exposed];
+    let mut rings: Vec<Vec<usize>> = Vec::new();
+    while !frontier.is_empty() {
+        let mut ring = Vec::new();
+        for key in &frontier {
+            for &r in of_key.get(key).into_iter().flatten() {
+                if !seen_relations.contains(&r) {
+                    seen_relations.push(r);
+                    ring.push(r);
+                }
+            }
+        }
+        let mut next = Vec::new();
+        for &r in &ring {
+            for k in relations[r].keys() {
+                if hidden(k) && !seen_keys.contains(&k) {
+                    seen_keys.push(k);
+                    next.push(k);
+                }
+            }
+        }
+        if !ring.is_empty() {
+            rings.push(ring);
+        }
+        frontier = next;
+    }
+    let smallest = |ring: &[usize], positive: bool| -> Option<FigureKey> {
+        ring.iter()
+            .flat_map(|&r| relations[r].keys())
+            .filter_map(|k| count(k).map(|c| (c, k)))
+            .filter(|(c, _)| !positive || *c > 0)
+            .min_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.cmp(b.1)))
+            .map(|(_, k)| k.clone())
+    };
+    let small_other = |ring: &[usize]| -> Option<FigureKey> {
+        ring.iter()
+            .flat_map(|&r| relations[r].keys())
+            .filter(|k| *k != exposed && view.cells.get(*k) == Some(&Shown::Small))
+            .min()
+            .cloned()
+    };
+    rings
+        .iter()
+        .find_map(|ring| smallest(ring, true))
+        .or_else(|| rings.iter().find_map(|ring| smallest(ring, false)))
+        .or_else(|| (view.cells.get(exposed) == Some(&Shown::Small)).then(|| exposed.clone()))
+        .or_else(|| rings.iter().find_map(|ring| small_other(ring)))
+}

@@ -1,0 +1,210 @@
+use std::collections::HashMap;
+
+use proptest::prelude::*;
+
+use super::*;
+use crate::figures::{Figure, Relation};
+
+const P: &str = "2024Q1-Q4";
+
+fn key(category: &str) -> FigureKey {
+    FigureKey::new(Indicator::Team, category, P)
+}
+
+/// A breakdown `cells` with its total (category ""), as figures, a relation and a view with
+/// primary suppression.
+fn breakdown(cells: &[i64]) -> (Figures, Vec<Relation>, View) {
+    let mut f = Figures::default();
+    let mut parts = Vec::new();
+    for (i, &c) in cells.iter().enumerate() {
+        let k = key(&format!("t{i}"));
+        f.count(k.clone(), c);
+        parts.push(k);
+    }
+    f.count(key(""), cells.iter().sum());
+    let relations = vec![Relation {
+        name: "teams add up".into(),
+        parts,
+        whole: vec![key("")],
+        exact: true,
+    }];
+    let view = public_view(&f);
+    (f, relations, view)
+}
+
+fn public_view(f: &Figures) -> View {
+    View {
+        audience: Audience::Openbaar,
+        threshold: 5,
+        cells: f
+            .rows()
+            .iter()
+            .map(|r: &Figure| (r.key.clone(), primary::shown(r, 5)))
+            .collect(),
+    }
+}
+
+fn shown_of(view: &View, n: usize) -> (Vec<Shown>, Shown) {
+    (
+        (0..n).map(|i| view.cells[&key(&format!("t{i}"))]).collect(),
+        view.cells[&key("")],
+    )
+}
+
+use Shown::{Small, Withheld};
+fn num(c: i64) -> Shown {
+    Shown::Value(Value::Count(c))
+}
+
+#[test]
+fn one_small_cell_takes_the_next_smallest_along() {
+    let (f, r, mut view) = breakdown(&[3, 40, 12, 0]);
+    secondary::protect(&mut view, &f, &r).unwrap();
+    assert_eq!(
+        shown_of(&view, 4),
+        (vec![Small, num(40), Withheld, num(0)], num(55))
+    );
+}
+
+#[test]
+fn two_small_cells_whose_sum_tells_them_take_another_along() {
+    // 3 + 2 = 5 hidden beside a shown total: each is 1 to 4 still? 3 + 2: one is at most
+    // 4 and at least 1, so yes; but 1 + 1 = 2 pins both down.
+    let (f, r, mut view) = breakdown(&[1, 1, 50]);
+    secondary::protect(&mut view, &f, &r).unwrap();
+    assert_eq!(shown_of(&view, 3), (vec![Small, Small, Withheld], num(52)));
+}
+
+#[test]
+fn a_small_total_of_small_cells_hides_one_of_them_further() {
+    // 1 + 1 = 2: with the total shown as <5, a reader knows each cell is at most 3.
+    let (f, r, mut view) = breakdown(&[1, 1, 0]);
+    secondary::protect(&mut view, &f, &r).unwrap();
+    let a = audit(&view, &f, &r).unwrap();
+    assert!(a.failures.is_empty(), "{:?}", a.failures);
+    let (cells, total) = shown_of(&view, 3);
+    assert!(
+        cells.contains(&Withheld) || total == Withheld,
+        "{cells:?} {total:?}"
+    );
+}
+
+#[test]
+fn the_audit_names_a_cell_a_reader_can_work_out() {
+    let (f, r, view) = breakdown(&[3, 40, 12]);
+    let a = audit(&view, &f, &r).unwrap();
+    assert_eq!(a.failures.len(), 1);
+    assert_eq!(a.failures[0].cell, key("t0"));
+    assert_eq!(
+        a.failures[0].range,
+        Range {
+            min: 3.0,
+            max: Some(3.0)
+        }
+    );
+    let message = a.failures[0].error(&view, &r).to_string();
+    assert!(
+        message.contains("teams add up") && message.contains("between 3 and 3"),
+        "{message}"
+    );
+}
+
+/// Every whole-number completion of the view's hidden cells that satisfies the relations:
+/// for each hidden cell, the set of values it takes (brute force, for small tables).
+fn possible(
+    view: &View,
+    f: &Figures,
+    relations: &[Relation],
+    limit: i64,
+) -> HashMap<FigureKey, Vec<i64>> {
+    let hidden: Vec<FigureKey> = {
+        let mut h: Vec<FigureKey> = view
+            .cells
+            .iter()
+            .filter(|(_, s)| matches!(s, Small | Withheld))
+            .map(|(k, _)| k.clone())
+            .collect();
+        h.sort();
+        h
+    };
+    let mut seen: HashMap<FigureKey, Vec<i64>> = HashMap::new();
+    let range = |k: &FigureKey| -> std::ops::RangeInclusive<i64> {
+        match view.cells[k] {
+            Small => 1..=4,
+            _ => 0..=limit,
+        }
+    };
+    let mut values = vec![0i64; hidden.len()];
+    fn walk(
+        i: usize,
+        hidden: &[FigureKey],
+        values: &mut Vec<i64>,
+        range: &dyn Fn(&FigureKey) -> std::ops::RangeInclusive<i64>,
+        check: &dyn Fn(&[i64]) -> bool,
+        seen: &mut HashMap<FigureKey, Vec<i64>>,
+    ) {
+        if i == hidden.len() {
+            if check(values) {
+                for (k, v) in hidden.iter().zip(values.iter()) {
+                    let e = seen.entry(k.clone()).or_default();
+                    if !e.contains(v) {
+                        e.push(*v);
+                    }
+                }
+            }
+            return;
+        }
+        for v in range(&hidden[i]) {
+            values[i] = v;
+            walk(i + 1, hidden, values, range, check, seen);
+        }
+    }
+    let check = |vals: &[i64]| -> bool {
+        let value = |k: &FigureKey| -> i64 {
+            match hidden.iter().position(|h| h == k) {
+                Some(i) => vals[i],
+                None => f.count_of(k).unwrap(),
+            }
+        };
+        relations.iter().all(|r| {
+            let p: i64 = r.parts.iter().map(value).sum();
+            let w: i64 = r.whole.iter().map(value).sum();
+            if r.exact { p == w } else { p <= w }
+        })
+    };
+    walk(0, &hidden, &mut values, &range, &check, &mut seen);
+    seen
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(300))]
+
+    /// After secondary suppression, a reader who tries every whole-number completion finds
+    /// each `<5` cell can still be 1 and 4 and each `x` cell more than one value; and no
+    /// count from 1 to 4 is shown.
+    #[test]
+    fn no_withheld_cell_can_be_worked_out(cells in proptest::collection::vec(0i64..8, 1..4)) {
+        let (f, r, mut view) = breakdown(&cells);
+        secondary::protect(&mut view, &f, &r).unwrap();
+        for (_, s) in view.cells() {
+            if let Shown::Value(Value::Count(c)) = s {
+                prop_assert!(!(1..5).contains(&c), "{c} shown for {cells:?}");
+            }
+        }
+        let total: i64 = cells.iter().sum();
+        // `x` may be any count: far enough above the total that the cap is never what binds.
+        let seen = possible(&view, &f, &r, total + 12);
+        for (k, s) in view.cells() {
+            match s {
+                Small => {
+                    let v = &seen[k];
+                    prop_assert!(v.contains(&1) && v.contains(&4), "{k}: {v:?} for {cells:?}");
+                }
+                Withheld => {
+                    prop_assert!(seen[k].len() >= 2, "{k}: {:?} for {cells:?}", seen[k]);
+                }
+                _ => {}
+            }
+        }
+    }
+}

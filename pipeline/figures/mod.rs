@@ -1,0 +1,11 @@
+//! The monitor's figures as typed values: the contract's indicators, the figures of a run
+//! keyed by indicator, category and period, `figures.csv`, and the relations between
+//! figures. A leaf of the crate: every stage may use it; it uses none of them.
+
+mod indicator;
+mod relations;
+mod store;
+
+pub use indicator::{Indicator, Kind};
+pub use relations::{Relation, Span, relations};
+pub use store::{CsvError, Figure, FigureKey, Figures, MissingFigure, Value, neutral};

@@ -1,0 +1,230 @@
+//! How the figures tie together, declared once: each breakdown adds up to its total, and
+//! tables add up to figures shown in other tables (werksoorten to the IT and LS cases in
+//! behandeling, the quarters to the year so far, recidive = gelijke vraag + alleen nieuwe
+//! vragen, …). Disclosure (the `disclose` stage) protects small counts across all of them,
+//! because a reader who knows them can add and subtract across every table of a document.
+
+use super::indicator::Indicator::{self, *};
+use super::store::{FigureKey, Figures};
+use crate::vocab::{CARERS_ALL, CARERS_YOUNG, Form, Recidive as R, THUISKAMER};
+
+/// `Σ parts = Σ whole`, or `Σ parts ≤ Σ whole` when not `exact` (the difference is a
+/// count no document shows, such as the clients' cases beyond their first).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Relation {
+    /// What the relation says, for error messages.
+    pub name: String,
+    pub parts: Vec<FigureKey>,
+    pub whole: Vec<FigureKey>,
+    pub exact: bool,
+}
+
+impl Relation {
+    pub fn keys(&self) -> impl Iterator<Item = &FigureKey> {
+        self.parts.iter().chain(self.whole.iter())
+    }
+
+    /// Whether the relation holds for `figures` (a relation over a figure that was not
+    /// computed does not hold).
+    pub fn holds(&self, figures: &Figures) -> bool {
+        let sum = |keys: &[FigureKey]| -> Option<i64> {
+            keys.iter().map(|k| figures.count_of(k).ok()).sum()
+        };
+        match (sum(&self.parts), sum(&self.whole)) {
+            (Some(p), Some(w)) if self.exact => p == w,
+            (Some(p), Some(w)) => p <= w,
+            _ => false,
+        }
+    }
+}
+
+/// A year-to-date period and the single quarters it is made of.
+#[derive(Debug, Clone)]
+pub struct Span {
+    pub label: String,
+    pub quarters: Vec<String>,
+}
+
+fn key(indicator: Indicator, category: &str, period: &str) -> FigureKey {
+    FigureKey::new(indicator, category, period)
+}
+
+fn total(indicator: Indicator, period: &str) -> FigureKey {
+    FigureKey::total(indicator, period)
+}
+
+fn forms(indicator: Indicator, period: &str) -> Vec<FigureKey> {
+    Form::ALL
+        .iter()
+        .map(|f| key(indicator, f.code(), period))
+        .collect()
+}
+
+struct Builder<'a> {
+    figures: &'a Figures,
+    out: Vec<Relation>,
+}
+
+impl Builder<'_> {
+    /// Adds a relation when every figure it names was computed (a table that was not
+    /// delivered has no figures, and then nothing to relate).
+    fn add(&mut self, name: String, parts: Vec<FigureKey>, whole: Vec<FigureKey>, exact: bool) {
+        if parts.is_empty() || whole.is_empty() {
+            return;
+        }
+        if parts
+            .iter()
+            .chain(&whole)
+            .all(|k| self.figures.get(k).is_some())
+        {
+            self.out.push(Relation {
+                name,
+                parts,
+                whole,
+                exact,
+            });
+        }
+    }
+
+    /// The categories of a breakdown.
+    fn cells(&self, indicator: Indicator, period: &str) -> Vec<FigureKey> {
+        self.figures
+            .categories(indicator, period)
+            .into_iter()
+            .map(|f| f.key.clone())
+            .collect()
+    }
+
+    /// Every category of `indicator` adds up to `whole`.
+    fn breakdown(&mut self, indicator: Indicator, period: &str, whole: Vec<FigureKey>) {
+        let name = format!(
+            "{} ({period}) adds up to {}",
+            indicator.code(),
+            whole
+                .iter()
+                .map(|k| k.to_string())
+                .collect::<Vec<_>>()
+                .join(" + ")
+        );
+        let parts = self.cells(indicator, period);
+        self.add(name, parts, whole, true);
+    }
+
+    /// Each category of `indicator` is at most `whole`.
+    fn each_at_most(&mut self, indicator: Indicator, period: &str, whole: &FigureKey) {
+        for part in self.cells(indicator, period) {
+            let name = format!("{part} is at most {whole}");
+            self.add(name, vec![part], vec![whole.clone()], false);
+        }
+    }
+
+    fn at_most(&mut self, part: FigureKey, whole: FigureKey) {
+        let name = format!("{part} is at most {whole}");
+        self.add(name, vec![part], vec![whole], false);
+    }
+
+    fn equal(&mut self, parts: Vec<FigureKey>, whole: FigureKey) {
+        let name = format!(
+            "{} equals {whole}",
+            parts
+                .iter()
+                .map(|k| k.to_string())
+                .collect::<Vec<_>>()
+                .join(" + ")
+        );
+        self.add(name, parts, vec![whole], true);
+    }
+}
+
+/// Every relation among `figures` for the year-to-date periods in `spans`.
+pub fn relations(figures: &Figures, spans: &[Span]) -> Vec<Relation> {
+    let mut b = Builder {
+        figures,
+        out: Vec::new(),
+    };
+    for span in spans {
+        let p = span.label.as_str();
+        for indicator in [InBehandeling, Opgestart, Afgesloten] {
+            b.equal(forms(indicator, p), total(indicator, p));
+        }
+        for q in &span.quarters {
+            b.equal(forms(OpgestartKwartaal, q), total(OpgestartKwartaal, q));
+        }
+        // The quarters add up to the year so far, per form and in all.
+        for category in Form::ALL.iter().map(|f| f.code()).chain([""]) {
+            let quarters = span
+                .quarters
+                .iter()
+                .map(|q| key(OpgestartKwartaal, category, q))
+                .collect();
+            b.equal(quarters, key(Opgestart, category, p));
+        }
+        b.breakdown(Leeftijd, p, vec![total(Clienten, p)]);
+        b.breakdown(Geslacht, p, vec![total(Clienten, p)]);
+        b.at_most(total(Clienten, p), total(InBehandeling, p));
+        b.breakdown(
+            Werksoort,
+            p,
+            Form::GUIDED
+                .iter()
+                .map(|f| key(InBehandeling, f.code(), p))
+                .collect(),
+        );
+        b.breakdown(Team, p, vec![total(InBehandeling, p)]);
+        b.breakdown(Woonplaats, p, vec![total(InBehandeling, p)]);
+        for f in Form::ALL {
+            let whole = key(InBehandeling, f.code(), p);
+            for part in b.cells(ZrmHoofddomein, p) {
+                if part.category.split_once('+').map(|(v, _)| v) == Some(f.code()) {
+                    b.at_most(part, whole.clone());
+                }
+            }
+        }
+        b.breakdown(Verwijzer, p, vec![total(Verwijzer, p)]);
+        b.at_most(total(Verwijzer, p), total(Opgestart, p));
+        b.each_at_most(Samenwerking, p, &total(Afgesloten, p));
+        let reasons = b.cells(Afsluitreden, p);
+        b.add(
+            format!("ind_afsluitreden ({p}) is at most the IT and LS cases afgesloten"),
+            reasons,
+            Form::GUIDED
+                .iter()
+                .map(|f| key(Afgesloten, f.code(), p))
+                .collect(),
+            false,
+        );
+        let soort = |r: R| key(Recidive, r.code(), p);
+        b.equal(
+            vec![soort(R::Opgestart)],
+            key(Opgestart, Form::It.code(), p),
+        );
+        b.equal(
+            vec![soort(R::GelijkeVraag), soort(R::AlleenNieuweVragen)],
+            soort(R::Recidive),
+        );
+        b.at_most(soort(R::MeerdereVoorgaande), soort(R::Recidive));
+        b.at_most(soort(R::Recidive), soort(R::Opgestart));
+
+        for indicator in [ColTrajecten, ColBijeenkomsten, ColDeelnemers] {
+            b.breakdown(indicator, p, vec![total(indicator, p)]);
+        }
+        let thuiskamers: Vec<FigureKey> = b
+            .cells(ColTrajecten, p)
+            .into_iter()
+            .filter(|k| k.category.to_lowercase() == THUISKAMER)
+            .collect();
+        b.add(
+            format!("col_thuiskamers ({p}) equals the Thuiskamer trajectories"),
+            thuiskamers,
+            vec![total(ColThuiskamers, p)],
+            true,
+        );
+        b.at_most(total(ColOpgestart, p), total(ColTrajecten, p));
+        b.each_at_most(ColDoelgroep, p, &total(ColTrajecten, p));
+        b.at_most(
+            key(InfMantelzorgers, CARERS_YOUNG, p),
+            key(InfMantelzorgers, CARERS_ALL, p),
+        );
+    }
+    b.out
+}

@@ -1,0 +1,384 @@
+//! The computed figures of one run, keyed by indicator, category and period, and
+//! `figures.csv` (contracts/figures.md), written and read with the `csv` crate.
+
+use std::collections::HashMap;
+
+use serde::{Deserialize, Serialize};
+
+use super::indicator::{Indicator, Kind};
+
+/// Which figure: an indicator, a value of its breakdown (empty for the total) and a period
+/// (`2024Q1-Q4` for the year to date, `2024Q3` for a single quarter).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct FigureKey {
+    pub indicator: Indicator,
+    pub category: String,
+    pub period: String,
+}
+
+impl FigureKey {
+    pub fn new(
+        indicator: Indicator,
+        category: impl Into<String>,
+        period: impl Into<String>,
+    ) -> Self {
+        FigureKey {
+            indicator,
+            category: category.into(),
+            period: period.into(),
+        }
+    }
+
+    /// The indicator's total (empty category).
+    pub fn total(indicator: Indicator, period: impl Into<String>) -> Self {
+        FigureKey::new(indicator, "", period)
+    }
+}
+
+impl FigureKey {
+    /// The figure as a reader names it: what is counted, the breakdown value, the period
+    /// (`Casussen in behandeling, Leun- en steuncontacten, 1 januari t/m 31 december 2024`).
+    pub fn words(&self) -> String {
+        let mut parts = vec![self.indicator.label().to_string()];
+        if !self.category.is_empty() {
+            // A finance figure's category names its Domein, Thema and line, joined by `+`.
+            let dimension = if self.indicator.is_financial() {
+                "domein+thema+onderdeel"
+            } else {
+                self.indicator.dimension()
+            };
+            parts.push(crate::vocab::category_name(dimension, &self.category));
+        }
+        parts.push(match crate::quarter::Period::from_label(&self.period) {
+            Some(p) if p.label.contains('-') => crate::notation::period(p.start, p.end),
+            Some(p) => {
+                let q = crate::Quarter::containing(p.start);
+                q.label_nl()
+            }
+            None => self.period.clone(),
+        });
+        parts.join(", ")
+    }
+}
+
+impl std::fmt::Display for FigureKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} [{}] {}", self.indicator, self.category, self.period)
+    }
+}
+
+/// A figure's number, with what kind of number it is (which decides how it is written).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub enum Value {
+    Count(i64),
+    Mean(f64),
+    Pct(f64),
+    Amount(f64),
+    /// Not available, e.g. a mean over no records.
+    Missing,
+}
+
+impl Value {
+    pub fn as_f64(self) -> Option<f64> {
+        match self {
+            Value::Count(c) => Some(c as f64),
+            Value::Mean(v) | Value::Pct(v) | Value::Amount(v) => Some(v),
+            Value::Missing => None,
+        }
+    }
+
+    pub fn count(self) -> Option<i64> {
+        match self {
+            Value::Count(c) => Some(c),
+            _ => None,
+        }
+    }
+
+    /// As `figures.csv` writes it: counts as integers, everything else with two decimals.
+    pub fn csv(self) -> String {
+        match self {
+            Value::Count(c) => c.to_string(),
+            Value::Mean(v) | Value::Pct(v) | Value::Amount(v) => {
+                let s = format!("{v:.2}");
+                if s == "-0.00" { "0.00".into() } else { s }
+            }
+            Value::Missing => String::new(),
+        }
+    }
+
+    /// A value of `indicator` as `figures.csv` wrote it (the inverse of [`Value::csv`]).
+    pub fn parse(indicator: Indicator, text: &str) -> Option<Value> {
+        if text.is_empty() {
+            return Some(Value::Missing);
+        }
+        Some(match indicator.kind() {
+            Kind::Count => Value::Count(text.parse().ok()?),
+            Kind::Mean => Value::Mean(text.parse().ok()?),
+            Kind::Pct | Kind::AmountPct => Value::Pct(text.parse().ok()?),
+            Kind::Amount => Value::Amount(text.parse().ok()?),
+        })
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Figure {
+    pub key: FigureKey,
+    /// The breakdown's name(s), e.g. `vorm` or `domein+thema`; empty for a total.
+    pub dimension: &'static str,
+    pub value: Value,
+    /// For means and percentages: the records the value was computed over.
+    pub n: Option<u64>,
+}
+
+/// Every figure of one run, in the order they were computed, with a lookup index.
+#[derive(Debug, Clone, Default)]
+pub struct Figures {
+    rows: Vec<Figure>,
+    index: HashMap<FigureKey, usize>,
+}
+
+/// A figure the code asked for and the monitor did not produce: a bug, never a zero.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[error("figure {0} was not computed")]
+pub struct MissingFigure(pub FigureKey);
+
+impl Figures {
+    /// Adds every figure of `other`, in its order.
+    pub fn extend(&mut self, other: Figures) {
+        for figure in other.rows {
+            self.push(figure);
+        }
+    }
+
+    /// Adds a figure; one already there under the same key is replaced in place.
+    pub fn push(&mut self, figure: Figure) {
+        match self.index.get(&figure.key) {
+            Some(&i) => self.rows[i] = figure,
+            None => {
+                self.index.insert(figure.key.clone(), self.rows.len());
+                self.rows.push(figure);
+            }
+        }
+    }
+
+    /// A count of `indicator`; `dimension` is the indicator's own unless it has a total's.
+    pub fn count(&mut self, key: FigureKey, value: i64) {
+        let dimension = if key.category.is_empty() {
+            ""
+        } else {
+            key.indicator.dimension()
+        };
+        self.push(Figure {
+            key,
+            dimension,
+            value: Value::Count(value),
+            n: None,
+        });
+    }
+
+    pub fn rows(&self) -> &[Figure] {
+        &self.rows
+    }
+
+    pub fn len(&self) -> usize {
+        self.rows.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.rows.is_empty()
+    }
+
+    pub fn get(&self, key: &FigureKey) -> Option<&Figure> {
+        self.index.get(key).map(|&i| &self.rows[i])
+    }
+
+    /// A figure that must exist.
+    pub fn expect(&self, key: &FigureKey) -> Result<&Figure, MissingFigure> {
+        self.get(key).ok_or_else(|| MissingFigure(key.clone()))
+    }
+
+    /// A count that must exist.
+    pub fn count_of(&self, key: &FigureKey) -> Result<i64, MissingFigure> {
+        self.expect(key)?
+            .value
+            .count()
+            .ok_or_else(|| MissingFigure(key.clone()))
+    }
+
+    /// The categories of an indicator in a period (not its total), in computed order.
+    pub fn categories(&self, indicator: Indicator, period: &str) -> Vec<&Figure> {
+        self.rows
+            .iter()
+            .filter(|f| {
+                f.key.indicator == indicator && f.key.period == period && !f.key.category.is_empty()
+            })
+            .collect()
+    }
+
+    /// RFC 4180 CSV with LF line ends, as the contract defines. Text that a spreadsheet
+    /// would run as a formula is neutralised (see [`neutral`]).
+    pub fn to_csv(&self) -> Vec<u8> {
+        let mut out = csv::WriterBuilder::new()
+            .terminator(csv::Terminator::Any(b'\n'))
+            .from_writer(Vec::new());
+        out.write_record(["indicator", "dimension", "category", "period", "value", "n"])
+            .expect("writing to memory");
+        for f in &self.rows {
+            out.write_record([
+                f.key.indicator.code(),
+                f.dimension,
+                &neutral(&f.key.category),
+                &f.key.period,
+                &f.value.csv(),
+                &f.n.map(|n| n.to_string()).unwrap_or_default(),
+            ])
+            .expect("writing to memory");
+        }
+        out.into_inner().expect("writing to memory")
+    }
+
+    /// `figures.csv` as written by [`Figures::to_csv`] (a published version's), read back
+    /// into figures: how a correction is compared with the version before it.
+    pub fn from_csv(bytes: &[u8]) -> Result<Figures, CsvError> {
+        #[derive(Deserialize)]
+        struct Row {
+            indicator: String,
+            dimension: String,
+            category: String,
+            period: String,
+            value: String,
+            n: String,
+        }
+        let mut figures = Figures::default();
+        let mut reader = csv::Reader::from_reader(bytes);
+        for (i, row) in reader.deserialize::<Row>().enumerate() {
+            let line = i + 2;
+            let row = row.map_err(|e| CsvError {
+                line,
+                reason: e.to_string(),
+            })?;
+            let indicator = Indicator::from_code(&row.indicator).ok_or_else(|| CsvError {
+                line,
+                reason: format!("unknown indicator '{}'", row.indicator),
+            })?;
+            let value = Value::parse(indicator, &row.value).ok_or_else(|| CsvError {
+                line,
+                reason: format!("'{}' is no value of {indicator}", row.value),
+            })?;
+            let dimension = dimension_of(indicator, &row.dimension);
+            figures.push(Figure {
+                key: FigureKey::new(indicator, unneutral(&row.category), row.period),
+                dimension,
+                value,
+                n: row.n.parse().ok(),
+            });
+        }
+        Ok(figures)
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("figures.csv line {line}: {reason}")]
+pub struct CsvError {
+    pub line: usize,
+    pub reason: String,
+}
+
+/// The dimension names `figures.csv` uses, as static text.
+fn dimension_of(indicator: Indicator, written: &str) -> &'static str {
+    const KNOWN: [&str; 3] = ["domein", "domein+thema", "domein+thema+onderdeel"];
+    if written.is_empty() {
+        ""
+    } else if written == indicator.dimension() {
+        indicator.dimension()
+    } else {
+        KNOWN
+            .iter()
+            .chain(["omschrijving"].iter())
+            .find(|d| **d == written)
+            .copied()
+            .unwrap_or("")
+    }
+}
+
+/// A text cell as a spreadsheet may open it safely (OWASP, CSV injection): a cell that
+/// starts with `=`, `+`, `-`, `@`, a tab or a carriage return is read as a formula by
+/// Excel and LibreOffice, so it gets a leading apostrophe. Category names come from the
+/// organisation's export, which anyone with access to Regas can type into.
+pub fn neutral(text: &str) -> std::borrow::Cow<'_, str> {
+    if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        std::borrow::Cow::Owned(format!("'{text}"))
+    } else {
+        std::borrow::Cow::Borrowed(text)
+    }
+}
+
+fn unneutral(text: &str) -> String {
+    match text.strip_prefix('\'') {
+        Some(rest) if rest.starts_with(['=', '+', '-', '@', '\t', '\r']) => rest.to_string(),
+        _ => text.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample() -> Figures {
+        let mut f = Figures::default();
+        f.count(
+            FigureKey::new(Indicator::Verwijzer, "Gemeente: WMO, Jeugd", "2024Q1-Q3"),
+            12,
+        );
+        f.count(
+            FigureKey::new(Indicator::Verwijzer, "=HYPERLINK(\"x\")", "2024Q1-Q3"),
+            7,
+        );
+        f.push(Figure {
+            key: FigureKey::total(Indicator::Wachttijd, "2024Q1-Q3"),
+            dimension: "",
+            value: Value::Mean(12.345),
+            n: Some(40),
+        });
+        f.push(Figure {
+            key: FigureKey::total(Indicator::Tevredenheid, "2024Q1-Q3"),
+            dimension: "",
+            value: Value::Missing,
+            n: Some(0),
+        });
+        f
+    }
+
+    #[test]
+    fn csv_quotes_decimals_and_neutralises_formulas() {
+        let text = String::from_utf8(sample().to_csv()).unwrap();
+        assert_eq!(
+            text,
+            "indicator,dimension,category,period,value,n\n\
+             ind_verwijzer,verwijzer,\"Gemeente: WMO, Jeugd\",2024Q1-Q3,12,\n\
+             ind_verwijzer,verwijzer,\"'=HYPERLINK(\"\"x\"\")\",2024Q1-Q3,7,\n\
+             ind_wachttijd,,,2024Q1-Q3,12.35,40\n\
+             ind_tevredenheid,,,2024Q1-Q3,,0\n"
+        );
+    }
+
+    #[test]
+    fn csv_reads_back_what_it_wrote() {
+        let f = sample();
+        let back = Figures::from_csv(&f.to_csv()).unwrap();
+        assert_eq!(back.len(), f.len());
+        let key = FigureKey::new(Indicator::Verwijzer, "=HYPERLINK(\"x\")", "2024Q1-Q3");
+        assert_eq!(back.count_of(&key), Ok(7));
+        let wait = back
+            .expect(&FigureKey::total(Indicator::Wachttijd, "2024Q1-Q3"))
+            .unwrap();
+        assert_eq!((wait.value, wait.n), (Value::Mean(12.35), Some(40)));
+    }
+
+    #[test]
+    fn a_figure_not_computed_is_an_error_not_a_zero() {
+        let f = sample();
+        let key = FigureKey::new(Indicator::Verwijzer, "Onderwijs", "2024Q1-Q3");
+        assert_eq!(f.count_of(&key), Err(MissingFigure(key)));
+    }
+}

@@ -1,0 +1,178 @@
+//! The only way render reaches a number: through the audience's view. Every cell a
+//! document shows is looked up here, formatted as the view says, and remembered, so that
+//! the document's public figures file and its count of withheld cells list exactly the
+//! cells it shows.
+
+use std::cell::RefCell;
+
+use crate::disclose::{NotInView, Shown, View};
+use crate::figures::{FigureKey, Figures, Indicator, Value};
+
+pub struct Cells<'a> {
+    pub view: &'a View,
+    pub figures: &'a Figures,
+    used: RefCell<Vec<FigureKey>>,
+}
+
+impl<'a> Cells<'a> {
+    pub fn new(view: &'a View, figures: &'a Figures) -> Self {
+        Cells {
+            view,
+            figures,
+            used: RefCell::new(Vec::new()),
+        }
+    }
+
+    fn shown(&self, key: &FigureKey) -> Result<Shown, NotInView> {
+        let shown = self.view.shown(key)?;
+        self.used.borrow_mut().push(key.clone());
+        Ok(shown)
+    }
+
+    /// A count, mean or percentage as the view shows it (means with `digits` decimals).
+    pub fn text(&self, key: &FigureKey, digits: usize) -> Result<String, NotInView> {
+        Ok(self.view.text_of(self.shown(key)?, digits))
+    }
+
+    pub fn count(&self, key: &FigureKey) -> Result<String, NotInView> {
+        self.text(key, 0)
+    }
+
+    /// A count of a breakdown whose categories come from the data: a category that
+    /// occurred in another period but not in this one counted nothing here, so it is shown
+    /// as 0 (the monitor writes only categories that occurred). Any other key must be in
+    /// the view.
+    pub fn count_in(&self, key: &FigureKey) -> Result<String, NotInView> {
+        if !self.view.has(key) && self.is_category(key) {
+            return Ok("0".into());
+        }
+        self.count(key)
+    }
+
+    /// The bar of [`Cells::count_in`].
+    pub fn bar_in(&self, key: &FigureKey) -> Result<(Option<f64>, String), NotInView> {
+        if !self.view.has(key) && self.is_category(key) {
+            return Ok((Some(0.0), "0".into()));
+        }
+        self.bar(key, 0)
+    }
+
+    /// A cell of a table whose rows and columns are both categories from the data (the
+    /// ZRM domains per form): a combination that did not occur counted nothing, 0. Each
+    /// part must be one the breakdown knows.
+    pub fn count_or_zero(&self, key: &FigureKey) -> Result<String, NotInView> {
+        if !self.view.has(key) && self.is_combination(key) {
+            return Ok("0".into());
+        }
+        self.count(key)
+    }
+
+    /// Whether `key`'s category is a value of its breakdown: some figure of the same
+    /// breakdown (in any period, of any indicator sharing the breakdown) has it.
+    fn is_category(&self, key: &FigureKey) -> bool {
+        let dimension = key.indicator.dimension();
+        !key.category.is_empty()
+            && self
+                .figures
+                .rows()
+                .iter()
+                .any(|f| f.key.indicator.dimension() == dimension && f.key.category == key.category)
+    }
+
+    /// Whether each `+`-joined part of `key`'s category is a value of its part of the
+    /// breakdown: a support form, or a value that occurs in that place among its
+    /// indicator's categories.
+    fn is_combination(&self, key: &FigureKey) -> bool {
+        let names: Vec<&str> = key.indicator.dimension().split('+').collect();
+        key.category.split('+').enumerate().all(|(i, part)| {
+            (names.get(i) == Some(&"vorm") && crate::vocab::Form::from_code(part).is_some())
+                || self.figures.rows().iter().any(|f| {
+                    f.key.indicator == key.indicator
+                        && f.key.category.split('+').nth(i) == Some(part)
+                })
+        })
+    }
+
+    /// A euro amount (never withheld); `None` when the workbook has none.
+    pub fn amount(&self, key: &FigureKey) -> Result<Option<f64>, NotInView> {
+        Ok(match self.shown(key)? {
+            Shown::Value(Value::Amount(v) | Value::Pct(v)) => Some(v),
+            _ => None,
+        })
+    }
+
+    /// A bar of a chart: its height only when the view shows the number, and its label
+    /// exactly as a table would show the cell.
+    pub fn bar(&self, key: &FigureKey, digits: usize) -> Result<(Option<f64>, String), NotInView> {
+        let shown = self.shown(key)?;
+        let height = match shown {
+            Shown::Value(v) => v.as_f64(),
+            _ => None,
+        };
+        Ok((height, self.view.text_of(shown, digits)))
+    }
+
+    /// The number the view shows for `key`, if it shows one (a chart leaves out what it
+    /// does not show).
+    pub fn number(&self, key: &FigureKey) -> Result<Option<f64>, NotInView> {
+        let shown = self.shown(key)?;
+        Ok(match shown {
+            Shown::Value(v) => v.as_f64(),
+            _ => None,
+        })
+    }
+
+    /// Whether the view holds `key` (a category of this period).
+    pub fn has(&self, key: &FigureKey) -> bool {
+        self.view.has(key)
+    }
+
+    /// The categories of a breakdown in any of `periods`, ordered by what the view shows in
+    /// the first period: largest shown number first, then the cells it hides, each group by
+    /// name. The order tells a reader nothing the cells do not (true values of hidden cells
+    /// never decide it).
+    pub fn ranked(&self, indicator: Indicator, periods: &[&str]) -> Vec<String> {
+        let mut cats: Vec<String> = Vec::new();
+        for p in periods {
+            for f in self.figures.categories(indicator, p) {
+                if !cats.contains(&f.key.category) {
+                    cats.push(f.key.category.clone());
+                }
+            }
+        }
+        let first = periods.first().copied().unwrap_or_default();
+        let sort_value = |c: &String| {
+            self.view
+                .number(&FigureKey::new(indicator, c.as_str(), first))
+                .ok()
+                .flatten()
+        };
+        cats.sort_by(|a, b| {
+            let (va, vb) = (sort_value(a), sort_value(b));
+            match (va, vb) {
+                (Some(x), Some(y)) => y.total_cmp(&x),
+                (Some(_), None) => std::cmp::Ordering::Less,
+                (None, Some(_)) => std::cmp::Ordering::Greater,
+                (None, None) => std::cmp::Ordering::Equal,
+            }
+            .then_with(|| a.cmp(b))
+        });
+        cats
+    }
+
+    /// Every cell looked up so far, in order, once each.
+    pub fn used(&self) -> Vec<FigureKey> {
+        let mut seen = std::collections::HashSet::new();
+        self.used
+            .borrow()
+            .iter()
+            .filter(|k| seen.insert((*k).clone()))
+            .cloned()
+            .collect()
+    }
+
+    /// How many of the cells looked up so far are shown as `<T` or `x`.
+    pub fn withheld(&self) -> usize {
+        self.view.withheld_among(self.used().iter())
+    }
+}

@@ -1,0 +1,318 @@
+//! Disclosure over whole generated exports, as a council member reads the public documents
+//! and the mails that carry them: random organisations (down to a handful of cases), random
+//! thresholds, random quarters, and corrections of a single case. For each publication the
+//! published public figures are audited again as a reader would take them (every number,
+//! every relation), and every number of the public PDFs' text, their alternative texts and
+//! the council's mail is one the public figures file shows.
+//!
+//! `PIPELINE_DISCLOSURE_CASES` sets how many exports (default 300; RELIABILITY.md lists the
+//! long run).
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::OnceLock;
+
+use pipeline::config::Config;
+use pipeline::disclose::{self, Audience, Shown, View, read_public_csv};
+use pipeline::figures::{FigureKey, relations};
+use pipeline::ledger::Trigger;
+use pipeline::render::Engine;
+use pipeline::run::{self, Progress, RunRequest};
+use proptest::prelude::*;
+
+use crate::common::{pdf_text, repo, small_export, write_config_reading};
+use crate::reader::{self, Allowed};
+
+struct Quiet;
+impl Progress for Quiet {
+    fn stage(&self, _: usize, _: &str) {}
+}
+
+fn engine() -> &'static Engine {
+    static ENGINE: OnceLock<Engine> = OnceLock::new();
+    ENGINE.get_or_init(|| Engine::new(&repo().join("layouts"), &[]))
+}
+
+fn cases() -> u32 {
+    std::env::var("PIPELINE_DISCLOSURE_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(300)
+}
+
+/// A config publishing the report internally and publicly, the memo publicly, with mail to
+/// management and the council through the outbox.
+fn config(dir: &Path, data: &Path, threshold: u32) -> Config {
+    let extra = format!(
+        "[monitor]\nsuppression_threshold = {threshold}\n[mail]\nfrom = \"monitor@noorderkwartier.example\"\n"
+    );
+    let path = write_config_reading(dir, &extra, data);
+    let text = std::fs::read_to_string(&path).unwrap().replace(
+        "[tenant.documents.kwartaalrapportage]\n",
+        "[tenant.documents.kwartaalrapportage]\neditions = [\"intern\", \"openbaar\"]\nmail = { to = [\"directie@noorderkwartier.example\"] }\n",
+    ) + "[tenant.documents.raadsmemo.mail]\nto = [\"griffie@noorderkwartier.example\"]\n";
+    std::fs::write(&path, text).unwrap();
+    Config::load(&path).unwrap()
+}
+
+fn publish(config: &Config, quarter: pipeline::Quarter) -> run::RunOutcome {
+    let request = RunRequest {
+        config,
+        tenant: &config.tenants[0],
+        quarter,
+        snapshot: None,
+        date: None,
+        trigger: Trigger::Manual,
+        cancel: None,
+        mail: true,
+    };
+    run::run(&request, engine(), &Quiet).unwrap_or_else(|e| panic!("the run failed: {e}"))
+}
+
+/// A public document's cells as its figures file publishes them.
+fn published(version_dir: &Path, document: &str) -> HashMap<FigureKey, Shown> {
+    let path = version_dir
+        .join("openbaar")
+        .join(document)
+        .join("cijfers-openbaar.csv");
+    read_public_csv(&std::fs::read(&path).unwrap())
+        .unwrap()
+        .into_iter()
+        .collect()
+}
+
+fn allowed_for(cells: &HashMap<FigureKey, Shown>, threshold: u32) -> Allowed {
+    let mut a = reader::allowed(cells, threshold);
+    let withheld = cells
+        .values()
+        .filter(|s| matches!(s, Shown::Small | Shown::Withheld))
+        .count();
+    a.add(threshold.to_string());
+    a.add(pipeline::notation::int(withheld as i64));
+    a.add(pipeline::notation::euro(100_000.0));
+    a.add(pipeline::notation::pct(10.0));
+    a.add(pipeline::notation::decimal(1.0, 1));
+    a
+}
+
+/// The text part of an `.eml` as a reader sees it (quoted-printable or base64 decoded).
+pub fn mail_body(eml: &str) -> String {
+    let boundary = eml
+        .split("boundary=\"")
+        .nth(1)
+        .and_then(|r| r.split('"').next())
+        .expect("a multipart message");
+    let marker = format!("--{boundary}");
+    let part = eml.split(&marker).nth(1).expect("a first part");
+    let (headers, body) = part.split_once("\r\n\r\n").expect("part headers");
+    let body = body.trim_end_matches("\r\n");
+    if headers.contains("Content-Transfer-Encoding: base64") {
+        use base64::Engine as _;
+        let joined: String = body.lines().map(str::trim).collect();
+        let bytes = base64::engine::general_purpose::STANDARD
+            .decode(joined)
+            .expect("base64");
+        return String::from_utf8(bytes).expect("UTF-8");
+    }
+    if headers.contains("Content-Transfer-Encoding: quoted-printable") {
+        let bytes = body.replace("=\r\n", "").into_bytes();
+        let mut out = Vec::new();
+        let mut i = 0;
+        while i < bytes.len() {
+            let hex = bytes
+                .get(i + 1..i + 3)
+                .and_then(|h| std::str::from_utf8(h).ok())
+                .and_then(|h| u8::from_str_radix(h, 16).ok());
+            match (bytes[i], hex) {
+                (b'=', Some(v)) => {
+                    out.push(v);
+                    i += 3;
+                }
+                (c, _) => {
+                    out.push(c);
+                    i += 1;
+                }
+            }
+        }
+        return String::from_utf8(out).expect("UTF-8");
+    }
+    body.to_string()
+}
+
+/// The council's mails of `version` in the outbox.
+fn council_mails(outbox: &Path, version: u32) -> Vec<String> {
+    std::fs::read_dir(outbox)
+        .unwrap()
+        .map(|e| std::fs::read_to_string(e.unwrap().path()).unwrap())
+        .filter(|m| m.contains("griffie@") && m.contains(&format!("-v{version}.pdf")))
+        .collect()
+}
+
+/// What a reader of `version` learns, checked: the audit of the published cells and the
+/// numbers of every public channel.
+fn check_version(
+    dir: &Path,
+    monitor_figures: &pipeline::figures::Figures,
+    monitor: &pipeline::monitor::Monitor,
+    version: u32,
+    threshold: u32,
+    old: Option<&HashMap<FigureKey, Shown>>,
+) -> HashMap<FigureKey, Shown> {
+    let v = dir.join(format!(
+        "output/noorderkwartier/{}/v{version}",
+        monitor.quarter
+    ));
+    let mut all: HashMap<FigureKey, Shown> = HashMap::new();
+    for doc in ["raadsmemo", "kwartaalrapportage"] {
+        let cells = published(&v, doc);
+        for (k, s) in &cells {
+            if let Some(other) = all.get(k) {
+                assert_eq!(other, s, "{k} shown alike in both public documents");
+            }
+            all.insert(k.clone(), *s);
+        }
+        let allowed = allowed_for(&cells, threshold);
+        let pdf = v.join("openbaar").join(doc).join(format!("{doc}.pdf"));
+        let stray = allowed.strangers(&pdf_text(&pdf));
+        assert!(
+            stray.is_empty(),
+            "{doc} v{version}: text numbers no cell shows: {stray:?}"
+        );
+        for alt in reader::alt_texts(&pdf) {
+            let stray = allowed.strangers(&alt);
+            assert!(
+                stray.is_empty(),
+                "{doc} v{version}: alt text {alt:?} shows {stray:?}"
+            );
+        }
+    }
+    // The audit, as a reader would run it on what was published.
+    let view = View::from_cells(Audience::Openbaar, threshold, all.clone());
+    let report = disclose::audit(
+        &view,
+        monitor_figures,
+        &relations(monitor_figures, &monitor.spans),
+    )
+    .unwrap();
+    assert!(
+        report.failures.is_empty(),
+        "v{version}: {:?}",
+        report.failures
+    );
+    // The council's mail shows only what the documents show (and, for a correction, what
+    // the version before showed).
+    let mut mail_cells = all.clone();
+    if let Some(old) = old {
+        for (k, s) in old {
+            mail_cells.entry(k.clone()).or_insert(*s);
+        }
+    }
+    let mut allowed = allowed_for(&mail_cells, threshold);
+    if let Some(old) = old {
+        for s in old.values() {
+            allowed.shown(*s, threshold);
+        }
+        allowed.add(version.to_string());
+        allowed.add((version - 1).to_string());
+    }
+    let mails = council_mails(&dir.join("output/noorderkwartier/outbox"), version);
+    assert!(
+        !mails.is_empty(),
+        "the council got v{version}: {:?}",
+        std::fs::read_dir(dir.join("output/noorderkwartier/outbox"))
+            .map(|d| d.count())
+            .ok()
+    );
+    for mail in &mails {
+        let body = mail_body(mail);
+        let stray = allowed.strangers(&body);
+        assert!(
+            stray.is_empty(),
+            "council mail v{version} shows {stray:?}:\n{body}"
+        );
+        assert!(
+            !body.contains("ind_") && !body.contains("col_"),
+            "no figure codes: {body}"
+        );
+    }
+    all
+}
+
+/// Corrects one case of the export: the first case of the report quarter's year changes
+/// its support form.
+fn correct_one_case(data: &Path, year: i32) {
+    let path = data.join("casussen.csv");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let mut lines: Vec<String> = text.lines().map(String::from).collect();
+    let marker = format!("-{year};");
+    for line in lines.iter_mut().skip(1) {
+        if line.contains(&marker) || line.contains(&format!("{year}-")) {
+            let swapped = if line.contains(";Individueel traject;") {
+                line.replace(";Individueel traject;", ";Leun- en steuncontact;")
+            } else {
+                line.replace(";Leun- en steuncontact;", ";Individueel traject;")
+                    .replace(";Informatie en advies;", ";Individueel traject;")
+            };
+            if swapped != *line {
+                *line = swapped;
+                break;
+            }
+        }
+    }
+    std::fs::write(&path, lines.join("\n") + "\n").unwrap();
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: cases(), max_shrink_iters: 20, ..ProptestConfig::default() })]
+
+    #[test]
+    fn public_documents_and_their_mails_give_nobody_away(
+        seed in 0u64..1_000_000,
+        keep in prop_oneof![0.002f64..0.02, 0.02f64..0.2, 0.2f64..1.0],
+        threshold in 3u32..=6,
+        q in 1u8..=4,
+        correction in proptest::bool::weighted(0.34),
+    ) {
+        let dir = tempfile::tempdir().unwrap();
+        let quarter = pipeline::Quarter::new(2024, q).unwrap();
+        let data = dir.path().join("export");
+        small_export(&data, seed, keep, quarter);
+        let config = config(dir.path(), &data, threshold);
+        let first = publish(&config, quarter);
+        if let Some(d) = &first.delivery {
+            prop_assert!(d.complete(), "{d}");
+        }
+        let monitor = monitor_of(&config, quarter);
+        let v1 = check_version(dir.path(), &monitor.figures, &monitor, first.publication.version, threshold, None);
+        if correction {
+            correct_one_case(&data, 2024);
+            let second = publish(&config, quarter);
+            if second.publication.new {
+                let monitor = monitor_of(&config, quarter);
+                check_version(dir.path(), &monitor.figures, &monitor, second.publication.version, threshold, Some(&v1));
+            }
+        }
+    }
+}
+
+/// The monitor of the tenant's export, as the run computed it.
+fn monitor_of(config: &Config, quarter: pipeline::Quarter) -> pipeline::monitor::Monitor {
+    let tenant = &config.tenants[0];
+    let pipeline::pull::Source::Dir { path, .. } = &tenant.export else {
+        unreachable!("a folder source")
+    };
+    let renames = pipeline::load::Renames {
+        columns: &tenant.columns,
+        values: &tenant.values,
+    };
+    let (mut export, quality) = pipeline::load::load_export(
+        path,
+        &Default::default(),
+        &renames,
+        tenant.export.csv(),
+        &config.monitor.load(),
+    )
+    .unwrap();
+    export.encode_keys().unwrap();
+    pipeline::monitor::compute(&export, None, quarter, quality, &config.monitor.monitor()).unwrap()
+}

@@ -7,7 +7,7 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use chrono::{DateTime, SecondsFormat, Utc};
+use chrono::{SecondsFormat, Utc};
 use rusqlite::{Connection, OptionalExtension, params};
 
 use crate::Quarter;
@@ -381,21 +381,6 @@ impl Ledger {
             )
             .map_err(|e| self.err(e))?;
         Ok(())
-    }
-
-    /// When the last run of this tenant ended, for the catch-up's log.
-    pub fn last_run_end(&self, tenant: &str) -> Result<Option<DateTime<Utc>>, LedgerError> {
-        let ended: Option<String> = self
-            .conn
-            .query_row(
-                "SELECT MAX(ended) FROM runs WHERE tenant = ?1",
-                params![tenant],
-                |r| r.get(0),
-            )
-            .map_err(|e| self.err(e))?;
-        Ok(ended
-            .and_then(|s| DateTime::parse_from_rfc3339(&s).ok())
-            .map(|d| d.with_timezone(&Utc)))
     }
 }
 

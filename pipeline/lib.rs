@@ -10,6 +10,8 @@
 //! words), [`notation`] (Dutch numbers and dates), [`quarter`], [`secrets`], [`spelling`]
 //! and [`logging`]. See ARCHITECTURE.md and the README's map.
 
+#[cfg(test)]
+mod architecture;
 pub mod check;
 pub mod config;
 pub mod daemon;

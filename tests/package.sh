@@ -15,7 +15,7 @@ step() { echo "== $*"; }
 
 step "build the package from $CARGO_TARGET_DIR/release/pipeline"
 [ -x "$CARGO_TARGET_DIR/release/pipeline" ] || fail "no release binary; run cargo build --release first"
-cargo deb --no-build --no-strip --output "$work/" >"$work/deb.log" 2>&1 || { cat "$work/deb.log"; fail "cargo deb"; }
+cargo deb --no-build --strip --fast --output "$work/" >"$work/deb.log" 2>&1 || { cat "$work/deb.log"; fail "cargo deb"; }
 deb="$(ls "$work"/pipeline_*.deb)"
 dpkg-deb -c "$deb" | awk '{print $6}' | sed 's#^\./#/#' >"$work/contents"
 for path in /usr/bin/pipeline /usr/lib/systemd/system/pipeline.service /etc/pipeline/pipeline.toml \
@@ -83,7 +83,7 @@ pdfs="$(find /var/lib/pipeline/output -name '*.pdf' | wc -l)"
 [ "$pdfs" -ge 2 ] || fail "the run published $pdfs PDFs"
 for pdf in $(find /var/lib/pipeline/output -name '*.pdf'); do
     [ "$(stat -c %U "$pdf")" = pipeline ] || fail "$pdf is not the service user's"
-    pdftotext "$pdf" - | grep -q "Monitor Sociaal Domein" || fail "$pdf does not read as the monitor"
+    pdftotext "$pdf" - | tr -s " \n" "  " | grep -q "Monitor Sociaal Domein" || fail "$pdf does not read as the monitor"
 done
 ls /var/lib/pipeline/output/*/outbox/*.eml >/dev/null || fail "no mail in the outbox"
 (cd /var/lib/pipeline && as_pipeline /usr/bin/pipeline history) | grep -q published || fail "history shows no publication"

@@ -185,7 +185,10 @@ pub fn relations(figures: &Figures, spans: &[Span]) -> Vec<Relation> {
         b.each_at_most(Samenwerking, p, &total(Afgesloten, p));
         let reasons = b.cells(Afsluitreden, p);
         b.add(
-            format!("ind_afsluitreden ({p}) is at most the IT and LS cases afgesloten"),
+            format!(
+                "{} ({p}) is at most the IT and LS cases afgesloten",
+                Afsluitreden.code()
+            ),
             reasons,
             Form::GUIDED
                 .iter()
@@ -214,7 +217,10 @@ pub fn relations(figures: &Figures, spans: &[Span]) -> Vec<Relation> {
             .filter(|k| k.category.to_lowercase() == THUISKAMER)
             .collect();
         b.add(
-            format!("col_thuiskamers ({p}) equals the Thuiskamer trajectories"),
+            format!(
+                "{} ({p}) equals the Thuiskamer trajectories",
+                ColThuiskamers.code()
+            ),
             thuiskamers,
             vec![total(ColThuiskamers, p)],
             true,

@@ -97,7 +97,7 @@ pub fn read(path: &Path, table: &str) -> Result<(DataFrame, String), LoadError> 
         .rows()
         .enumerate()
         .skip_while(|(_, r)| r.iter().all(|c| matches!(c, Data::Empty)));
-    let Some((header_at, header)) = rows.next() else {
+    let Some((_, header)) = rows.next() else {
         return Err(unreadable(format!(
             "sheet {sheet} is empty: expected a header row"
         )));
@@ -117,7 +117,6 @@ pub fn read(path: &Path, table: &str) -> Result<(DataFrame, String), LoadError> 
             column.push(row.get(j).and_then(cell_text));
         }
     }
-    let _ = header_at;
     let mut series: Vec<Column> = vec![Column::new(ROW.into(), row_numbers)];
     let mut seen = std::collections::HashSet::new();
     for (name, values) in headers.iter().zip(columns) {

@@ -42,6 +42,23 @@ fn check_tenant(config: &Config, tenant: &Tenant, quarter: Quarter) -> Vec<Findi
             return out;
         }
     };
+    match store.verify_objects() {
+        Ok((checked, damaged)) if damaged.is_empty() => say(
+            "snapshot store",
+            true,
+            format!("{checked} objects match their hashes"),
+        ),
+        Ok((_, damaged)) => {
+            for d in damaged {
+                say(
+                    "snapshot store",
+                    false,
+                    format!("damaged object {d}; the next pull stores a good copy"),
+                );
+            }
+        }
+        Err(e) => say("snapshot store", false, e.to_string()),
+    }
     let origin = Origin {
         tenant: &tenant.id,
         export: &tenant.export,

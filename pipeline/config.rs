@@ -515,6 +515,19 @@ impl Config {
                     ));
                 }
             }
+            for (which, source) in std::iter::once(("export", &t.export))
+                .chain(t.budget.as_ref().map(|b| ("budget.source", &b.source)))
+            {
+                if let Source::Https(h) = source
+                    && let Ok(url) = reqwest::Url::parse(&h.url)
+                    && (!url.username().is_empty() || url.password().is_some())
+                {
+                    return Err(invalid(
+                        format!("tenant.{}.{which}.url", t.id),
+                        "holds credentials (user:password@); secrets never go in the config file: name them with `auth = { kind = \"basic\", user = \"…\", password_credential = \"…\" }` or a bearer token".into(),
+                    ));
+                }
+            }
             for (name, b) in &t.brands {
                 for (key, colour) in [
                     ("primary", Some(&b.primary)),

@@ -32,6 +32,8 @@ pub enum Trigger {
     Schedule,
     CatchUp,
     Manual,
+    /// A daemon's start finishing a version whose run stopped part-way.
+    Recovery,
 }
 
 impl Trigger {
@@ -40,6 +42,7 @@ impl Trigger {
             Trigger::Schedule => "schedule",
             Trigger::CatchUp => "catch-up",
             Trigger::Manual => "manual",
+            Trigger::Recovery => "recovery",
         }
     }
 }
@@ -55,6 +58,9 @@ pub enum RunStatus {
     Failed,
     /// Stopped by a shutdown before it published.
     Abandoned,
+    /// The process ended (killed, power lost) while the run was going; found at the next
+    /// start.
+    Interrupted,
 }
 
 impl RunStatus {
@@ -65,6 +71,7 @@ impl RunStatus {
             RunStatus::Unchanged => "unchanged",
             RunStatus::Failed => "failed",
             RunStatus::Abandoned => "abandoned",
+            RunStatus::Interrupted => "interrupted",
         }
     }
 }
@@ -96,23 +103,32 @@ pub struct RunRow {
     pub mails_failed: i64,
 }
 
-/// The state of one (version, document, recipient) mail.
+/// Where one (version, document, recipient) mail is. It moves queued → sending →
+/// unconfirmed → sent, or to retrying and failed; each step is committed before the next
+/// begins, so after a crash the ledger says how far the mail got.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum MailState {
-    /// Handed to the server; the outcome was not recorded (the process stopped). It may have
-    /// been accepted, so it is never sent again automatically.
+    /// Composed and stored with its message; not tried yet.
+    Queued,
+    /// An attempt started; the server has not had the whole message.
     Sending,
+    /// The whole message went to the server (the final dot of DATA), without its answer
+    /// recorded: it may have been stored. Sent again once, marked as possibly doubled.
+    Unconfirmed,
+    /// The server accepted it.
     Sent,
-    /// A temporary failure; another attempt may follow.
+    /// A temporary failure; another attempt follows.
     Retrying,
     /// Given up: a permanent failure, or too many temporary ones.
     Failed,
 }
 
 impl MailState {
-    fn as_str(self) -> &'static str {
+    pub fn as_str(self) -> &'static str {
         match self {
+            MailState::Queued => "queued",
             MailState::Sending => "sending",
+            MailState::Unconfirmed => "unconfirmed",
             MailState::Sent => "sent",
             MailState::Retrying => "retrying",
             MailState::Failed => "failed",
@@ -121,11 +137,18 @@ impl MailState {
 
     fn parse(s: &str) -> MailState {
         match s {
+            "queued" => MailState::Queued,
+            "unconfirmed" => MailState::Unconfirmed,
             "sent" => MailState::Sent,
             "retrying" => MailState::Retrying,
             "failed" => MailState::Failed,
             _ => MailState::Sending,
         }
+    }
+
+    /// Not done yet: the next run or daemon start finishes it.
+    pub fn unfinished(self) -> bool {
+        !matches!(self, MailState::Sent | MailState::Failed)
     }
 }
 
@@ -144,6 +167,37 @@ pub struct MailRecord {
     pub state: MailState,
     pub attempts: u32,
     pub message_id: Option<String>,
+    pub error: Option<String>,
+    /// The server may have stored an earlier attempt: the recipient may have it twice.
+    pub doubtful: bool,
+}
+
+/// A stored mail that is not finished: what to send and where it got.
+#[derive(Debug, Clone)]
+pub struct PendingMail {
+    pub key: MailKey,
+    pub message_id: String,
+    pub envelope_from: String,
+    pub message: Vec<u8>,
+    pub state: MailState,
+    pub attempts: u32,
+}
+
+/// Which stored mails: of every tenant, or of one quarter of one tenant.
+#[derive(Debug, Clone, Copy)]
+pub enum MailScope<'a> {
+    All,
+    Quarter { tenant: &'a str, quarter: &'a str },
+}
+
+/// One mail as `pipeline history` lists it.
+#[derive(Debug, Clone)]
+pub struct MailRow {
+    pub key: MailKey,
+    pub state: MailState,
+    pub attempts: u32,
+    pub doubtful: bool,
+    pub last_attempt: Option<String>,
     pub error: Option<String>,
 }
 
@@ -186,6 +240,14 @@ CREATE TABLE IF NOT EXISTS deliveries (
 );
 ";
 
+/// Columns added to `deliveries` since the first ledgers: an existing ledger gets them.
+const DELIVERY_COLUMNS: [(&str, &str); 4] = [
+    ("message", "BLOB"),
+    ("envelope_from", "TEXT"),
+    ("queued", "TEXT"),
+    ("doubtful", "INTEGER NOT NULL DEFAULT 0"),
+];
+
 fn now() -> String {
     Utc::now().to_rfc3339_opts(SecondsFormat::Secs, true)
 }
@@ -211,6 +273,21 @@ impl Ledger {
         conn.pragma_update(None, "synchronous", "FULL")
             .map_err(err)?;
         conn.execute_batch(SCHEMA).map_err(err)?;
+        let existing: Vec<String> = conn
+            .prepare("SELECT name FROM pragma_table_info('deliveries')")
+            .and_then(|mut s| {
+                s.query_map([], |r| r.get::<_, String>(0))?
+                    .collect::<Result<Vec<_>, _>>()
+            })
+            .map_err(err)?;
+        for (column, kind) in DELIVERY_COLUMNS {
+            if !existing.iter().any(|c| c == column) {
+                conn.execute_batch(&format!(
+                    "ALTER TABLE deliveries ADD COLUMN {column} {kind}"
+                ))
+                .map_err(err)?;
+            }
+        }
         Ok(Ledger { conn, path })
     }
 
@@ -242,6 +319,13 @@ impl Ledger {
     }
 
     pub fn end_run(&self, run: i64, status: RunStatus, end: &RunEnd) -> Result<(), LedgerError> {
+        crate::failpoint!(
+            "ledger::before_end_run",
+            LedgerError::Folder {
+                path: self.path.display().to_string(),
+                source: std::io::Error::other(crate::failpoint::message("ledger::before_end_run")),
+            }
+        );
         let (report, memo) = end.pdf_hashes.clone().unzip();
         self.conn
             .execute(
@@ -263,15 +347,56 @@ impl Ledger {
     }
 
     /// Runs left `running` by a process that stopped without ending them (killed, power
-    /// loss) are marked abandoned, so the history does not show them running forever.
-    pub fn abandon_stale(&self) -> Result<usize, LedgerError> {
-        self.conn
-            .execute(
-                "UPDATE runs SET status = 'abandoned', ended = ?1, error = 'the process stopped during the run'
-                 WHERE status = 'running'",
-                params![now()],
+    /// loss) are marked interrupted, so the history does not show them running forever.
+    /// `stale` says whether a run's process is gone (its lock can be taken).
+    pub fn interrupt_stale(
+        &self,
+        stale: &dyn Fn(&str, &str) -> bool,
+    ) -> Result<usize, LedgerError> {
+        let running: Vec<(i64, String, String)> = self
+            .conn
+            .prepare("SELECT id, tenant, quarter FROM runs WHERE status = 'running'")
+            .and_then(|mut s| {
+                s.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+                    .collect::<Result<Vec<_>, _>>()
+            })
+            .map_err(|e| self.err(e))?;
+        let mut n = 0;
+        for (id, tenant, quarter) in running {
+            if stale(&tenant, &quarter) {
+                n += self
+                    .conn
+                    .execute(
+                        "UPDATE runs SET status = 'interrupted', ended = ?2,
+                         error = 'the process ended during the run (killed or stopped); nothing of it was published unless a later run says so'
+                         WHERE id = ?1 AND status = 'running'",
+                        params![id, now()],
+                    )
+                    .map_err(|e| self.err(e))?;
+            }
+        }
+        Ok(n)
+    }
+
+    /// Whether some run recorded its end with this version (published, or unchanged against
+    /// it): a version folder without one was left by a run that stopped part-way.
+    pub fn version_finished(
+        &self,
+        tenant: &str,
+        quarter: Quarter,
+        version: u32,
+    ) -> Result<bool, LedgerError> {
+        let found: Option<i64> = self
+            .conn
+            .query_row(
+                "SELECT id FROM runs WHERE tenant = ?1 AND quarter = ?2 AND version = ?3
+                 AND status IN ('published', 'unchanged') LIMIT 1",
+                params![tenant, quarter.to_string(), version],
+                |r| r.get(0),
             )
-            .map_err(|e| self.err(e))
+            .optional()
+            .map_err(|e| self.err(e))?;
+        Ok(found.is_some())
     }
 
     /// Whether a publication of this quarter exists (published, or unchanged against one).
@@ -328,7 +453,7 @@ impl Ledger {
     pub fn mail(&self, key: &MailKey) -> Result<Option<MailRecord>, LedgerError> {
         self.conn
             .query_row(
-                "SELECT status, attempts, message_id, error FROM deliveries
+                "SELECT status, attempts, message_id, error, doubtful FROM deliveries
                  WHERE tenant = ?1 AND quarter = ?2 AND version = ?3 AND document = ?4 AND recipient = ?5",
                 params![key.tenant, key.quarter, key.version, key.document, key.recipient],
                 |r| {
@@ -337,6 +462,7 @@ impl Ledger {
                         attempts: r.get(1)?,
                         message_id: r.get(2)?,
                         error: r.get(3)?,
+                        doubtful: r.get::<_, i64>(4)? != 0,
                     })
                 },
             )
@@ -344,41 +470,171 @@ impl Ledger {
             .map_err(|e| self.err(e))
     }
 
-    /// Records that a mail is about to be handed to the server; committed before the SMTP
-    /// transaction starts, so a crash during it leaves a `sending` row behind.
-    pub fn mail_sending(
+    /// Stores a composed mail, to be sent; a mail of the same key already stored (queued
+    /// or sent by an earlier run) is left as it is. Returns whether it was new.
+    pub fn queue_mail(
         &self,
         run: i64,
         key: &MailKey,
         message_id: &str,
-    ) -> Result<(), LedgerError> {
-        let t = now();
-        self.conn
+        envelope_from: &str,
+        message: &[u8],
+    ) -> Result<bool, LedgerError> {
+        let n = self
+            .conn
             .execute(
-                "INSERT INTO deliveries (run, tenant, quarter, version, document, recipient, message_id, status, attempts, first_attempt, last_attempt)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'sending', 1, ?8, ?8)
+                "INSERT INTO deliveries (run, tenant, quarter, version, document, recipient, message_id, status, attempts, queued, message, envelope_from)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'queued', 0, ?8, ?9, ?10)
                  ON CONFLICT (tenant, quarter, version, document, recipient) DO UPDATE SET
-                    run = excluded.run, message_id = excluded.message_id, status = 'sending',
-                    attempts = attempts + 1, last_attempt = excluded.last_attempt",
-                params![run, key.tenant, key.quarter, key.version, key.document, key.recipient, message_id, t],
+                    message = excluded.message, envelope_from = excluded.envelope_from,
+                    message_id = COALESCE(deliveries.message_id, excluded.message_id)
+                 WHERE deliveries.message IS NULL AND deliveries.status <> 'sent'",
+                params![run, key.tenant, key.quarter, key.version, key.document, key.recipient, message_id, now(), message, envelope_from],
             )
             .map_err(|e| self.err(e))?;
-        Ok(())
+        Ok(n > 0)
     }
 
-    /// Records the outcome of the attempt that `mail_sending` announced.
+    /// Stored mails not sent yet, oldest first. `failed` ones too when `retry_failed` (a
+    /// run started by hand tries them again; the daemon does not).
+    pub fn pending_mails(
+        &self,
+        scope: MailScope,
+        retry_failed: bool,
+    ) -> Result<Vec<PendingMail>, LedgerError> {
+        let (tenant, quarter) = match scope {
+            MailScope::All => (None, None),
+            MailScope::Quarter { tenant, quarter } => (Some(tenant), Some(quarter)),
+        };
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT tenant, quarter, version, document, recipient, message_id, envelope_from, message, status, attempts
+                 FROM deliveries
+                 WHERE message IS NOT NULL
+                   AND (status IN ('queued', 'sending', 'unconfirmed', 'retrying') OR (?3 AND status = 'failed'))
+                   AND (?1 IS NULL OR tenant = ?1) AND (?2 IS NULL OR quarter = ?2)
+                 ORDER BY id",
+            )
+            .map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map(params![tenant, quarter, retry_failed], |r| {
+                Ok(PendingMail {
+                    key: MailKey {
+                        tenant: r.get(0)?,
+                        quarter: r.get(1)?,
+                        version: r.get(2)?,
+                        document: r.get(3)?,
+                        recipient: r.get(4)?,
+                    },
+                    message_id: r.get::<_, Option<String>>(5)?.unwrap_or_default(),
+                    envelope_from: r.get::<_, Option<String>>(6)?.unwrap_or_default(),
+                    message: r.get(7)?,
+                    state: MailState::parse(&r.get::<_, String>(8)?),
+                    attempts: r.get(9)?,
+                })
+            })
+            .map_err(|e| self.err(e))?;
+        rows.collect::<Result<Vec<_>, _>>().map_err(|e| self.err(e))
+    }
+
+    /// Records that an attempt starts: committed before the connection is opened.
+    pub fn mail_sending(&self, run: i64, key: &MailKey) -> Result<(), LedgerError> {
+        self.set(
+            "UPDATE deliveries SET run = ?6, status = 'sending', attempts = attempts + 1,
+                first_attempt = COALESCE(first_attempt, ?7), last_attempt = ?7",
+            key,
+            params![run, now()],
+        )
+    }
+
+    /// Records that the whole message went to the server: from here on it may be stored.
+    pub fn mail_handed_over(&self, key: &MailKey) -> Result<(), LedgerError> {
+        self.set(
+            "UPDATE deliveries SET status = 'unconfirmed', last_attempt = ?6",
+            key,
+            params![now()],
+        )
+    }
+
+    /// Marks a mail whose earlier copy the server may have stored.
+    pub fn mail_doubtful(&self, key: &MailKey) -> Result<(), LedgerError> {
+        self.set("UPDATE deliveries SET doubtful = 1", key, params![])
+    }
+
+    /// Records the outcome of an attempt. A sent mail's stored message is dropped: it is
+    /// not needed again.
     pub fn mail_result(
         &self,
         key: &MailKey,
         state: MailState,
         error: Option<&str>,
     ) -> Result<(), LedgerError> {
-        self.conn
-            .execute(
-                "UPDATE deliveries SET status = ?6, error = ?7, last_attempt = ?8
-                 WHERE tenant = ?1 AND quarter = ?2 AND version = ?3 AND document = ?4 AND recipient = ?5",
-                params![key.tenant, key.quarter, key.version, key.document, key.recipient, state.as_str(), error, now()],
+        let message = if state == MailState::Sent {
+            ", message = NULL"
+        } else {
+            ""
+        };
+        self.set(
+            &format!("UPDATE deliveries SET status = ?6, error = ?7, last_attempt = ?8{message}"),
+            key,
+            params![state.as_str(), error, now()],
+        )
+    }
+
+    /// Every mail of a quarter (or of all), newest version first, for `pipeline history`.
+    pub fn mails(&self, quarter: Option<Quarter>) -> Result<Vec<MailRow>, LedgerError> {
+        let q = quarter.map(|q| q.to_string());
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT tenant, quarter, version, document, recipient, status, attempts, doubtful, last_attempt, error
+                 FROM deliveries WHERE (?1 IS NULL OR quarter = ?1)
+                 ORDER BY tenant, quarter DESC, version DESC, id",
             )
+            .map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map(params![q], |r| {
+                Ok(MailRow {
+                    key: MailKey {
+                        tenant: r.get(0)?,
+                        quarter: r.get(1)?,
+                        version: r.get(2)?,
+                        document: r.get(3)?,
+                        recipient: r.get(4)?,
+                    },
+                    state: MailState::parse(&r.get::<_, String>(5)?),
+                    attempts: r.get(6)?,
+                    doubtful: r.get::<_, i64>(7)? != 0,
+                    last_attempt: r.get(8)?,
+                    error: r.get(9)?,
+                })
+            })
+            .map_err(|e| self.err(e))?;
+        rows.collect::<Result<Vec<_>, _>>().map_err(|e| self.err(e))
+    }
+
+    /// Runs `update` (an `UPDATE deliveries SET …` without its WHERE) on one mail; the
+    /// key's five values are parameters 1 to 5, `more` the ones from 6.
+    fn set(
+        &self,
+        update: &str,
+        key: &MailKey,
+        more: &[&dyn rusqlite::ToSql],
+    ) -> Result<(), LedgerError> {
+        let sql = format!(
+            "{update} WHERE tenant = ?1 AND quarter = ?2 AND version = ?3 AND document = ?4 AND recipient = ?5"
+        );
+        let mut values: Vec<&dyn rusqlite::ToSql> = vec![
+            &key.tenant,
+            &key.quarter,
+            &key.version,
+            &key.document,
+            &key.recipient,
+        ];
+        values.extend_from_slice(more);
+        self.conn
+            .execute(&sql, values.as_slice())
             .map_err(|e| self.err(e))?;
         Ok(())
     }
@@ -406,12 +662,32 @@ mod tests {
             let l = Ledger::open(dir.path(), Duration::from_secs(1)).unwrap();
             assert!(!l.has_publication("t", q).unwrap());
             let run = l.start_run("t", q, Trigger::Manual).unwrap();
-            l.mail_sending(run, &key("a@example.nl"), "<1@pipeline>")
-                .unwrap();
+            for (who, id) in [
+                ("a@example.nl", "<1@pipeline>"),
+                ("b@example.nl", "<2@pipeline>"),
+            ] {
+                assert!(
+                    l.queue_mail(run, &key(who), id, "m@example.nl", b"message")
+                        .unwrap()
+                );
+            }
+            // Queued again by a rerun: left as it is.
+            assert!(
+                !l.queue_mail(
+                    run,
+                    &key("a@example.nl"),
+                    "<9@pipeline>",
+                    "m@example.nl",
+                    b"x"
+                )
+                .unwrap()
+            );
+            l.mail_sending(run, &key("a@example.nl")).unwrap();
+            l.mail_handed_over(&key("a@example.nl")).unwrap();
             l.mail_result(&key("a@example.nl"), MailState::Sent, None)
                 .unwrap();
-            l.mail_sending(run, &key("b@example.nl"), "<2@pipeline>")
-                .unwrap();
+            l.mail_sending(run, &key("b@example.nl")).unwrap();
+            l.mail_handed_over(&key("b@example.nl")).unwrap();
             let end = RunEnd {
                 snapshot: Some("abc".into()),
                 version: Some(1),
@@ -430,14 +706,23 @@ mod tests {
         );
         let b = l.mail(&key("b@example.nl")).unwrap().unwrap();
         assert_eq!(
-            (b.state, b.attempts),
-            (MailState::Sending, 1),
-            "a mail whose outcome is unknown stays `sending`"
+            (b.state, b.attempts, b.message_id.as_deref()),
+            (MailState::Unconfirmed, 1, Some("<2@pipeline>")),
+            "a mail handed over without an answer is unconfirmed"
         );
-        assert_eq!(l.abandon_stale().unwrap(), 1);
+        let pending = l.pending_mails(MailScope::All, false).unwrap();
+        assert_eq!(
+            pending.len(),
+            1,
+            "the sent one is done, its message dropped"
+        );
+        assert_eq!(pending[0].message, b"message");
+        // Only runs whose process is gone are interrupted.
+        assert_eq!(l.interrupt_stale(&|_, q| q == "2024Q4").unwrap(), 0);
+        assert_eq!(l.interrupt_stale(&|_, _| true).unwrap(), 1);
         let history = l.history(None, 10).unwrap();
         assert_eq!(history.len(), 2);
-        assert_eq!(history[0].status, "abandoned");
+        assert_eq!(history[0].status, "interrupted");
         assert_eq!(
             (
                 history[1].status.as_str(),
@@ -447,6 +732,7 @@ mod tests {
             ("published", Some(1), 1)
         );
         assert_eq!(l.history(Some(q), 10).unwrap().len(), 1);
+        assert_eq!(l.mails(Some(q)).unwrap().len(), 2);
     }
 
     #[test]

@@ -18,6 +18,7 @@ pub mod daemon;
 pub mod deliver;
 pub mod demo;
 pub mod disclose;
+pub mod failpoint;
 pub mod figures;
 #[doc(hidden)]
 pub mod fuzzing;

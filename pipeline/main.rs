@@ -170,7 +170,54 @@ fn history_table(rows: &[pipeline::ledger::RunRow]) -> String {
     out
 }
 
+/// Every mail of the ledger: where it got, and whether its recipient may have it twice.
+fn mails_table(rows: &[pipeline::ledger::MailRow]) -> String {
+    if rows.is_empty() {
+        return String::new();
+    }
+    let mut out = format!(
+        "\n{:<14} {:<7} {:>3} {:<18} {:<40} {:<12} {:>8} {:<20} {}\n",
+        "tenant",
+        "quarter",
+        "v",
+        "document",
+        "recipient",
+        "state",
+        "attempts",
+        "last attempt (UTC)",
+        "note"
+    );
+    for m in rows {
+        let mut note = m.error.clone().unwrap_or_default();
+        if m.doubtful {
+            note =
+                format!("possibly doubled (an attempt was cut off after the server had it) {note}");
+        }
+        out.push_str(&format!(
+            "{:<14} {:<7} {:>3} {:<18} {:<40} {:<12} {:>8} {:<20} {}\n",
+            m.key.tenant,
+            m.key.quarter,
+            m.key.version,
+            m.key.document,
+            m.key.recipient,
+            m.state.as_str(),
+            m.attempts,
+            m.last_attempt
+                .as_deref()
+                .unwrap_or("")
+                .trim_end_matches('Z')
+                .replace('T', " "),
+            note.trim()
+        ));
+    }
+    out
+}
+
 fn main() -> ExitCode {
+    // The tests' fault hooks (pipeline/failpoint.rs), from FAILPOINTS; only in a build with
+    // the `failpoints` feature.
+    #[cfg(feature = "failpoints")]
+    let _failpoints = fail::FailScenario::setup();
     let cli = Cli::parse();
     let interactive = logging::interactive();
     logging::init(
@@ -300,6 +347,7 @@ fn history_command(config: &Path, quarter: Option<Quarter>, limit: usize) -> any
     let config = Config::load(config)?;
     let ledger = pipeline::ledger::Ledger::open(&config.state_dir, Duration::from_secs(10))?;
     print!("{}", history_table(&ledger.history(quarter, limit)?));
+    print!("{}", mails_table(&ledger.mails(quarter)?));
     Ok(())
 }
 

@@ -73,6 +73,9 @@ pub struct Job {
     pub tenant: String,
     pub quarter: Quarter,
     pub trigger: Trigger,
+    /// Run from this kept snapshot instead of pulling (a recovery finishes the version
+    /// its snapshot made).
+    pub snapshot: Option<String>,
 }
 
 /// The daemon's memory between ticks: when it last looked, and failed attempts.
@@ -141,6 +144,7 @@ impl Planner {
                     tenant: tenant.clone(),
                     quarter,
                     trigger,
+                    snapshot: None,
                 });
             }
         }
@@ -216,15 +220,21 @@ async fn serve_async(
     clock: Arc<dyn Clock>,
     options: DaemonOptions,
 ) -> Result<(), DaemonError> {
-    let ledger = Ledger::open(&config.state_dir, Duration::from_secs(30))?;
-    let stale = ledger.abandon_stale()?;
-    if stale > 0 {
-        tracing::warn!(
-            runs = stale,
-            "runs left unfinished by a stopped process are marked abandoned"
-        );
-    }
-    drop(ledger);
+    // What a stopped process left is put right, and every unfinished mail of every
+    // published version sent, before anything new starts.
+    let recovery = {
+        let config = config.clone();
+        tokio::task::spawn_blocking(move || crate::run::recover::all(&config))
+            .await
+            .map_err(|e| DaemonError::Runtime(std::io::Error::other(e.to_string())))?
+    };
+    let reruns = match recovery {
+        Ok(r) => r.reruns,
+        Err(e) => {
+            tracing::error!(error = %e, "putting right what a stopped process left failed");
+            Vec::new()
+        }
+    };
     let mut planner = Planner::new(&config, clock.now())?;
     let engine = Arc::new(Engine::new(&config.layouts_dir, &config.font_dirs));
     let shutdown = Arc::new(AtomicBool::new(false));
@@ -238,6 +248,25 @@ async fn serve_async(
         tenants = config.tenants.len(),
         "daemon started"
     );
+
+    // A version in place whose run stopped part-way is finished first, from its snapshot:
+    // unchanged, its ledger entry and its mail.
+    for (tenant, quarter, snapshot) in reruns {
+        if shutdown.load(Ordering::SeqCst) {
+            break;
+        }
+        let job = Job {
+            tenant,
+            quarter,
+            trigger: Trigger::Recovery,
+            snapshot: Some(snapshot),
+        };
+        if let JobEnd::Failed(message) =
+            run_job(&config, &engine, &job, &shutdown, &mut stop_rx).await
+        {
+            alert(&config, &job, &message);
+        }
+    }
 
     let tenants: Vec<String> = config.tenants.iter().map(|t| t.id.clone()).collect();
     let mut last_pull_check = clock.now();
@@ -328,7 +357,7 @@ async fn run_job(
             config: &config2,
             tenant,
             quarter: job2.quarter,
-            snapshot: None,
+            snapshot: job2.snapshot.clone(),
             date: None,
             trigger: job2.trigger,
             cancel: Some(&cancel),

@@ -1,13 +1,19 @@
-//! Stage 6, deliver: mail a published version to the recipients configured per document.
+//! Stage `deliver`: mail a published version to the recipients configured per document,
+//! through a durable outbox in the ledger.
 //!
-//! Every (version, document, recipient) is mailed at most once. The ledger records the
-//! attempt before the SMTP transaction starts and its outcome after it, so a process that
-//! dies in between leaves a `sending` row: the server may have accepted the message, so it
-//! is reported as unconfirmed and never sent again automatically. Temporary failures (4xx,
-//! connection errors) are retried with exponential backoff; permanent ones (5xx) are not.
-//! A failed mail never touches the publication: the run still succeeds and says which
-//! mails failed.
+//! Every (version, document, recipient) is composed once and stored with its message
+//! (`queued`) before anything is sent; each attempt is recorded before it starts
+//! (`sending`), when the whole message has gone to the server (`unconfirmed`: it may be
+//! stored from here on) and after the server's answer (`sent`, `retrying`, `failed`).
+//! After a crash at any step, the next run or daemon start finishes every unfinished mail
+//! of every version from the ledger: a mail cut off before the server had the whole of it
+//! is sent again as if new; one cut off after that, before the answer, is sent again once
+//! with its original Message-ID and marked as possibly doubled — never lost, at most one
+//! extra copy per such cut. Temporary failures (4xx, dropped connections) are retried with
+//! exponential backoff; permanent ones (5xx, a refused login) are not. A failed mail never
+//! touches the publication: the run still succeeds and says which mails failed.
 
+mod alert;
 mod config;
 pub mod message;
 mod transport;
@@ -20,12 +26,12 @@ use lettre::Address;
 use lettre::address::Envelope;
 use lettre::message::Mailbox;
 
-use crate::Quarter;
 use crate::disclose::View;
-use crate::ledger::{Ledger, LedgerError, MailKey, MailState};
+use crate::ledger::{Ledger, LedgerError, MailKey, MailScope, MailState, PendingMail};
 use crate::publish::{CellChange, Publication};
 use crate::render::Document;
 
+pub use alert::{Alert, send_alert};
 pub use config::{MailSettings, Recipients, SmtpSettings, SmtpTls};
 pub use message::Facts;
 pub use transport::{SendError, Transport};
@@ -75,29 +81,29 @@ pub enum DeliverError {
     Ledger(#[from] LedgerError),
 }
 
-/// How one (document, recipient) ended in this run.
+/// How one (document, recipient) ended in this delivery.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum MailOutcome {
     Sent,
+    /// Sent, after an earlier attempt was cut off when the server may already have stored
+    /// it: the recipient may have it twice (same Message-ID).
+    SentPossiblyTwice,
     /// Sent by an earlier run of this version.
     AlreadySent,
-    /// An earlier attempt was cut off while the server had it: it may have arrived, so it is
-    /// not sent again; someone has to check with the recipient.
-    Unconfirmed,
     Failed,
 }
 
 #[derive(Debug, Clone)]
 pub struct MailReport {
-    pub document: &'static str,
+    pub document: String,
     pub recipient: String,
     pub outcome: MailOutcome,
-    /// Attempts in this run.
+    /// Attempts in this delivery.
     pub attempts: u32,
     pub error: Option<String>,
 }
 
-/// What delivery did for one version.
+/// What delivery did for one version (or, at a daemon's start, for every unfinished mail).
 #[derive(Debug, Clone, Default)]
 pub struct DeliveryReport {
     /// Where mail went, e.g. `SMTP mail.example.nl:587 (STARTTLS)`; empty when mail is not
@@ -115,11 +121,7 @@ impl DeliveryReport {
 
     /// True when every mail is sent (now or before).
     pub fn complete(&self) -> bool {
-        self.error.is_none()
-            && self
-                .mails
-                .iter()
-                .all(|m| matches!(m.outcome, MailOutcome::Sent | MailOutcome::AlreadySent))
+        self.error.is_none() && self.mails.iter().all(|m| m.outcome != MailOutcome::Failed)
     }
 }
 
@@ -135,20 +137,19 @@ impl fmt::Display for DeliveryReport {
         if self.mails.is_empty() {
             return write!(f, "mail: no recipients configured");
         }
+        let sent = self.count(MailOutcome::Sent) + self.count(MailOutcome::SentPossiblyTwice);
         write!(
             f,
-            "mail via {}: {} sent, {} already sent before, {} unconfirmed, {} failed",
+            "mail via {}: {sent} sent, {} already sent before, {} failed",
             self.via,
-            self.count(MailOutcome::Sent),
             self.count(MailOutcome::AlreadySent),
-            self.count(MailOutcome::Unconfirmed),
             self.count(MailOutcome::Failed),
         )?;
         for m in &self.mails {
             let what = match m.outcome {
                 MailOutcome::Failed => "FAILED",
-                MailOutcome::Unconfirmed => {
-                    "UNCONFIRMED (cut off during sending; not resent — check with the recipient)"
+                MailOutcome::SentPossiblyTwice => {
+                    "SENT, POSSIBLY TWICE (an earlier attempt was cut off after the server had the message)"
                 }
                 _ => continue,
             };
@@ -190,9 +191,34 @@ fn eq_address(a: &Address, b: &Address) -> bool {
     a.to_string().eq_ignore_ascii_case(b)
 }
 
-/// Mails the version to every recipient not mailed it yet. Called after each successful
-/// run, so a rerun that publishes nothing new still sends what an earlier run could not.
-pub fn deliver(ledger: &Ledger, req: &Request) -> DeliveryReport {
+fn read_file(dir: &Path, name: &str) -> Result<Vec<u8>, DeliverError> {
+    let path = dir.join(name);
+    std::fs::read(&path).map_err(|source| DeliverError::Read {
+        what: "the publication".into(),
+        path: path.display().to_string(),
+        source,
+    })
+}
+
+/// Composes every mail of the version and stores it in the ledger before anything is
+/// sent (a mail stored or sent by an earlier run is left as it is): from here on no crash
+/// can lose it. A run calls this before it records its end.
+pub fn queue(ledger: &Ledger, req: &Request) -> Result<(), DeliverError> {
+    if req.packages.iter().all(|p| p.recipients.is_empty()) {
+        return Ok(());
+    }
+    compose_and_store(ledger, req)?;
+    if crate::failpoint::action("deliver::after_queue").is_some() {
+        return Err(DeliverError::Message(crate::failpoint::message(
+            "deliver::after_queue",
+        )));
+    }
+    Ok(())
+}
+
+/// Sends every unfinished mail of the version's quarter (failed ones again: a run is a
+/// deliberate request), and says which were sent before. `queued` is what [`queue`] gave.
+pub fn send(ledger: &Ledger, req: &Request, queued: Result<(), DeliverError>) -> DeliveryReport {
     if req.packages.iter().all(|p| p.recipients.is_empty()) {
         return DeliveryReport {
             via: "-".into(),
@@ -203,66 +229,61 @@ pub fn deliver(ledger: &Ledger, req: &Request) -> DeliveryReport {
     let _span =
         tracing::info_span!("deliver", tenant = %p.tenant, quarter = %p.quarter, version = p.version)
             .entered();
-    let mut report = DeliveryReport::default();
-    let transport = match Transport::new(req.mail, &req.outbox) {
-        Ok(t) => t,
-        Err(e) => {
-            tracing::error!(error = %e, "mail cannot be sent");
-            report.via = "-".into();
-            report.error = Some(e.to_string());
-            return report;
-        }
+    let quarter = p.quarter.to_string();
+    // The quarter's, not only this version's: an earlier version's mail left unfinished by
+    // a crash goes out now too (every reader gets every version).
+    let scope = MailScope::Quarter {
+        tenant: &p.tenant,
+        quarter: &quarter,
     };
-    report.via = transport.describe();
-    let sender = Sender {
-        ledger,
-        transport: &transport,
-        mail: req.mail,
-        sleep: &std::thread::sleep,
-    };
-    if let Err(e) = deliver_with(&sender, req, &mut report) {
-        tracing::error!(error = %e, "mail delivery stopped");
-        report.error = Some(e.to_string());
+    let mut report = send_pending(ledger, req.mail, &req.outbox, req.run_id, scope, true);
+    if let Err(e) = queued {
+        tracing::error!(error = %e, "mail cannot be composed");
+        report.error.get_or_insert(e.to_string());
     }
-    for m in &report.mails {
-        match m.outcome {
-            MailOutcome::Sent => {
-                tracing::info!(document = m.document, recipient = %m.recipient, attempts = m.attempts, "mail sent")
+    // What was sent before this delivery, for the summary.
+    for package in &req.packages {
+        for address in package.recipients.to.iter().chain(&package.recipients.cc) {
+            let Ok(m) = address.parse::<Mailbox>() else {
+                continue;
+            };
+            let key = mail_key(p, package.document, &m);
+            if report
+                .mails
+                .iter()
+                .any(|r| r.recipient == key.recipient && r.document == key.document)
+            {
+                continue;
             }
-            MailOutcome::Failed => {
-                tracing::warn!(document = m.document, recipient = %m.recipient, attempts = m.attempts, error = m.error.as_deref().unwrap_or(""), "mail failed")
+            if let Ok(Some(record)) = ledger.mail(&key)
+                && record.state == MailState::Sent
+            {
+                report.mails.push(MailReport {
+                    document: key.document,
+                    recipient: key.recipient,
+                    outcome: MailOutcome::AlreadySent,
+                    attempts: 0,
+                    error: None,
+                });
             }
-            MailOutcome::Unconfirmed => {
-                tracing::warn!(document = m.document, recipient = %m.recipient, "mail unconfirmed: an earlier attempt was cut off; not resent")
-            }
-            MailOutcome::AlreadySent => {}
         }
     }
     report
 }
 
-struct Sender<'a> {
-    ledger: &'a Ledger,
-    transport: &'a Transport,
-    mail: &'a MailSettings,
-    sleep: &'a dyn Fn(Duration),
+fn mail_key(p: &Publication, document: Document, recipient: &Mailbox) -> MailKey {
+    MailKey {
+        tenant: p.tenant.clone(),
+        quarter: p.quarter.to_string(),
+        version: p.version,
+        document: document.name().into(),
+        recipient: recipient.email.to_string().to_ascii_lowercase(),
+    }
 }
 
-fn read_file(dir: &Path, name: &str) -> Result<Vec<u8>, DeliverError> {
-    let path = dir.join(name);
-    std::fs::read(&path).map_err(|source| DeliverError::Read {
-        what: "the publication".into(),
-        path: path.display().to_string(),
-        source,
-    })
-}
-
-fn deliver_with(
-    sender: &Sender,
-    req: &Request,
-    report: &mut DeliveryReport,
-) -> Result<(), DeliverError> {
-    let mail = sender.mail;
+/// Composes every recipient's copy and stores what is not stored yet.
+fn compose_and_store(ledger: &Ledger, req: &Request) -> Result<(), DeliverError> {
+    let mail = req.mail;
     let p = req.publication;
     let from = mailbox(&mail.from, "mail.from")?;
     let default_reply = mail
@@ -284,6 +305,15 @@ fn deliver_with(
             Some(r) => Some(mailbox(r, &format!("{key_base}.reply_to"))?),
             None => default_reply.clone(),
         };
+        // Already stored for every recipient (a rerun): nothing to compose.
+        let stored = to.iter().chain(cc.iter()).all(|r| {
+            ledger
+                .mail(&mail_key(p, document, r))
+                .is_ok_and(|m| m.is_some())
+        });
+        if stored {
+            continue;
+        }
         let stem = p.quarter.to_string();
         let files = package
             .attachments
@@ -313,77 +343,159 @@ fn deliver_with(
         )
         .map_err(|e| DeliverError::Message(e.to_string()))?;
         for recipient in to.iter().chain(cc.iter()) {
-            let key = MailKey {
-                tenant: p.tenant.clone(),
-                quarter: p.quarter.to_string(),
-                version: p.version,
-                document: document.name().into(),
-                recipient: recipient.email.to_string().to_ascii_lowercase(),
-            };
-            let mail_report =
-                send_once(sender, req.run_id, &key, &draft, &subject, &body, recipient)?;
-            report.mails.push(mail_report);
+            let key = mail_key(p, document, recipient);
+            let message_id = message::message_id(&key, &from);
+            let bytes = message::build(&draft, &subject, &body, &message_id)
+                .map_err(|e| DeliverError::Message(e.to_string()))?
+                .formatted();
+            ledger.queue_mail(req.run_id, &key, &message_id, from.email.as_ref(), &bytes)?;
         }
     }
     Ok(())
 }
 
-/// One recipient's copy, unless the ledger says it was handed to the server before.
-fn send_once(
-    sender: &Sender,
+struct Sender<'a> {
+    ledger: &'a Ledger,
+    transport: &'a Transport,
+    mail: &'a MailSettings,
+    sleep: &'a dyn Fn(Duration),
+}
+
+/// Sends every unfinished stored mail of `scope` (failed ones too when `retry_failed`);
+/// without `[mail.smtp]` into `outbox`, the tenant's.
+pub fn send_pending(
+    ledger: &Ledger,
+    mail: &MailSettings,
+    outbox: &Path,
     run_id: i64,
-    key: &MailKey,
-    draft: &message::Draft,
-    subject: &str,
-    body: &str,
-    recipient: &Mailbox,
-) -> Result<MailReport, DeliverError> {
-    let document = draft.document.name();
-    let report = |outcome, attempts, error: Option<String>| MailReport {
-        document,
+    scope: MailScope,
+    retry_failed: bool,
+) -> DeliveryReport {
+    let mut report = DeliveryReport::default();
+    let transport = match Transport::new(mail, outbox) {
+        Ok(t) => t,
+        Err(e) => {
+            tracing::error!(error = %e, "mail cannot be sent");
+            report.via = "-".into();
+            report.error = Some(e.to_string());
+            return report;
+        }
+    };
+    report.via = transport.describe();
+    let sender = Sender {
+        ledger,
+        transport: &transport,
+        mail,
+        sleep: &std::thread::sleep,
+    };
+    let pending = match ledger.pending_mails(scope, retry_failed) {
+        Ok(p) => p,
+        Err(e) => {
+            report.error = Some(e.to_string());
+            return report;
+        }
+    };
+    for mail in pending {
+        match send_one(&sender, run_id, &mail) {
+            Ok(r) => {
+                log(&r);
+                report.mails.push(r);
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "mail delivery stopped");
+                report.error = Some(e.to_string());
+                break;
+            }
+        }
+    }
+    report
+}
+
+fn log(m: &MailReport) {
+    match m.outcome {
+        MailOutcome::Sent | MailOutcome::SentPossiblyTwice => {
+            tracing::info!(document = %m.document, recipient = %m.recipient, attempts = m.attempts, possibly_twice = m.outcome == MailOutcome::SentPossiblyTwice, "mail sent")
+        }
+        MailOutcome::Failed => {
+            tracing::warn!(document = %m.document, recipient = %m.recipient, attempts = m.attempts, error = m.error.as_deref().unwrap_or(""), "mail failed")
+        }
+        MailOutcome::AlreadySent => {}
+    }
+}
+
+/// One stored mail, attempted until accepted, a permanent failure, or `max_attempts`.
+fn send_one(sender: &Sender, run_id: i64, mail: &PendingMail) -> Result<MailReport, DeliverError> {
+    let key = &mail.key;
+    let recipient: Address = key
+        .recipient
+        .parse()
+        .map_err(|e| DeliverError::Message(format!("stored recipient {}: {e}", key.recipient)))?;
+    let from: Address = mail
+        .envelope_from
+        .parse()
+        .map_err(|e| DeliverError::Message(format!("stored sender {}: {e}", mail.envelope_from)))?;
+    let envelope = Envelope::new(Some(from), vec![recipient])
+        .map_err(|e| DeliverError::Message(e.to_string()))?;
+    let mut doubtful = false;
+    if mail.state == MailState::Unconfirmed {
+        // The process stopped after the server had the whole message, before its answer.
+        sender.ledger.mail_doubtful(key)?;
+        doubtful = true;
+    }
+    let (outcome, attempts, error) =
+        send_with_retries(sender, run_id, key, &mut doubtful, |handed_over| {
+            sender
+                .transport
+                .send(&envelope, &mail.message_id, &mail.message, handed_over)
+        })?;
+    let outcome = match outcome {
+        MailOutcome::Sent if doubtful => MailOutcome::SentPossiblyTwice,
+        o => o,
+    };
+    Ok(MailReport {
+        document: key.document.clone(),
         recipient: key.recipient.clone(),
         outcome,
         attempts,
         error,
-    };
-    match sender.ledger.mail(key)?.map(|r| r.state) {
-        Some(MailState::Sent) => return Ok(report(MailOutcome::AlreadySent, 0, None)),
-        Some(MailState::Sending) => return Ok(report(MailOutcome::Unconfirmed, 0, None)),
-        // A rerun is a deliberate request: what failed before is tried again.
-        Some(MailState::Retrying | MailState::Failed) | None => {}
-    }
-    let message_id = message::message_id(key, draft.from);
-    let message = message::build(draft, subject, body, &message_id)
-        .map_err(|e| DeliverError::Message(e.to_string()))?;
-    let envelope = Envelope::new(
-        Some(draft.from.email.clone()),
-        vec![recipient.email.clone()],
-    )
-    .map_err(|e| DeliverError::Message(e.to_string()))?;
-    let bytes = message.formatted();
-    let (outcome, attempts, error) = send_with_retries(sender, run_id, key, &message_id, |_| {
-        sender.transport.send(&envelope, &bytes)
-    })?;
-    Ok(report(outcome, attempts, error))
+    })
 }
 
-/// Attempts until accepted, a permanent failure, or `max_attempts`; each attempt is in the
-/// ledger before it starts.
+/// Attempts until accepted, a permanent failure, or `max_attempts`; each attempt's steps
+/// are in the ledger as they happen.
 fn send_with_retries(
     sender: &Sender,
     run_id: i64,
     key: &MailKey,
-    message_id: &str,
-    attempt: impl Fn(u32) -> Result<(), SendError>,
+    doubtful: &mut bool,
+    attempt: impl Fn(&mut dyn FnMut()) -> Result<(), SendError>,
 ) -> Result<(MailOutcome, u32, Option<String>), DeliverError> {
     let max = sender.mail.max_attempts.max(1);
     let mut n = 0;
     loop {
         n += 1;
-        sender.ledger.mail_sending(run_id, key, message_id)?;
-        match attempt(n) {
+        sender.ledger.mail_sending(run_id, key)?;
+        let mut recorded: Result<(), LedgerError> = Ok(());
+        let result = match crate::failpoint::action("deliver::before_send") {
+            Some(_) => Err(SendError::Temporary(crate::failpoint::message(
+                "deliver::before_send",
+            ))),
+            None => attempt(&mut || {
+                recorded = sender.ledger.mail_handed_over(key);
+                crate::failpoint::action("deliver::after_handed_over");
+            }),
+        };
+        recorded?;
+        let result = match (result, crate::failpoint::action("deliver::after_accepted")) {
+            (Ok(()), Some(_)) => Err(SendError::Uncertain(crate::failpoint::message(
+                "deliver::after_accepted",
+            ))),
+            (r, _) => r,
+        };
+        match result {
             Ok(()) => {
                 sender.ledger.mail_result(key, MailState::Sent, None)?;
+                crate::failpoint::action("ledger::after_mail_result");
                 return Ok((MailOutcome::Sent, n, None));
             }
             Err(SendError::Permanent(e)) => {
@@ -392,19 +504,29 @@ fn send_with_retries(
                     .mail_result(key, MailState::Failed, Some(&e))?;
                 return Ok((MailOutcome::Failed, n, Some(e)));
             }
-            Err(SendError::Temporary(e)) if n >= max => {
+            Err(SendError::Temporary(e) | SendError::Uncertain(e)) if n >= max => {
                 let e = format!("gave up after {n} attempts: {e}");
                 sender
                     .ledger
                     .mail_result(key, MailState::Failed, Some(&e))?;
                 return Ok((MailOutcome::Failed, n, Some(e)));
             }
-            Err(SendError::Temporary(e)) => {
+            Err(failure) => {
+                let (e, uncertain) = match failure {
+                    SendError::Uncertain(e) => (e, true),
+                    SendError::Temporary(e) | SendError::Permanent(e) => (e, false),
+                };
+                if uncertain {
+                    // The server may have this copy: the next one is sent all the same (a
+                    // mail is never lost), marked as possibly doubled.
+                    sender.ledger.mail_doubtful(key)?;
+                    *doubtful = true;
+                }
                 sender
                     .ledger
                     .mail_result(key, MailState::Retrying, Some(&e))?;
                 let wait = backoff(sender.mail.backoff_ms, n);
-                tracing::info!(recipient = %key.recipient, attempt = n, error = %e, wait_ms = wait.as_millis() as u64, "temporary mail failure; retrying");
+                tracing::info!(recipient = %key.recipient, attempt = n, error = %e, uncertain, wait_ms = wait.as_millis() as u64, "mail not confirmed; retrying");
                 (sender.sleep)(wait);
             }
         }
@@ -417,193 +539,5 @@ fn backoff(first_ms: u64, failed_attempts: u32) -> Duration {
     Duration::from_millis(first_ms.saturating_mul(factor))
 }
 
-/// Who a failed run's alert is about.
-pub struct Alert<'a> {
-    pub tenant: &'a str,
-    pub organisation: &'a str,
-    pub municipality: &'a str,
-    pub quarter: Quarter,
-    pub error: &'a str,
-}
-
-/// Tells the operations address (`[mail] alert_to`) that a run failed. Returns false when no
-/// alert address is configured. The daemon calls this for failed scheduled runs.
-pub fn send_alert(
-    mail: Option<&MailSettings>,
-    outbox: &Path,
-    alert: &Alert,
-) -> Result<bool, DeliverError> {
-    let Some(mail) = mail else {
-        return Ok(false);
-    };
-    let Some(alert_to) = &mail.alert_to else {
-        return Ok(false);
-    };
-    let quarter = alert.quarter;
-    let error_text = alert.error;
-    let from = mailbox(&mail.from, "mail.from")?;
-    let to = mailbox(alert_to, "mail.alert_to")?;
-    let transport = Transport::new(mail, outbox)?;
-    let body = format!(
-        "De geplande run van de Monitor Sociaal Domein {q} voor {org} ({gem}, tenant {id}) is mislukt.\n\n\
-         Foutmelding:\n{error_text}\n\n\
-         Er is niets gepubliceerd; eerdere versies staan ongewijzigd. Herstel de oorzaak en start de run opnieuw:\n\
-         pipeline run --quarter {q_id} --tenant {id}\n",
-        q = quarter.label_nl(),
-        q_id = quarter,
-        org = alert.organisation,
-        gem = alert.municipality,
-        id = alert.tenant,
-    );
-    let message = lettre::Message::builder()
-        .from(from.clone())
-        .to(to.clone())
-        .subject(format!(
-            "Monitor Sociaal Domein {}: run voor {} mislukt",
-            quarter.label_nl(),
-            alert.municipality
-        ))
-        .body(body)
-        .map_err(|e| DeliverError::Message(e.to_string()))?;
-    let envelope = Envelope::new(Some(from.email), vec![to.email.clone()])
-        .map_err(|e| DeliverError::Message(e.to_string()))?;
-    let bytes = message.formatted();
-    let max = mail.max_attempts.max(1);
-    let mut n = 0;
-    loop {
-        n += 1;
-        match transport.send(&envelope, &bytes) {
-            Ok(()) => return Ok(true),
-            Err(SendError::Temporary(_)) if n < max => {
-                std::thread::sleep(backoff(mail.backoff_ms, n))
-            }
-            Err(SendError::Temporary(reason) | SendError::Permanent(reason)) => {
-                return Err(DeliverError::Send {
-                    recipient: to.email.to_string(),
-                    reason,
-                });
-            }
-        }
-    }
-}
-
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn backoff_doubles_from_the_first_wait() {
-        assert_eq!(backoff(2000, 1), Duration::from_millis(2000));
-        assert_eq!(backoff(2000, 2), Duration::from_millis(4000));
-        assert_eq!(backoff(2000, 4), Duration::from_millis(16000));
-    }
-
-    fn settings(max_attempts: u32) -> MailSettings {
-        MailSettings {
-            from: "monitor@noorderkwartier.example".into(),
-            reply_to: None,
-            smtp: None,
-            max_attempts,
-            backoff_ms: 10,
-            alert_to: None,
-        }
-    }
-
-    fn key() -> MailKey {
-        MailKey {
-            tenant: "t".into(),
-            quarter: "2024Q4".into(),
-            version: 1,
-            document: "raadsmemo".into(),
-            recipient: "raad@noorderkwartier.example".into(),
-        }
-    }
-
-    /// Runs the retry loop against scripted attempt results; returns its outcome, the waits
-    /// and the ledger's record.
-    fn scripted(
-        max_attempts: u32,
-        results: Vec<Result<(), SendError>>,
-    ) -> (
-        (MailOutcome, u32, Option<String>),
-        Vec<Duration>,
-        crate::ledger::MailRecord,
-    ) {
-        let dir = tempfile::tempdir().unwrap();
-        let ledger = Ledger::open(dir.path(), Duration::from_secs(1)).unwrap();
-        let run = ledger
-            .start_run(
-                "t",
-                "2024Q4".parse().unwrap(),
-                crate::ledger::Trigger::Manual,
-            )
-            .unwrap();
-        let dummy = tempfile::tempdir().unwrap();
-        let mail = settings(max_attempts);
-        let transport = Transport::new(&mail, dummy.path()).unwrap();
-        let waits = std::cell::RefCell::new(Vec::new());
-        let sleep = |d: Duration| waits.borrow_mut().push(d);
-        let sender = Sender {
-            ledger: &ledger,
-            transport: &transport,
-            mail: &mail,
-            sleep: &sleep,
-        };
-        let results = std::cell::RefCell::new(results.into_iter());
-        let out = send_with_retries(&sender, run, &key(), "<id@x>", |_| {
-            results
-                .borrow_mut()
-                .next()
-                .expect("no more attempts scripted")
-        })
-        .unwrap();
-        let record = ledger.mail(&key()).unwrap().unwrap();
-        (out, waits.into_inner(), record)
-    }
-
-    #[test]
-    fn a_temporary_failure_is_retried_with_backoff_then_sent() {
-        let (out, waits, record) = scripted(
-            5,
-            vec![
-                Err(SendError::Temporary("451 try later".into())),
-                Err(SendError::Temporary("connection reset".into())),
-                Ok(()),
-            ],
-        );
-        assert_eq!((out.0, out.1), (MailOutcome::Sent, 3));
-        assert_eq!(
-            waits,
-            [Duration::from_millis(10), Duration::from_millis(20)]
-        );
-        assert_eq!((record.state, record.attempts), (MailState::Sent, 3));
-    }
-
-    #[test]
-    fn a_permanent_failure_is_not_retried() {
-        let (out, waits, record) = scripted(
-            5,
-            vec![Err(SendError::Permanent("550 no such user".into()))],
-        );
-        assert_eq!((out.0, out.1), (MailOutcome::Failed, 1));
-        assert!(waits.is_empty());
-        assert_eq!((record.state, record.attempts), (MailState::Failed, 1));
-        assert!(record.error.unwrap().contains("550"));
-    }
-
-    #[test]
-    fn temporary_failures_give_up_at_the_limit() {
-        let (out, waits, record) = scripted(
-            3,
-            vec![
-                Err(SendError::Temporary("451".into())),
-                Err(SendError::Temporary("451".into())),
-                Err(SendError::Temporary("451".into())),
-            ],
-        );
-        assert_eq!((out.0, out.1), (MailOutcome::Failed, 3));
-        assert_eq!(waits.len(), 2);
-        assert_eq!(record.state, MailState::Failed);
-        assert!(out.2.unwrap().contains("gave up after 3 attempts"));
-    }
-}
+mod tests;

@@ -306,16 +306,22 @@ fn dimension_of(indicator: Indicator, written: &str) -> &'static str {
 /// Excel and LibreOffice, so it gets a leading apostrophe. Category names come from the
 /// organisation's export, which anyone with access to Regas can type into.
 pub fn neutral(text: &str) -> std::borrow::Cow<'_, str> {
-    if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+    // Text that already starts with apostrophes before a formula character gets one more,
+    // so that reading it back (`unneutral`) gives exactly what was written.
+    if formula(text.trim_start_matches('\'')) {
         std::borrow::Cow::Owned(format!("'{text}"))
     } else {
         std::borrow::Cow::Borrowed(text)
     }
 }
 
+fn formula(text: &str) -> bool {
+    text.starts_with(['=', '+', '-', '@', '\t', '\r'])
+}
+
 fn unneutral(text: &str) -> String {
     match text.strip_prefix('\'') {
-        Some(rest) if rest.starts_with(['=', '+', '-', '@', '\t', '\r']) => rest.to_string(),
+        Some(rest) if formula(rest.trim_start_matches('\'')) => rest.to_string(),
         _ => text.to_string(),
     }
 }
@@ -373,6 +379,27 @@ mod tests {
             .expect(&FigureKey::total(Indicator::Wachttijd, "2024Q1-Q3"))
             .unwrap();
         assert_eq!((wait.value, wait.n), (Value::Mean(12.35), Some(40)));
+    }
+
+    proptest::proptest! {
+        /// Whatever a category holds, `figures.csv` never starts a cell with a formula
+        /// character and reads back exactly what was written.
+        #[test]
+        fn any_category_is_neutralised_and_reads_back(category in "['=+@\\-\t\r]{0,3}.{0,12}") {
+            let mut f = Figures::default();
+            f.count(FigureKey::new(Indicator::Verwijzer, category.as_str(), "2024Q1-Q3"), 3);
+            let bytes = f.to_csv();
+            let mut reader = csv::Reader::from_reader(bytes.as_slice());
+            for record in reader.records() {
+                let record = record.unwrap();
+                for cell in record.iter().filter(|c| !c.starts_with('\'')) {
+                    proptest::prop_assert!(!formula(cell), "{cell:?}");
+                }
+            }
+            let back = Figures::from_csv(&bytes).unwrap();
+            let key = FigureKey::new(Indicator::Verwijzer, category.as_str(), "2024Q1-Q3");
+            proptest::prop_assert_eq!(back.count_of(&key), Ok(3));
+        }
     }
 
     #[test]

@@ -323,6 +323,24 @@ fn clean_column(c: Column) -> PolarsResult<Column> {
     Ok(out.with_name(c.name().clone()).into_column())
 }
 
+/// The longest text value taken as data: names of teams, villages, referrers are short; a
+/// longer value is a pasted document or an attack, not a category.
+pub const MAX_TEXT: usize = 200;
+
+/// Whether a text value holds a control character (C0, DEL or C1) or is longer than
+/// [`MAX_TEXT`] characters.
+pub fn hostile(text: &str) -> bool {
+    text.len() > MAX_TEXT && text.chars().count() > MAX_TEXT
+        || text.bytes().any(|b| b < 0x20 || b == 0x7f)
+        || !text.is_ascii() && text.chars().any(|c| ('\u{80}'..='\u{9f}').contains(&c))
+}
+
+fn hostile_column(c: Column) -> PolarsResult<Column> {
+    let text = c.str()?;
+    let out: BooleanChunked = text.iter().map(|v| Some(v.is_some_and(hostile))).collect();
+    Ok(out.with_name(c.name().clone()).into_column())
+}
+
 /// Maps text case-insensitively onto canonical values; unknown values become null.
 fn canonical(text: Expr, values: &[(&str, &str)]) -> Expr {
     respell(text, values, Unknown::Null)
@@ -365,7 +383,20 @@ pub fn load(
         let present = t.clone().is_not_null();
         let vc = col(v.as_str());
         let (value, defect): (Expr, Option<(Expr, String)>) = match c.kind {
-            Kind::Text => (t.clone(), None),
+            // Text reaches figures, documents and spreadsheets as written: control
+            // characters (a NUL, an escape sequence) and runaway values stop here.
+            Kind::Text => (
+                t.clone(),
+                Some((
+                    t.clone().map(hostile_column, |_, f| {
+                        Ok(Field::new(f.name().clone(), DataType::Boolean))
+                    }),
+                    format!(
+                        "onleesbare {} (verwacht gewone tekst van hoogstens {MAX_TEXT} tekens, zonder stuurtekens)",
+                        c.name
+                    ),
+                )),
+            ),
             Kind::Date | Kind::BirthDate => {
                 let birth = c.kind == Kind::BirthDate;
                 let expected = if birth {

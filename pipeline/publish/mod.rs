@@ -131,6 +131,22 @@ impl QuarterDir {
         self.dir.join(format!("v{version}"))
     }
 
+    /// Points `current` at the newest complete version when it points elsewhere (a run
+    /// stopped between moving a version into place and moving the pointer). Returns the
+    /// version it now points at, when it changed.
+    pub fn repair_current(&self) -> Result<Option<u32>, PublishError> {
+        let Some((newest, _)) = self.current() else {
+            return Ok(None);
+        };
+        let link = self.dir.join("current");
+        let target = fs::read_link(&link).ok();
+        if target.as_deref() == Some(Path::new(&format!("v{newest}"))) {
+            return Ok(None);
+        }
+        self.point_current(newest)?;
+        Ok(Some(newest))
+    }
+
     /// Whether `content` is already the current version, else the number it gets.
     pub fn decide(&self, content: &str) -> Decision {
         match self.current() {
@@ -206,14 +222,67 @@ impl QuarterDir {
         write_synced(&manifest_path, &text)?;
         set_mode(&manifest_path, 0o644)?;
         let target = self.version_dir(version);
+        crate::failpoint!(
+            "publish::before_rename",
+            io(&target)(std::io::Error::other(crate::failpoint::message(
+                "publish::before_rename"
+            )))
+        );
         let built = building.keep();
         // rename(2) refuses to replace a non-empty folder: an existing version is never overwritten.
         if let Err(e) = fs::rename(&built, &target) {
             let _ = fs::remove_dir_all(&built);
             return Err(io(&target)(e));
         }
-        self.point_current(version)?;
+        let finish = || -> Result<(), PublishError> {
+            sync_dir(&self.dir)?;
+            crate::failpoint!(
+                "publish::after_rename",
+                io(&target)(std::io::Error::other(crate::failpoint::message(
+                    "publish::after_rename"
+                )))
+            );
+            self.point_current(version)?;
+            crate::failpoint!(
+                "publish::after_current",
+                io(&target)(std::io::Error::other(crate::failpoint::message(
+                    "publish::after_current"
+                )))
+            );
+            Ok(())
+        };
+        if let Err(e) = finish() {
+            // A step after the rename failed (the process lives on): the version is taken
+            // back so that a failed run publishes nothing. A crash here instead leaves a
+            // whole version, which the next start finishes (`repair_current`).
+            self.withdraw(version);
+            return Err(e);
+        }
         Ok(target)
+    }
+
+    /// Takes back a version whose publication failed after its folder was moved into
+    /// place: `current` back on the version before it (or gone), the folder removed.
+    fn withdraw(&self, version: u32) {
+        let link = self.dir.join("current");
+        let previous = (1..version)
+            .rev()
+            .find(|v| self.version_dir(*v).join("manifest.json").is_file());
+        match previous {
+            Some(v) => {
+                if let Err(e) = self.point_current(v) {
+                    tracing::error!(error = %e, "current could not be moved back");
+                }
+            }
+            None => {
+                let _ = fs::remove_file(&link);
+            }
+        }
+        let aside = self.dir.join(format!(".v{version}-withdrawn"));
+        if fs::rename(self.version_dir(version), &aside).is_ok() {
+            let _ = fs::remove_dir_all(&aside);
+        }
+        let _ = sync_dir(&self.dir);
     }
 
     fn point_current(&self, version: u32) -> Result<(), PublishError> {
@@ -225,8 +294,15 @@ impl QuarterDir {
         #[cfg(not(unix))]
         fs::write(&tmp, format!("v{version}")).map_err(io(&tmp))?;
         fs::rename(&tmp, &link).map_err(io(&link))?;
-        Ok(())
+        sync_dir(&self.dir)
     }
+}
+
+/// Makes the renames in a folder durable: after a power loss the folder shows them.
+fn sync_dir(dir: &Path) -> Result<(), PublishError> {
+    fs::File::open(dir)
+        .and_then(|f| f.sync_all())
+        .map_err(io(dir))
 }
 
 fn set_mode(path: &Path, mode: u32) -> Result<(), PublishError> {
@@ -241,18 +317,25 @@ fn write_synced(path: &Path, bytes: &[u8]) -> Result<(), PublishError> {
 }
 
 /// Removes leftovers of publications that were interrupted before their rename.
-pub fn clean_abandoned(quarter_dir: &Path) {
+/// Called with the quarter's run lock held, so nothing else is building here. Returns how
+/// many leftovers it removed.
+pub fn clean_abandoned(quarter_dir: &Path) -> usize {
     let Ok(entries) = fs::read_dir(quarter_dir) else {
-        return;
+        return 0;
     };
+    let mut removed = 0;
     for entry in entries.flatten() {
         let name = entry.file_name().to_string_lossy().into_owned();
-        if name.starts_with(".v") {
-            let _ = fs::remove_dir_all(entry.path());
+        let gone = if name.starts_with(".v") {
+            fs::remove_dir_all(entry.path()).is_ok()
         } else if name.starts_with(".current-") {
-            let _ = fs::remove_file(entry.path());
-        }
+            fs::remove_file(entry.path()).is_ok()
+        } else {
+            false
+        };
+        removed += usize::from(gone);
     }
+    removed
 }
 
 #[cfg(test)]

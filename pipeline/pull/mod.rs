@@ -31,6 +31,15 @@ pub enum PullError {
     Demo { path: String, reason: String },
     #[error(transparent)]
     Secret(#[from] crate::secrets::SecretError),
+    #[error(
+        "snapshot object {object} ({file}) does not match its hash: it holds {found}{aside}; pull again to store a good copy"
+    )]
+    Damaged {
+        object: String,
+        file: String,
+        found: String,
+        aside: String,
+    },
     /// The HTTP client cannot be set up (e.g. an unreadable CA file).
     #[error("{0}")]
     Setup(String),

@@ -112,7 +112,13 @@ impl ObjectWriter<'_> {
             .map_err(|e| store.err(&store.root, e.error()))?;
         let sha256 = hex::encode(self.hasher.finalize());
         let object = store.root.join("objects").join(&sha256);
-        // An object already stored (the same file pulled again) was synced when it came.
+        // An object already stored (the same file pulled again) was synced when it came;
+        // it is reused only when its bytes are still these (an object changed in place is
+        // set aside, and this good copy takes its place).
+        if object.exists() && !same_bytes(tmp.path(), &object) {
+            let aside = store.set_aside(&object)?;
+            tracing::warn!(object = %object.display(), set_aside = %aside.display(), "a stored object no longer matches its hash; a good copy replaces it");
+        }
         if !object.exists() {
             tmp.as_file()
                 .sync_all()
@@ -126,6 +132,10 @@ impl ObjectWriter<'_> {
             tmp.persist(&object)
                 .map_err(|e| store.err(&object, e.error))?;
         }
+        crate::failpoint!(
+            "pull::after_object",
+            store.err(&object, crate::failpoint::message("pull::after_object"))
+        );
         Ok(SnapshotFile {
             name: name.into(),
             source: source.into(),
@@ -178,7 +188,186 @@ fn private_file(path: &Path) -> std::io::Result<fs::File> {
     options.open(path)
 }
 
+/// Whether two files hold the same bytes (a cheaper check than hashing again: the file just
+/// written is still in memory).
+fn same_bytes(a: &Path, b: &Path) -> bool {
+    let (Ok(mut fa), Ok(mut fb)) = (fs::File::open(a), fs::File::open(b)) else {
+        return false;
+    };
+    if fa.metadata().map(|m| m.len()).ok() != fb.metadata().map(|m| m.len()).ok() {
+        return false;
+    }
+    let (mut ba, mut bb) = (vec![0u8; 1 << 20], vec![0u8; 1 << 20]);
+    loop {
+        let (Ok(n), Ok(m)) = (read_full(&mut fa, &mut ba), read_full(&mut fb, &mut bb)) else {
+            return false;
+        };
+        if n != m || ba[..n] != bb[..m] {
+            return false;
+        }
+        if n == 0 {
+            return true;
+        }
+    }
+}
+
+fn read_full(f: &mut fs::File, buf: &mut [u8]) -> std::io::Result<usize> {
+    let mut n = 0;
+    while n < buf.len() {
+        match f.read(&mut buf[n..])? {
+            0 => break,
+            k => n += k,
+        }
+    }
+    Ok(n)
+}
+
+/// The sha256 of a file, read again.
+fn hash_file(path: &Path) -> std::io::Result<String> {
+    let mut f = fs::File::open(path)?;
+    let mut h = Sha256::new();
+    let mut buf = vec![0u8; 1 << 20];
+    loop {
+        match f.read(&mut buf)? {
+            0 => return Ok(hex::encode(h.finalize())),
+            n => h.update(&buf[..n]),
+        }
+    }
+}
+
+/// Whether the process with this id is alive (a temporary file it left is still in use).
+fn alive(pid: u32) -> bool {
+    Path::new(&format!("/proc/{pid}")).exists()
+}
+
+/// The process id a temporary name carries after its prefix (`pull-1234-…`).
+pub fn owner(name: &str, prefix: &str) -> Option<u32> {
+    name.strip_prefix(prefix)?.split('-').next()?.parse().ok()
+}
+
 impl SnapshotStore {
+    /// Sets a damaged object aside (`quarantine/<sha256>-<time>`), out of every pull's way.
+    fn set_aside(&self, object: &Path) -> Result<PathBuf, PullError> {
+        let dir = self.root.join("quarantine");
+        private_dir(&dir).map_err(|e| self.err(&dir, e))?;
+        let name = format!(
+            "{}-{}",
+            object.file_name().unwrap_or_default().to_string_lossy(),
+            chrono::Utc::now().format("%Y%m%dT%H%M%S%.f")
+        );
+        let aside = dir.join(name);
+        fs::rename(object, &aside).map_err(|e| self.err(object, e))?;
+        Ok(aside)
+    }
+
+    /// Makes every file of a kept snapshot the stored object again where it no longer is
+    /// (the object was damaged and replaced by a good copy since).
+    fn relink(&self, snapshot: &Snapshot) -> Result<(), PullError> {
+        use std::os::unix::fs::MetadataExt;
+        for f in &snapshot.files {
+            let object = self.root.join("objects").join(&f.sha256);
+            let path = snapshot.dir.join(&f.name);
+            let same_inode = match (fs::metadata(&object), fs::metadata(&path)) {
+                (Ok(a), Ok(b)) => a.ino() == b.ino() && a.dev() == b.dev(),
+                _ => false,
+            };
+            if same_inode || same_bytes(&object, &path) {
+                continue;
+            }
+            let tmp = snapshot.dir.join(format!(".relink-{}", f.name));
+            let _ = fs::remove_file(&tmp);
+            if fs::hard_link(&object, &tmp).is_err() {
+                fs::copy(&object, &tmp).map_err(|e| self.err(&tmp, e))?;
+            }
+            fs::rename(&tmp, &path).map_err(|e| self.err(&path, e))?;
+            tracing::warn!(file = %path.display(), "a damaged snapshot file is replaced by the good copy just pulled");
+        }
+        Ok(())
+    }
+
+    /// Checks every file of `snapshot` against its hash. A file that no longer matches is
+    /// an error naming its object, which is set aside: a fresh pull stores a good copy.
+    pub fn verify(&self, snapshot: &Snapshot) -> Result<(), PullError> {
+        for f in &snapshot.files {
+            let path = snapshot.dir.join(&f.name);
+            let actual = hash_file(&path).map_err(|e| self.err(&path, e))?;
+            if actual != f.sha256 {
+                let object = self.root.join("objects").join(&f.sha256);
+                // The object is set aside when it is damaged too (it is the same file
+                // unless the snapshot had to copy it).
+                let aside = if hash_file(&object).is_ok_and(|h| h != f.sha256) {
+                    format!("; set aside as {}", self.set_aside(&object)?.display())
+                } else {
+                    String::new()
+                };
+                return Err(PullError::Damaged {
+                    object: object.display().to_string(),
+                    file: format!("{} of snapshot {}", f.name, snapshot.id),
+                    found: actual,
+                    aside,
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// Checks every stored object against its name (its sha256); damaged ones are set
+    /// aside. Returns how many were checked and the damaged ones' names.
+    pub fn verify_objects(&self) -> Result<(usize, Vec<String>), PullError> {
+        let objects = self.root.join("objects");
+        let mut checked = 0;
+        let mut damaged = Vec::new();
+        for entry in fs::read_dir(&objects)
+            .map_err(|e| self.err(&objects, e))?
+            .flatten()
+        {
+            let path = entry.path();
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if !path.is_file() {
+                continue;
+            }
+            checked += 1;
+            let actual = hash_file(&path).map_err(|e| self.err(&path, e))?;
+            if actual != name {
+                let aside = self.set_aside(&path)?;
+                damaged.push(format!(
+                    "{} (holds {actual}; set aside as {})",
+                    path.display(),
+                    aside.display()
+                ));
+            }
+        }
+        Ok((checked, damaged))
+    }
+
+    /// Removes what a stopped process left: temporary pull files and half-built snapshot
+    /// folders of processes that are gone. Returns how many.
+    pub fn clean_leftovers(&self) -> usize {
+        let mut removed = 0;
+        let tmp = self.root.join("tmp");
+        for entry in fs::read_dir(&tmp).into_iter().flatten().flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if owner(&name, "pull-").is_none_or(|pid| !alive(pid))
+                && fs::remove_file(entry.path()).is_ok()
+            {
+                removed += 1;
+            }
+        }
+        let snapshots = self.root.join("snapshots");
+        for tenant in fs::read_dir(&snapshots).into_iter().flatten().flatten() {
+            for entry in fs::read_dir(tenant.path()).into_iter().flatten().flatten() {
+                let name = entry.file_name().to_string_lossy().into_owned();
+                if name.starts_with(".building-")
+                    && owner(&name, ".building-").is_none_or(|pid| !alive(pid))
+                    && fs::remove_dir_all(entry.path()).is_ok()
+                {
+                    removed += 1;
+                }
+            }
+        }
+        removed
+    }
+
     pub fn open(state_dir: &Path) -> Result<Self, PullError> {
         let root = state_dir.to_path_buf();
         for dir in [
@@ -205,7 +394,7 @@ impl SnapshotStore {
     /// A new object being written: hashed as it is written, in the store only once finished.
     pub fn writer(&self) -> Result<ObjectWriter<'_>, PullError> {
         let tmp = tempfile::Builder::new()
-            .prefix("pull-")
+            .prefix(&format!("pull-{}-", std::process::id()))
             .tempfile_in(self.root.join("tmp"))
             .map_err(|e| self.err(&self.root, e))?;
         Ok(ObjectWriter {
@@ -257,7 +446,11 @@ impl SnapshotStore {
         private_dir(&tenant_dir).map_err(|e| self.err(&tenant_dir, e))?;
         let dir = tenant_dir.join(&id);
         if dir.join("manifest.json").exists() {
-            return self.get(tenant, &id);
+            // The same files were pulled before. Its objects were just checked (or stored
+            // anew when damaged); the snapshot's own links must be those objects too.
+            let snapshot = self.get(tenant, &id)?;
+            self.relink(&snapshot)?;
+            return Ok(snapshot);
         }
         let snapshot = Snapshot {
             id: id.clone(),
@@ -267,7 +460,7 @@ impl SnapshotStore {
             dir: dir.clone(),
         };
         let building = tempfile::Builder::new()
-            .prefix(".building-")
+            .prefix(&format!(".building-{}-", std::process::id()))
             .tempdir_in(&tenant_dir)
             .map_err(|e| self.err(&tenant_dir, e))?;
         for f in &snapshot.files {
@@ -288,6 +481,10 @@ impl SnapshotStore {
             fs::set_permissions(building.path(), fs::Permissions::from_mode(0o700))
                 .map_err(|e| self.err(building.path(), e))?;
         }
+        crate::failpoint!(
+            "snapshot::before_rename",
+            self.err(&dir, crate::failpoint::message("snapshot::before_rename"))
+        );
         let built = building.keep();
         if let Err(e) = fs::rename(&built, &dir) {
             // Another run committed the same snapshot first: same content, keep theirs.
@@ -341,8 +538,22 @@ impl SnapshotStore {
         Ok(deleted)
     }
 
-    /// A kept snapshot, for `--snapshot ID` reruns.
+    /// A kept snapshot, for `--snapshot ID` reruns. `id` is a snapshot id (16 hex digits),
+    /// never a path.
     pub fn get(&self, tenant: &str, id: &str) -> Result<Snapshot, PullError> {
+        if id.len() != 16 || !id.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return Err(PullError::Store {
+                path: self
+                    .root
+                    .join("snapshots")
+                    .join(tenant)
+                    .display()
+                    .to_string(),
+                reason: format!(
+                    "'{id}' is not a snapshot id: expected the 16 hexadecimal digits the manifest and the report's appendix name"
+                ),
+            });
+        }
         let dir = self.root.join("snapshots").join(tenant).join(id);
         let manifest = dir.join("manifest.json");
         let text = fs::read_to_string(&manifest)

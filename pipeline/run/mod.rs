@@ -2,6 +2,7 @@
 //! monitor → disclose → render → publish, then deliver. Each stage takes the typed result
 //! of the one before.
 
+pub mod recover;
 mod stages;
 
 use std::path::Path;
@@ -44,6 +45,9 @@ pub enum RunError {
     Lock { path: String, reason: String },
     #[error("stopped before publishing: the service is shutting down")]
     Cancelled,
+    /// A test's failpoint (pipeline/failpoint.rs).
+    #[error("{0}")]
+    Injected(String),
 }
 
 /// The stages, in order, for progress and timing.
@@ -134,8 +138,20 @@ pub fn run(
 ) -> Result<RunOutcome, RunError> {
     let _lock = RunLock::acquire(&req.config.state_dir, &req.tenant.id, req.quarter)?;
     let ledger = Ledger::open(&req.config.state_dir, LEDGER_BUSY)?;
+    // This quarter's lock is ours: whatever an earlier run of it left is put right first.
+    recover::quarter(req.config, &ledger, &req.tenant.id, req.quarter)?;
+    if let Ok(store) = pull::SnapshotStore::open(&req.config.state_dir) {
+        store.clean_leftovers();
+    }
     let run_id = ledger.start_run(&req.tenant.id, req.quarter, req.trigger)?;
     let result = stages::stages(req, engine, progress);
+    // Every mail of the version is composed and stored before the run records its end:
+    // from here on a crash loses none (the next run or daemon start sends them).
+    let mail = match &result {
+        Ok(staged) if req.mail => stages::mail_request(req, run_id, staged),
+        _ => None,
+    };
+    let queued = mail.as_ref().map(|m| crate::deliver::queue(&ledger, m));
     let (status, end) = match &result {
         Ok(staged) => (
             if staged.publication.new {
@@ -167,13 +183,14 @@ pub fn run(
     };
     // The publication stands even if the ledger cannot record it; the error is reported.
     ledger.end_run(run_id, status, &end)?;
-    let staged = result?;
     // Also after an unchanged rerun: it sends what an earlier run of this version could not.
     // Mail failures are in the report, never an error of the run.
-    let delivery = req
-        .mail
-        .then(|| stages::deliver(req, &ledger, run_id, &staged))
-        .flatten();
+    let delivery = match (&mail, queued) {
+        (Some(request), Some(queued)) => Some(crate::deliver::send(&ledger, request, queued)),
+        _ => None,
+    };
+    drop(mail);
+    let staged = result?;
     Ok(RunOutcome {
         publication: staged.publication,
         run_id,

@@ -7,10 +7,9 @@ use std::time::Instant;
 use sha2::{Digest, Sha256};
 
 use super::{Progress, RunError, RunRequest, STAGES, check_cancel, document_date, outbox};
-use crate::deliver::{self, DeliveryReport, Facts, Package};
+use crate::deliver::{self, Facts, Package};
 use crate::disclose::{self, Audience, View};
 use crate::figures::{FigureKey, Indicator};
-use crate::ledger::Ledger;
 use crate::load::{self, Budget, Export, Quality, Renames};
 use crate::monitor::{self, Monitor};
 use crate::publish::{self, Correction, Decision, Manifest, OutputFile, Publication, QuarterDir};
@@ -49,6 +48,10 @@ pub fn stages(
     let snapshot = stage(progress, 0, || pull_stage(req))?;
     check_cancel(req)?;
     let loaded = stage(progress, 1, || load_stage(req, &snapshot))?;
+    crate::failpoint!(
+        "run::after_load",
+        RunError::Injected(crate::failpoint::message("run::after_load"))
+    );
     check_cancel(req)?;
     let monitor = stage(progress, 2, || monitor_stage(req, loaded))?;
     check_cancel(req)?;
@@ -67,7 +70,12 @@ fn pull_stage(req: &RunRequest) -> Result<Snapshot, RunError> {
     let (config, tenant) = (req.config, req.tenant);
     let store = SnapshotStore::open(&config.state_dir)?;
     let snapshot = match &req.snapshot {
-        Some(id) => store.get(&tenant.id, id)?,
+        Some(id) => {
+            // A kept snapshot is read again: every file is checked against its hash.
+            let snapshot = store.get(&tenant.id, id)?;
+            store.verify(&snapshot)?;
+            snapshot
+        }
         None => {
             let origin = Origin {
                 tenant: &tenant.id,
@@ -510,14 +518,13 @@ fn correction(
     Correction { previous, cells }
 }
 
-/// Mails the version: each document's list gets that document in the edition its readers
-/// have, with what goes with it. `None` without `[mail]`.
-pub fn deliver(
-    req: &RunRequest,
-    ledger: &Ledger,
+/// What mailing the version takes: each document's list gets that document in the edition
+/// its readers have, with what goes with it. `None` without `[mail]`.
+pub fn mail_request<'a>(
+    req: &'a RunRequest,
     run_id: i64,
-    staged: &Staged,
-) -> Option<DeliveryReport> {
+    staged: &'a Staged,
+) -> Option<deliver::Request<'a>> {
     let mail = req.config.mail.as_ref()?;
     let docs = &req.tenant.documents;
     let p = &staged.publication;
@@ -574,7 +581,7 @@ pub fn deliver(
             with_report,
         });
     }
-    let request = deliver::Request {
+    Some(deliver::Request {
         mail,
         outbox: outbox(req.config, req.tenant),
         publication: p,
@@ -587,6 +594,5 @@ pub fn deliver(
             monitor: &staged.monitor,
         },
         packages,
-    };
-    Some(deliver::deliver(ledger, &request))
+    })
 }

@@ -67,3 +67,49 @@ fn the_committed_configs_parse() {
         }
     }
 }
+
+#[test]
+fn credentials_in_a_source_url_are_refused_as_inline_secrets_are() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = write_config(dir.path(), "");
+    let text = std::fs::read_to_string(&config).unwrap();
+    let text = text.replacen(
+        "export = { kind = \"dir\", path = ",
+        "export = { kind = \"https\", url = \"https://analist:geheim@export.example.nl/regas/\" }\n# was: ",
+        1,
+    );
+    std::fs::write(&config, text).unwrap();
+    let out = pipeline()
+        .args(["run", "--quarter", "2024Q4", "--config"])
+        .arg(&config)
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        err.contains("tenant.noorderkwartier.export.url") && err.contains("credentials"),
+        "{err}"
+    );
+    assert!(!err.contains("geheim"), "the secret is not repeated: {err}");
+}
+
+#[test]
+fn snapshot_takes_an_id_not_a_path() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = write_config(dir.path(), "");
+    for given in ["../../../../etc", "/tmp", "0123456789abcdeg"] {
+        fails_with(
+            &[
+                "run",
+                "--quarter",
+                "2024Q4",
+                "--snapshot",
+                given,
+                "--config",
+                config.to_str().unwrap(),
+            ],
+            &[given, "is not a snapshot id"],
+        );
+    }
+    assert!(!dir.path().join("output/noorderkwartier/2024Q4").exists());
+}

@@ -272,7 +272,7 @@ fn a_550_is_not_retried_and_is_recorded_failed() {
 }
 
 #[test]
-fn a_process_killed_after_the_server_accepted_does_not_send_again() {
+fn a_process_killed_after_the_server_had_the_message_sends_it_once_more_marked() {
     let dir = tempfile::tempdir().unwrap();
     let server = SmtpServer::start(&dir.path().join("smtp"));
     let config = one_recipient(dir.path(), &server);
@@ -308,18 +308,106 @@ fn a_process_killed_after_the_server_accepted_does_not_send_again() {
             "directie@noorderkwartier.example"
         )
         .0,
-        MailState::Sending
+        MailState::Unconfirmed,
+        "the ledger knows the server had the whole message"
     );
 
+    // Never lost: the next run sends it again, once, with the same Message-ID, and says the
+    // recipient may have it twice.
     let text = stdout(&run(&config, &[]));
     assert!(
-        text.contains("unchanged")
-            && text.contains("1 unconfirmed")
-            && text.contains("UNCONFIRMED"),
+        text.contains("unchanged") && text.contains("1 sent") && text.contains("POSSIBLY TWICE"),
         "{text}"
     );
-    assert_eq!(server.messages().len(), 1, "no second message");
-    assert_eq!(server.data_attempts(), 1);
+    let messages = server.messages();
+    assert_eq!(messages.len(), 2, "one extra copy at most");
+    assert_eq!(messages[0]["message_id"], messages[1]["message_id"]);
+    let record = pipeline::ledger::Ledger::open(&dir.path().join("state"), Duration::from_secs(5))
+        .unwrap()
+        .mail(&MailKey {
+            tenant: "noorderkwartier".into(),
+            quarter: "2024Q4".into(),
+            version: 1,
+            document: "kwartaalrapportage".into(),
+            recipient: "directie@noorderkwartier.example".into(),
+        })
+        .unwrap()
+        .unwrap();
+    assert!(record.doubtful && record.state == MailState::Sent);
+    let table = crate::common::history(&config, Some("2024Q4"));
+    assert!(table.contains("possibly doubled"), "{table}");
+    // And not a third time.
+    let text = stdout(&run(&config, &[]));
+    assert!(text.contains("0 sent, 1 already sent"), "{text}");
+    assert_eq!(server.messages().len(), 2);
+}
+
+#[test]
+fn a_connection_dropped_after_the_final_dot_is_sent_again_once_and_marked() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = SmtpServer::start(&dir.path().join("smtp"));
+    let config = one_recipient(dir.path(), &server);
+    server.control("drop-after-once");
+    let text = stdout(&run(&config, &[]));
+    assert!(
+        text.contains("1 sent") && text.contains("POSSIBLY TWICE") && text.contains("0 failed"),
+        "{text}"
+    );
+    let messages = server.messages();
+    assert_eq!(messages.len(), 2, "the stored copy and the one sent again");
+    assert_eq!(messages[0]["message_id"], messages[1]["message_id"]);
+}
+
+#[test]
+fn a_connection_dropped_before_the_message_is_retried_and_arrives_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = SmtpServer::start(&dir.path().join("smtp"));
+    let config = one_recipient(dir.path(), &server);
+    server.control("drop-rcpt-once");
+    let text = stdout(&run(&config, &[]));
+    assert!(
+        text.contains("1 sent") && !text.contains("POSSIBLY TWICE"),
+        "{text}"
+    );
+    assert_eq!(server.messages().len(), 1);
+    let (state, attempts) = mail_state(
+        dir.path(),
+        1,
+        "kwartaalrapportage",
+        "directie@noorderkwartier.example",
+    );
+    assert_eq!((state, attempts), (MailState::Sent, 2));
+}
+
+#[test]
+fn a_wrong_smtp_password_is_a_permanent_failure_that_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = SmtpServer::start(&dir.path().join("smtp"));
+    let config = one_recipient(dir.path(), &server);
+    let out = pipeline()
+        .args(["run", "--quarter", "2024Q4", "--config"])
+        .arg(&config)
+        .env("SMTP_TEST_PASSWORD", "not-the-password")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "the publication stands");
+    let text = stdout(&out);
+    assert!(
+        text.contains("1 failed") && text.contains("refused the login"),
+        "{text}"
+    );
+    assert!(!text.contains("os error"), "{text}");
+    assert_eq!(server.data_attempts(), 0);
+    assert_eq!(
+        mail_state(
+            dir.path(),
+            1,
+            "kwartaalrapportage",
+            "directie@noorderkwartier.example"
+        ),
+        (MailState::Failed, 1),
+        "not retried: a wrong password stays wrong"
+    );
 }
 
 #[test]

@@ -263,3 +263,61 @@ fn a_disk_filling_up_during_publish_loses_nothing_and_the_next_run_publishes() {
     std::fs::remove_file(&filler_path).unwrap();
     assert_v2_beside_v1(&ns.run_quarter(&config), &quarter_in, &outbox_in, &v1);
 }
+
+/// A process id no process has: a child that has been waited for.
+fn dead_pid() -> u32 {
+    let mut child = Command::new("true").spawn().unwrap();
+    let pid = child.id();
+    child.wait().unwrap();
+    pid
+}
+
+#[test]
+fn what_a_stopped_process_left_is_removed_at_the_next_start_and_a_live_ones_kept() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = write_config(dir.path(), "");
+    assert!(run_quarter(&config, "2024Q4").status.success());
+    let state = dir.path().join("state");
+    let quarter = dir.path().join("output/noorderkwartier/2024Q4");
+    let dead = dead_pid();
+    let live = std::process::id();
+    // Client data a killed pull was writing, a half-built snapshot, a half-built version
+    // and a pointer that was never moved into place.
+    let planted = [
+        state.join(format!("tmp/pull-{dead}-a1b2c3")),
+        state.join(format!(
+            "snapshots/noorderkwartier/.building-{dead}-x7/casussen.csv"
+        )),
+        quarter.join(".v2-k8s7/intern/figures.csv"),
+    ];
+    for p in &planted {
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, "Casusnummer;Clientnummer\nC1;K1\n").unwrap();
+    }
+    std::os::unix::fs::symlink("v2", quarter.join(".current-2")).unwrap();
+    // A pull of a process that still runs is not touched.
+    let running = state.join(format!("tmp/pull-{live}-d4e5f6"));
+    std::fs::write(&running, "in use").unwrap();
+
+    let out = run_quarter(&config, "2024Q4");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for p in &planted {
+        assert!(!p.exists(), "{} is left", p.display());
+    }
+    assert!(
+        !state
+            .join(format!("snapshots/noorderkwartier/.building-{dead}-x7"))
+            .exists()
+    );
+    assert!(!quarter.join(".v2-k8s7").exists() && !quarter.join(".current-2").exists());
+    assert!(running.exists(), "a live process's file is kept");
+    assert_eq!(
+        std::fs::read_link(quarter.join("current")).unwrap(),
+        Path::new("v1"),
+        "nothing of the leftovers became a version"
+    );
+}

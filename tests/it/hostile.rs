@@ -175,3 +175,128 @@ fn a_budget_workbook_with_a_million_empty_rows_gives_the_same_figures() {
         "empty rows change no figure"
     );
 }
+
+/// The demo's `casussen.csv` with `change` applied to some of its records.
+fn cases_with(change: impl Fn(usize, &mut Vec<String>)) -> Vec<u8> {
+    let mut reader = csv::ReaderBuilder::new()
+        .delimiter(b';')
+        .from_path(demo_data().join("casussen.csv"))
+        .unwrap();
+    let mut out = csv::WriterBuilder::new()
+        .delimiter(b';')
+        .from_writer(Vec::new());
+    out.write_record(reader.headers().unwrap()).unwrap();
+    for (i, record) in reader.records().enumerate() {
+        let mut fields: Vec<String> = record.unwrap().iter().map(String::from).collect();
+        change(i, &mut fields);
+        out.write_record(&fields).unwrap();
+    }
+    out.into_inner().unwrap()
+}
+
+/// Columns of `casussen.csv` (the contract's order).
+const TEAM: usize = 4;
+const WOONPLAATS: usize = 5;
+const EINDDATUM: usize = 8;
+
+#[test]
+fn hostile_text_is_a_counted_row_defect_and_a_formula_is_neutralised_in_figures_csv() {
+    const FORMULA: &str = "=HYPERLINK(\"http://kwaad.example\",\"klik\")";
+    let cases = cases_with(|i, f| match i {
+        3 => f[TEAM] = "Noord\u{0}kwartier".into(),
+        5 => f[WOONPLAATS] = "Zand\u{1b}[2Jeweer".into(),
+        7 => f[TEAM] = "Team \u{85}Oost".into(),
+        9 => f[WOONPLAATS] = "x".repeat(10 << 20),
+        11 => f[TEAM] = "y".repeat(201),
+        // Open cases in the quarter: the formula becomes a place the figures name.
+        i if i % 40 == 0 && f[EINDDATUM].is_empty() => f[WOONPLAATS] = FORMULA.into(),
+        _ => {}
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let config = export_with(dir.path(), "casussen.csv", &cases);
+    let mut cmd = crate::common::pipeline();
+    cmd.args(["run", "--quarter", "2024Q4", "--no-mail", "--config"])
+        .arg(&config);
+    let run = crate::common::run_measured(cmd);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+
+    let version = dir.path().join("output/noorderkwartier/2024Q4/v1");
+    let figures = std::fs::read(version.join("intern/figures.csv")).unwrap();
+    assert!(
+        figures.len() < 1 << 20,
+        "the 10 MB value is not in the figures"
+    );
+    let text = String::from_utf8(figures).unwrap();
+    assert!(
+        !text.chars().any(|c| c.is_control() && c != '\n'),
+        "no control character reaches figures.csv"
+    );
+    let mut reader = csv::Reader::from_reader(text.as_bytes());
+    let mut neutralised = 0;
+    for record in reader.records() {
+        // Text is the category column; the others are codes and numbers (a negative amount
+        // is a number to a spreadsheet, not a formula).
+        let record = record.unwrap();
+        let cell = &record[2];
+        assert!(
+            !cell.starts_with(['=', '+', '-', '@', '\t', '\r']),
+            "a cell a spreadsheet would run: {cell}"
+        );
+        neutralised += usize::from(cell == format!("'{FORMULA}"));
+    }
+    assert!(
+        neutralised > 0,
+        "the formula place is in the figures, neutralised"
+    );
+
+    // The internal appendix counts the rows and says why; no document carries the text.
+    let report = crate::common::pdf_text(&version.join("intern/kwartaalrapportage.pdf"));
+    let flat = report.split_whitespace().collect::<Vec<_>>().join(" ");
+    for column in ["Team", "Woonplaats"] {
+        assert!(
+            flat.contains(&format!("onleesbare {column}")),
+            "the appendix names {column}: {flat}"
+        );
+    }
+    for pdf in [
+        "intern/kwartaalrapportage.pdf",
+        "openbaar/kwartaalrapportage/kwartaalrapportage.pdf",
+        "openbaar/raadsmemo/raadsmemo.pdf",
+    ] {
+        let path = version.join(pdf);
+        if path.exists() {
+            let text = crate::common::pdf_text(&path);
+            assert!(
+                !text.contains("xxxxxxxxxx") && !text.contains("[2J"),
+                "{pdf}"
+            );
+        }
+    }
+}
+
+#[test]
+fn a_10_mb_text_value_costs_no_more_memory_than_the_field() {
+    let measure = |cases: Vec<u8>| {
+        let dir = tempfile::tempdir().unwrap();
+        let config = export_with(dir.path(), "casussen.csv", &cases);
+        let mut cmd = crate::common::pipeline();
+        cmd.args(["run", "--quarter", "2024Q4", "--no-mail", "--config"])
+            .arg(&config);
+        let run = crate::common::run_measured(cmd);
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        run.peak_mb
+    };
+    let normal = measure(cases_with(|_, _| {}));
+    let huge = measure(cases_with(|i, f| {
+        if i == 9 {
+            f[WOONPLAATS] = "x".repeat(10 << 20);
+        }
+    }));
+    // The file is read whole and parsed once: a few copies of 10 MB, not one per column,
+    // thread or figure.
+    eprintln!("peak memory: {normal} MB normally, {huge} MB with a 10 MB value");
+    assert!(
+        huge <= normal + 60,
+        "a normal run peaks at {normal} MB, with one 10 MB value at {huge} MB"
+    );
+}

@@ -6,6 +6,8 @@ mod daemon;
 mod deliver;
 mod disclosure;
 mod end_to_end;
+#[cfg(feature = "failpoints")]
+mod fault_matrix;
 mod faults;
 mod fuzz_corpus;
 mod hostile;
@@ -15,5 +17,6 @@ mod privacy;
 mod pull_http;
 mod reader;
 mod render;
+mod snapshots;
 mod systemd;
 mod typesetting;

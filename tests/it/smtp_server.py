@@ -8,9 +8,12 @@ DIR/ca.pem), listens on 127.0.0.1:PORT and writes DIR/ready. Each accepted messa
 stored as DIR/messages/NNN.eml with NNN.json beside it (envelope, decoded headers, text body,
 attachments). Every DATA is counted in DIR/attempts. DIR/control changes the reply to DATA:
 
-    451-once   answer 451 to the next message, then accept again (the file is removed)
-    550        answer 550 to every message
-    sleep N    store the message, then wait N seconds before answering 250 (once)
+    451-once         answer 451 to the next message, then accept again (the file is removed)
+    550              answer 550 to every message
+    sleep N          store the message, then wait N seconds before answering 250 (once)
+    drop-rcpt-once   drop the connection at the next RCPT, before any message (once)
+    drop-after-once  store the next message, then drop the connection instead of
+                     answering 250 (once): the client cannot know it arrived
 """
 
 import asyncio
@@ -93,6 +96,15 @@ def store(envelope):
 
 
 class Handler:
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        path, what = control()
+        if what == "drop-rcpt-once":
+            os.remove(path)
+            server.transport.close()
+            return "421 4.4.2 Connection dropped"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
     async def handle_DATA(self, server, session, envelope):
         with open(os.path.join(DIR, "attempts"), "a") as f:
             f.write("%s\n" % ",".join(envelope.rcpt_tos))
@@ -103,6 +115,10 @@ class Handler:
         if what == "550":
             return "550 5.1.1 Mailbox unavailable"
         store(envelope)
+        if what == "drop-after-once":
+            os.remove(path)
+            server.transport.close()
+            return "250 2.0.0 Accepted (never heard)"
         if what.startswith("sleep"):
             os.remove(path)
             await asyncio.sleep(float(what.split()[1]))
@@ -112,7 +128,9 @@ class Handler:
 def authenticator(server, session, envelope, mechanism, auth_data):
     ok = (isinstance(auth_data, LoginPassword)
           and auth_data.login.decode() == USER and auth_data.password.decode() == PASSWORD)
-    return AuthResult(success=ok)
+    # handled=False: aiosmtpd answers a refusal with 535 itself, as a real server does (with
+    # the default it sends nothing and the client waits for its timeout).
+    return AuthResult(success=ok, handled=False)
 
 
 def main():

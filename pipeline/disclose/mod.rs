@@ -13,12 +13,16 @@
 //!    ([`secondary`]);
 //! 3. derived values (a rate over a withheld count) follow what they are derived from.
 //!
+//! For a correction, what a reader of an earlier version could learn by subtracting is
+//! withheld before step 2 ([`versions`]).
+//!
 //! One view serves every public document of an audience: a council member reads the memo
 //! and the public kwartaalrapportage side by side, so both must show each cell alike.
 
 mod audit;
 mod primary;
 mod secondary;
+mod versions;
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -29,6 +33,7 @@ use crate::monitor::{Change, Monitor};
 use crate::notation;
 
 pub use audit::{Audit, AuditFailure, Range, audit};
+pub use versions::Earlier;
 
 /// Who a document edition is for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -213,6 +218,18 @@ pub fn disclose(
     scope: &dyn Fn(&FigureKey) -> bool,
     settings: &Settings,
 ) -> Result<View, DiscloseError> {
+    disclose_after(monitor, audience, scope, settings, &[])
+}
+
+/// As [`disclose`], for a correction: what readers of the `earlier` public versions can
+/// subtract is withheld too ([`versions`]).
+pub fn disclose_after(
+    monitor: &Monitor,
+    audience: Audience,
+    scope: &dyn Fn(&FigureKey) -> bool,
+    settings: &Settings,
+    earlier: &[Earlier],
+) -> Result<View, DiscloseError> {
     let f = &monitor.figures;
     let in_scope = |k: &FigureKey| scope(k);
     let mut view = View {
@@ -234,9 +251,13 @@ pub fn disclose(
                     primary::shown(figure, settings.threshold),
                 );
             }
+            versions::protect(&mut view, f, earlier);
             let relations = relations(f, &monitor.spans);
             secondary::protect(&mut view, f, &relations)?;
             derived(&mut view, f);
+            if crate::failpoint::action("disclose::before_audit").is_some() {
+                reveal_one(&mut view, f);
+            }
             let report = audit(&view, f, &relations)?;
             if let Some(failure) = report.failures.first() {
                 return Err(failure.error(&view, &relations));
@@ -244,6 +265,24 @@ pub fn disclose(
         }
     }
     Ok(view)
+}
+
+/// The tests' stand-in for a wrong decision (failpoint `disclose::before_audit`): one
+/// withheld cell (an `x` where there is one, else a `<T`) is shown as it is, which the
+/// audit must catch before anything is published.
+fn reveal_one(view: &mut View, f: &Figures) {
+    let pick = |wanted: Shown| {
+        view.cells
+            .iter()
+            .filter(|(_, s)| **s == wanted)
+            .map(|(k, _)| k.clone())
+            .min()
+    };
+    if let Some(key) = pick(Shown::Withheld).or_else(|| pick(Shown::Small))
+        && let Ok(figure) = f.expect(&key)
+    {
+        view.cells.insert(key, Shown::Value(figure.value));
+    }
 }
 
 /// Visitors of thuiskamers per week is the thuiskamers' attendance divided by the weeks:

@@ -208,3 +208,55 @@ proptest! {
         }
     }
 }
+
+/// A correction that adds one case to team t1: the teams' counts of v1 were published; a
+/// reader subtracting would find the case's team. The changed cells are withheld, and the
+/// relation keeps them from being worked out.
+#[test]
+fn a_correction_withholds_what_a_reader_of_the_earlier_version_could_subtract() {
+    let (f1, _, v1) = breakdown(&[30, 12, 40]);
+    let (f2, r, mut view) = breakdown(&[30, 13, 40]);
+    let earlier = [versions::Earlier {
+        version: 1,
+        shown: v1.cells.clone(),
+        figures: Some(&f1),
+    }];
+    assert_eq!(
+        versions::protect(&mut view, &f2, &earlier),
+        2,
+        "t1 and the total"
+    );
+    secondary::protect(&mut view, &f2, &r).unwrap();
+    let (parts, total) = shown_of(&view, 3);
+    assert_eq!(
+        (parts[0], parts[2]),
+        (num(30), num(40)),
+        "unchanged cells stay"
+    );
+    assert_eq!((parts[1], total), (Withheld, Withheld));
+    assert!(audit(&view, &f2, &r).unwrap().failures.is_empty());
+    // A change of T or more tells nothing about one registration.
+    let (f3, _, mut view) = breakdown(&[30, 17, 40]);
+    assert_eq!(versions::protect(&mut view, &f3, &earlier), 0);
+    // A mean over the same records that moved gives one record's new value away.
+    let k = FigureKey::total(Indicator::Wachttijd, P);
+    let mean = |v: f64, n: u64| {
+        let mut f = Figures::default();
+        f.push(Figure {
+            key: k.clone(),
+            dimension: "",
+            value: Value::Mean(v),
+            n: Some(n),
+        });
+        f
+    };
+    let (before, after) = (mean(10.2, 18), mean(10.0, 19));
+    let earlier = [versions::Earlier {
+        version: 1,
+        shown: public_view(&before).cells,
+        figures: Some(&before),
+    }];
+    let mut view = public_view(&after);
+    versions::protect(&mut view, &after, &earlier);
+    assert_eq!(view.cells[&k], Shown::FewRecords);
+}

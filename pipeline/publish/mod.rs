@@ -164,18 +164,25 @@ impl QuarterDir {
         }
     }
 
+    /// Every published version (a folder with its manifest), oldest first.
+    pub fn versions(&self) -> Vec<u32> {
+        let mut out: Vec<u32> = fs::read_dir(&self.dir)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .filter_map(|entry| {
+                let name = entry.file_name().to_string_lossy().into_owned();
+                let n = name.strip_prefix('v')?.parse::<u32>().ok()?;
+                entry.path().join("manifest.json").is_file().then_some(n)
+            })
+            .collect();
+        out.sort_unstable();
+        out
+    }
+
     /// The highest published version and its manifest.
     pub fn current(&self) -> Option<(u32, Manifest)> {
-        let mut best: Option<u32> = None;
-        for entry in fs::read_dir(&self.dir).ok()?.flatten() {
-            let name = entry.file_name().to_string_lossy().into_owned();
-            if let Some(n) = name.strip_prefix('v').and_then(|n| n.parse::<u32>().ok())
-                && entry.path().join("manifest.json").is_file()
-            {
-                best = best.max(Some(n));
-            }
-        }
-        let v = best?;
+        let v = *self.versions().last()?;
         let text = fs::read_to_string(self.version_dir(v).join("manifest.json")).ok()?;
         Some((v, serde_json::from_str(&text).ok()?))
     }

@@ -72,5 +72,9 @@ pub fn alt_text(what: &str, categories: &[String], series: &[Series]) -> String 
             }
         })
         .collect();
+    if categories.is_empty() {
+        // A chart of a period without any: the reader is told so, not given an empty list.
+        return format!("{what}: geen gegevens in deze periode.");
+    }
     format!("{what}: {}.", parts.join("; "))
 }

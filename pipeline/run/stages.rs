@@ -183,10 +183,38 @@ fn disclose_stage(
                 .extend(deliver::message::cells(monitor));
         }
     }
+    // A correction's public view also answers to every earlier public version: a reader
+    // may keep them all and subtract.
+    let quarter_dir = QuarterDir::new(&req.config.output_dir, &req.tenant.id, req.quarter);
+    let before: Vec<publish::changes::Previous> = quarter_dir
+        .versions()
+        .into_iter()
+        .map(|v| publish::changes::previous(&quarter_dir.version_dir(v), v))
+        .collect();
+    let earlier: Vec<disclose::Earlier> = before
+        .iter()
+        .filter(|p| !p.public.is_empty())
+        .map(|p| disclose::Earlier {
+            version: p.version,
+            shown: p
+                .public
+                .values()
+                .flatten()
+                .map(|(k, s)| (k.clone(), *s))
+                .collect(),
+            figures: p.figures.as_ref(),
+        })
+        .collect();
     let mut views = BTreeMap::new();
     for (audience, keys) in shown {
         let started = Instant::now();
-        let view = disclose::disclose(monitor, audience, &|k| keys.contains(k), &settings)?;
+        let view = disclose::disclose_after(
+            monitor,
+            audience,
+            &|k| keys.contains(k),
+            &settings,
+            &earlier,
+        )?;
         tracing::info!(
             audience = audience.as_str(),
             cells = keys.len(),

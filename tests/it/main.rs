@@ -11,6 +11,7 @@ mod fault_matrix;
 mod faults;
 mod fuzz_corpus;
 mod hostile;
+mod leaks;
 mod load_files;
 mod pdfua;
 mod privacy;

@@ -126,8 +126,14 @@ impl Progress for Logged {
 
 /// The ledger as a plain table for a terminal.
 fn history_table(rows: &[pipeline::ledger::RunRow]) -> String {
+    let t = rows
+        .iter()
+        .map(|r| r.tenant.chars().count())
+        .max()
+        .unwrap_or(0)
+        .max("tenant".len());
     let mut out = format!(
-        "{:>4}  {:<14} {:<7} {:<9} {:<20} {:<20} {:<10} {:>3} {:<16} {:>5} {:>6}  {}\n",
+        "{:>4}  {:<t$} {:<7} {:<9} {:<20} {:<20} {:<11} {:>3} {:<16} {:>5} {:>6}  {}\n",
         "run",
         "tenant",
         "quarter",
@@ -149,7 +155,7 @@ fn history_table(rows: &[pipeline::ledger::RunRow]) -> String {
                 .replace('T', " ")
         };
         out.push_str(&format!(
-            "{:>4}  {:<14} {:<7} {:<9} {:<20} {:<20} {:<10} {:>3} {:<16} {:>5} {:>6}  {}\n",
+            "{:>4}  {:<t$} {:<7} {:<9} {:<20} {:<20} {:<11} {:>3} {:<16} {:>5} {:>6}  {}\n",
             r.id,
             r.tenant,
             r.quarter,
@@ -175,8 +181,16 @@ fn mails_table(rows: &[pipeline::ledger::MailRow]) -> String {
     if rows.is_empty() {
         return String::new();
     }
+    // As wide as the longest tenant and recipient, so that the columns line up.
+    let width = |f: &dyn Fn(&pipeline::ledger::MailRow) -> usize, title: &str| {
+        rows.iter().map(f).max().unwrap_or(0).max(title.len())
+    };
+    let (t, r) = (
+        width(&|m| m.key.tenant.chars().count(), "tenant"),
+        width(&|m| m.key.recipient.chars().count(), "recipient"),
+    );
     let mut out = format!(
-        "\n{:<14} {:<7} {:>3} {:<18} {:<40} {:<12} {:>8} {:<20} {}\n",
+        "\n{:<t$} {:<7} {:>3} {:<18} {:<r$} {:<12} {:>8} {:<20} {}\n",
         "tenant",
         "quarter",
         "v",
@@ -194,7 +208,7 @@ fn mails_table(rows: &[pipeline::ledger::MailRow]) -> String {
                 format!("possibly doubled (an attempt was cut off after the server had it) {note}");
         }
         out.push_str(&format!(
-            "{:<14} {:<7} {:>3} {:<18} {:<40} {:<12} {:>8} {:<20} {}\n",
+            "{:<t$} {:<7} {:>3} {:<18} {:<r$} {:<12} {:>8} {:<20} {}\n",
             m.key.tenant,
             m.key.quarter,
             m.key.version,

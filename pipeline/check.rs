@@ -16,16 +16,22 @@ pub struct Finding {
     pub detail: String,
 }
 
-/// Checks every tenant for `quarter` (its budget year's workbook).
-pub fn check(config: &Config, quarter: Quarter) -> Vec<Finding> {
+/// Checks every tenant for `quarter` (its budget year's workbook); without one, for the
+/// newest quarter each tenant's export covers (by `today`).
+pub fn check(config: &Config, quarter: Option<Quarter>, today: chrono::NaiveDate) -> Vec<Finding> {
     let mut findings = Vec::new();
     for tenant in &config.tenants {
-        findings.extend(check_tenant(config, tenant, quarter));
+        findings.extend(check_tenant(config, tenant, quarter, today));
     }
     findings
 }
 
-fn check_tenant(config: &Config, tenant: &Tenant, quarter: Quarter) -> Vec<Finding> {
+fn check_tenant(
+    config: &Config,
+    tenant: &Tenant,
+    quarter: Option<Quarter>,
+    today: chrono::NaiveDate,
+) -> Vec<Finding> {
     let mut out = Vec::new();
     let mut say = |subject: &str, ok: bool, detail: String| {
         out.push(Finding {
@@ -64,11 +70,79 @@ fn check_tenant(config: &Config, tenant: &Tenant, quarter: Quarter) -> Vec<Findi
         export: &tenant.export,
         budget: tenant.budget.as_ref(),
     };
-    let export = pull::pull_sources(&store, origin, quarter, Sources::Export);
-    match &export {
-        Ok(files) => say("export", true, format!("reachable: {} files", files.len())),
-        Err(e) => say("export", false, e.to_string()),
-    }
+    // The export does not depend on the quarter (only the budget's year does).
+    let export = pull::pull_sources(
+        &store,
+        origin,
+        quarter.unwrap_or_else(|| Quarter::last_complete(today)),
+        Sources::Export,
+    );
+    let export = match export {
+        Ok(files) => {
+            say("export", true, format!("reachable: {} files", files.len()));
+            files
+        }
+        Err(e) => {
+            say("export", false, e.to_string());
+            return out;
+        }
+    };
+    // The export alone, as a run's loader reads it.
+    let renames = Renames {
+        columns: &tenant.columns,
+        values: &tenant.values,
+    };
+    let loaded = store
+        .commit(&tenant.id, export.clone())
+        .map_err(|e| e.to_string())
+        .and_then(|snapshot| {
+            load::load_export(
+                &snapshot.dir,
+                &snapshot.hashes(),
+                &renames,
+                tenant.export.csv(),
+                &config.monitor.load(),
+            )
+            .map_err(|e| e.to_string())
+        });
+    let latest = match &loaded {
+        Ok((export, quality)) => {
+            for file in &quality.files {
+                let excluded: u64 = quality
+                    .exclusions
+                    .iter()
+                    .filter(|e| e.table == file.table)
+                    .map(|e| e.rows)
+                    .sum();
+                say(
+                    &file.table,
+                    true,
+                    format!("{}: {} rows, {} excluded", file.file, file.rows, excluded),
+                );
+            }
+            for e in &quality.exclusions {
+                say(&e.table, true, format!("excluded: {}", e.message()));
+            }
+            export.latest_registration()
+        }
+        Err(e) => {
+            say("export tables", false, e.clone());
+            None
+        }
+    };
+    let quarter = match (quarter, latest) {
+        (Some(q), _) => q,
+        (None, Some(day)) => {
+            let q = Quarter::newest_covered(day, today);
+            say(
+                "quarter",
+                true,
+                format!("{q}: the newest quarter the export covers (latest registration {day})"),
+            );
+            q
+        }
+        (None, None) => Quarter::last_complete(today),
+    };
     let budget = if tenant.budget.is_some() {
         let b = pull::pull_sources(&store, origin, quarter, Sources::Budget);
         match &b {
@@ -86,19 +160,18 @@ fn check_tenant(config: &Config, tenant: &Tenant, quarter: Quarter) -> Vec<Findi
             ),
             Err(e) => say("budget", false, e.to_string()),
         }
-        b.ok()
+        match b {
+            Ok(b) => b,
+            Err(_) => return out,
+        }
     } else {
         say(
             "budget",
             true,
             "none configured: the finance chapter is left out".into(),
         );
-        Some(Vec::new())
+        Vec::new()
     };
-    let (Ok(export), Some(budget)) = (export, budget) else {
-        return out;
-    };
-    // A snapshot of what was just fetched, so the loader reads exactly what a run would.
     let snapshot = match store.commit(&tenant.id, export.into_iter().chain(budget).collect()) {
         Ok(s) => s,
         Err(e) => {
@@ -106,37 +179,6 @@ fn check_tenant(config: &Config, tenant: &Tenant, quarter: Quarter) -> Vec<Findi
             return out;
         }
     };
-    let renames = Renames {
-        columns: &tenant.columns,
-        values: &tenant.values,
-    };
-    match load::load_export(
-        &snapshot.dir,
-        &snapshot.hashes(),
-        &renames,
-        tenant.export.csv(),
-        &config.monitor.load(),
-    ) {
-        Ok((_, quality)) => {
-            for file in &quality.files {
-                let excluded: u64 = quality
-                    .exclusions
-                    .iter()
-                    .filter(|e| e.table == file.table)
-                    .map(|e| e.rows)
-                    .sum();
-                say(
-                    &file.table,
-                    true,
-                    format!("{}: {} rows, {} excluded", file.file, file.rows, excluded),
-                );
-            }
-            for e in &quality.exclusions {
-                say(&e.table, true, format!("excluded: {}", e.message()));
-            }
-        }
-        Err(e) => say("export tables", false, e.to_string()),
-    }
     if let Some(file) = snapshot.file("budget") {
         match load::budget::load_budget(&snapshot.dir.join(&file.name), file.sha256.clone()) {
             Ok(b) => {

@@ -619,6 +619,60 @@ impl Config {
         Ok(())
     }
 
+    /// A run on files (`pipeline run --export DIR --budget FILE --output DIR`): the tenant
+    /// reads every table from `export` (encoding and delimiter detected, the contract's own
+    /// headers and values, no mapping) and its budget from the workbook `budget`; publications
+    /// go to `output`.
+    pub fn on_files(
+        &mut self,
+        tenant: Option<&str>,
+        export: Option<&Path>,
+        budget: Option<&Path>,
+        output: Option<&Path>,
+    ) -> Result<(), ConfigError> {
+        let id = self.tenant(tenant)?.id.clone();
+        let t = self
+            .tenants
+            .iter_mut()
+            .find(|t| t.id == id)
+            .expect("the tenant just found");
+        if let Some(dir) = export {
+            t.export = Source::Dir {
+                path: dir.to_path_buf(),
+                demo: None,
+                csv: Default::default(),
+            };
+            t.columns.clear();
+            t.values.clear();
+        }
+        if let Some(file) = budget {
+            let name = file.file_name().map(|n| n.to_string_lossy().into_owned());
+            let Some(name) = name.filter(|n| !n.is_empty()) else {
+                return Err(ConfigError::Invalid {
+                    path: file.display().to_string(),
+                    key: "--budget".into(),
+                    message: "expected the budget workbook's file".into(),
+                });
+            };
+            let folder = file
+                .parent()
+                .filter(|p| !p.as_os_str().is_empty())
+                .unwrap_or(Path::new("."));
+            t.budget = Some(BudgetSource {
+                source: Source::Dir {
+                    path: folder.to_path_buf(),
+                    demo: None,
+                    csv: Default::default(),
+                },
+                file: name,
+            });
+        }
+        if let Some(dir) = output {
+            self.output_dir = dir.to_path_buf();
+        }
+        Ok(())
+    }
+
     pub fn tenant(&self, id: Option<&str>) -> Result<&Tenant, ConfigError> {
         match id {
             None => Ok(&self.tenants[0]),

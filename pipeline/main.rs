@@ -48,6 +48,40 @@ enum Command {
         /// Do not mail the publication.
         #[arg(long)]
         no_mail: bool,
+        /// Build the whole publication into a scratch folder and show what would change;
+        /// publish nothing, mail nothing.
+        #[arg(long)]
+        preview: bool,
+        /// Read every table from this folder instead of the configured export (encoding and
+        /// delimiter detected, the contract's headers, no column mapping).
+        #[arg(long, value_name = "DIR")]
+        export: Option<PathBuf>,
+        /// Read the budget from this workbook instead of the configured source.
+        #[arg(long, value_name = "FILE")]
+        budget: Option<PathBuf>,
+        /// Publish into this folder instead of the configured output_dir.
+        #[arg(long, value_name = "DIR")]
+        output: Option<PathBuf>,
+    },
+    /// Show what changed between two published versions of a quarter, in the documents'
+    /// words: label, breakdown, period, old → new.
+    Changes {
+        #[arg(long)]
+        quarter: Quarter,
+        /// Default: config/pipeline.toml here, else /etc/pipeline/pipeline.toml.
+        #[arg(long, default_value_os_t = pipeline::config::default_path())]
+        config: PathBuf,
+        #[arg(long)]
+        tenant: Option<String>,
+        /// The older version (default: the one before --to).
+        #[arg(long)]
+        from: Option<u32>,
+        /// The newer version (default: the current one).
+        #[arg(long)]
+        to: Option<u32>,
+        /// `intern`: every figure of figures.csv; `openbaar`: the cells the public documents show.
+        #[arg(long, default_value = "intern", value_parser = ["intern", "openbaar"])]
+        edition: String,
     },
     /// Run as a service: publish on the configured schedule and catch up on missed quarters.
     Daemon {
@@ -75,7 +109,8 @@ enum Command {
         /// Default: config/pipeline.toml here, else /etc/pipeline/pipeline.toml.
         #[arg(long, default_value_os_t = pipeline::config::default_path())]
         config: PathBuf,
-        /// The quarter whose budget workbook to check (default: the last complete quarter).
+        /// The quarter whose budget workbook to check (default: the newest quarter the
+        /// export covers).
         #[arg(long)]
         quarter: Option<Quarter>,
     },
@@ -245,14 +280,32 @@ fn main() -> ExitCode {
             tenant,
             snapshot,
             no_mail,
+            preview,
+            export,
+            budget,
+            output,
         } => run_command(
             &config,
-            quarter,
-            tenant.as_deref(),
-            snapshot,
-            !no_mail,
+            RunArgs {
+                quarter,
+                tenant,
+                snapshot,
+                mail: !no_mail,
+                preview,
+                export,
+                budget,
+                output,
+            },
             interactive,
         ),
+        Command::Changes {
+            quarter,
+            config,
+            tenant,
+            from,
+            to,
+            edition,
+        } => changes_command(&config, quarter, tenant.as_deref(), (from, to), &edition),
         Command::Daemon { config, once } => daemon_command(&config, once),
         Command::History {
             config,
@@ -278,27 +331,41 @@ fn main() -> ExitCode {
     }
 }
 
-/// `pipeline run`: one quarter now, with progress on a terminal; ends with where the PDFs are.
-fn run_command(
-    config: &Path,
+/// What `pipeline run` was asked.
+struct RunArgs {
     quarter: Quarter,
-    tenant: Option<&str>,
+    tenant: Option<String>,
     snapshot: Option<String>,
     mail: bool,
-    interactive: bool,
-) -> anyhow::Result<()> {
-    let config = Config::load(config)?;
-    let tenant = config.tenant(tenant)?;
+    preview: bool,
+    export: Option<PathBuf>,
+    budget: Option<PathBuf>,
+    output: Option<PathBuf>,
+}
+
+/// `pipeline run`: one quarter now, with progress on a terminal; ends with where the PDFs are
+/// (or, with `--preview`, where the preview is and what would change).
+fn run_command(config: &Path, args: RunArgs, interactive: bool) -> anyhow::Result<()> {
+    let mut config = Config::load(config)?;
+    config.on_files(
+        args.tenant.as_deref(),
+        args.export.as_deref(),
+        args.budget.as_deref(),
+        args.output.as_deref(),
+    )?;
+    let tenant = config.tenant(args.tenant.as_deref())?;
     let engine = Engine::new(&config.layouts_dir, &config.font_dirs);
+    let quarter = args.quarter;
     let request = RunRequest {
         config: &config,
         tenant,
         quarter,
-        snapshot,
+        snapshot: args.snapshot,
         date: None,
         trigger: pipeline::ledger::Trigger::Manual,
         cancel: None,
-        mail,
+        mail: args.mail && !args.preview,
+        preview: args.preview,
     };
     let outcome = if interactive {
         let bar = ProgressBar::new(STAGES.len() as u64);
@@ -314,24 +381,114 @@ fn run_command(
         run::run(&request, &engine, &Logged)?
     };
     let p = &outcome.publication;
-    let state = if p.new {
-        "published"
-    } else {
-        "unchanged, already published"
-    };
-    println!(
-        "{} {} for {}: {state} as version {}",
-        tenant.organisation, quarter, tenant.municipality, p.version
-    );
-    for file in &p.files {
-        println!(
-            "  {}  ({})",
-            p.path(&file.name).display(),
-            file.audience.as_str()
-        );
+    let what = format!("{} {} for {}", tenant.organisation, quarter, tenant.municipality);
+    match (args.preview, p.new) {
+        (true, true) => println!(
+            "PREVIEW of {what}: would be published as version {}; nothing is published or mailed",
+            p.version
+        ),
+        (true, false) => println!(
+            "PREVIEW of {what}: the same as version {}, already published; nothing would change",
+            p.version
+        ),
+        (false, true) => println!("{what}: published as version {}", p.version),
+        (false, false) => println!("{what}: unchanged, already published as version {}", p.version),
+    }
+    if !args.preview || p.new {
+        for file in &p.files {
+            println!(
+                "  {}  ({})",
+                p.path(&file.name).display(),
+                file.audience.as_str()
+            );
+        }
+    }
+    if args.preview
+        && let Some(correction) = &outcome.correction
+    {
+        print!("{}", correction_text(&config, correction));
     }
     if let Some(delivery) = &outcome.delivery {
         println!("{delivery}");
+    }
+    Ok(())
+}
+
+/// A correction's changes per edition, as the documents' readers would read them.
+fn correction_text(config: &Config, correction: &pipeline::publish::Correction) -> String {
+    let threshold = config.monitor.disclose().threshold;
+    let mut out = format!("changes against version {}:\n", correction.previous);
+    for ((document, audience), changes) in &correction.cells {
+        let view = pipeline::disclose::View::from_cells(*audience, threshold, []);
+        out.push_str(&format!(
+            "  {} ({}): {} changed\n",
+            document.name(),
+            audience.as_str(),
+            changes.len()
+        ));
+        for c in changes {
+            out.push_str(&format!(
+                "    {}\n",
+                pipeline::publish::changes::line(c, &view)
+            ));
+        }
+    }
+    out
+}
+
+/// `pipeline changes`: what changed between two published versions of a quarter.
+fn changes_command(
+    config: &Path,
+    quarter: Quarter,
+    tenant: Option<&str>,
+    (from, to): (Option<u32>, Option<u32>),
+    edition: &str,
+) -> anyhow::Result<()> {
+    use pipeline::disclose::{Audience, View};
+    let config = Config::load(config)?;
+    let tenant = config.tenant(tenant)?;
+    let dir = pipeline::publish::QuarterDir::new(&config.output_dir, &tenant.id, quarter);
+    let versions = dir.versions();
+    let listed = versions
+        .iter()
+        .map(|v| format!("v{v}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let to = to
+        .or(versions.last().copied())
+        .with_context(|| format!("{} {quarter}: nothing is published in {}", tenant.id, dir.dir.display()))?;
+    let from = from.unwrap_or(to.saturating_sub(1));
+    for v in [from, to] {
+        anyhow::ensure!(
+            versions.contains(&v),
+            "{} {quarter}: there is no version {v} to compare (published: {listed})",
+            tenant.id
+        );
+    }
+    let audience = if edition == "openbaar" {
+        Audience::Openbaar
+    } else {
+        Audience::Intern
+    };
+    let changes = pipeline::publish::changes::between(
+        (&dir.version_dir(from), &dir.version_dir(to)),
+        (from, to),
+        audience,
+    )
+    .with_context(|| {
+        format!(
+            "{} {quarter}: the {edition} figures of v{from} or v{to} cannot be read",
+            tenant.id
+        )
+    })?;
+    let view = View::from_cells(audience, config.monitor.disclose().threshold, []);
+    println!(
+        "{} {quarter}, {edition}: v{from} → v{to}, {} changed",
+        tenant.organisation,
+        changes.len()
+    );
+    for c in &changes {
+        println!("  {}", pipeline::publish::changes::line(c, &view));
     }
     Ok(())
 }
@@ -368,9 +525,7 @@ fn history_command(config: &Path, quarter: Option<Quarter>, limit: usize) -> any
 /// `pipeline check`: every source and table, one line each; non-zero when any failed.
 fn check_command(config: &Path, quarter: Option<Quarter>) -> anyhow::Result<()> {
     let config = Config::load(config)?;
-    let quarter =
-        quarter.unwrap_or_else(|| Quarter::last_complete(chrono::Local::now().date_naive()));
-    let findings = pipeline::check::check(&config, quarter);
+    let findings = pipeline::check::check(&config, quarter, chrono::Local::now().date_naive());
     for f in &findings {
         println!(
             "{} {:<10} {:<22} {}",

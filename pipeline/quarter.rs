@@ -99,6 +99,14 @@ impl Quarter {
         Self::containing(today).previous()
     }
 
+    /// The newest quarter an export whose latest registration is `latest` covers: the last
+    /// one that had ended within two weeks after it (an export is taken a few days after a
+    /// quarter, with those days' registrations in it), and has ended by `today`.
+    pub fn newest_covered(latest: NaiveDate, today: NaiveDate) -> Self {
+        let reach = latest + chrono::Days::new(15);
+        Self::last_complete(reach).min(Self::last_complete(today))
+    }
+
     /// This quarter alone.
     pub fn period(self) -> Period {
         Period {
@@ -307,6 +315,20 @@ mod tests {
             label: "x".into(),
         };
         assert_eq!(p.year_before().start, d(2023, 2, 28));
+    }
+
+    #[test]
+    fn the_newest_quarter_an_export_covers() {
+        let d = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
+        let q = |s: &str| s.parse::<Quarter>().unwrap();
+        let today = d("2026-12-04");
+        // Taken six days after the quarter, with those days' registrations.
+        assert_eq!(Quarter::newest_covered(d("2025-01-06"), today), q("2024Q4"));
+        assert_eq!(Quarter::newest_covered(d("2024-12-30"), today), q("2024Q4"));
+        // Taken mid-quarter: the quarter before is the newest whole one.
+        assert_eq!(Quarter::newest_covered(d("2024-11-20"), today), q("2024Q3"));
+        // Never a quarter that has not ended.
+        assert_eq!(Quarter::newest_covered(d("2026-12-03"), today), q("2026Q3"));
     }
 
     #[test]

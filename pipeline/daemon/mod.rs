@@ -362,6 +362,7 @@ async fn run_job(
             trigger: job2.trigger,
             cancel: Some(&cancel),
             mail: true,
+            preview: false,
         };
         let progress = StatusProgress {
             what: format!("{} {}", job2.tenant, job2.quarter),

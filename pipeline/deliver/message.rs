@@ -87,13 +87,9 @@ fn key_figures(f: &Facts, view: &View) -> Result<Vec<String>, NotInView> {
 
 /// A correction's changes, in the document's words: `- <label, breakdown, period>: old → new`.
 fn change_lines(view: &View, changes: &[CellChange]) -> Vec<String> {
-    let shown = |s: Option<crate::disclose::Shown>| match s {
-        Some(s) => view.text_of(s, 1),
-        None => "(niet getoond)".to_string(),
-    };
     changes
         .iter()
-        .map(|c| format!("- {}: {} → {}", c.key.words(), shown(c.old), shown(c.new)))
+        .map(|c| format!("- {}", crate::publish::changes::line(c, view)))
         .collect()
 }
 

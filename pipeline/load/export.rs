@@ -463,6 +463,22 @@ fn list_files(folder: &Path) -> String {
     }
 }
 
+impl Export {
+    /// The latest registration date of the cases (registered, started or closed): which
+    /// quarter the export reaches.
+    pub fn latest_registration(&self) -> Option<chrono::NaiveDate> {
+        let days = ["Aanmelddatum", "Startdatum", "Einddatum"]
+            .iter()
+            .filter_map(|name| {
+                let column = self.cases.column(name).ok()?.cast(&DataType::Int32).ok()?;
+                column.i32().ok()?.max()
+            })
+            .max()?;
+        chrono::NaiveDate::from_ymd_opt(1970, 1, 1)?
+            .checked_add_signed(chrono::Duration::days(i64::from(days)))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -112,6 +112,50 @@ pub fn public(
     diff(old, &new)
 }
 
+/// One change as a reader reads it: the figure in the document's words (label, breakdown,
+/// period), old → new as `view` writes them; `(niet getoond)` where a cell was not there.
+pub fn line(change: &CellChange, view: &View) -> String {
+    let shown = |s: Option<Shown>, digits: usize| match s {
+        Some(s) => view.text_of(s, digits),
+        None => "(niet getoond)".to_string(),
+    };
+    // A mean that moved by less than its printed decimal gets a second one, so that no
+    // line reads "8,8 → 8,8".
+    let mut digits = 1;
+    if shown(change.old, 1) == shown(change.new, 1) {
+        digits = 2;
+    }
+    format!(
+        "{}: {} → {}",
+        change.key.words(),
+        shown(change.old, digits),
+        shown(change.new, digits)
+    )
+}
+
+/// What changed between two published versions of a quarter, for `audience`: for the
+/// internal edition every figure of `figures.csv`, for the public one every cell the public
+/// documents show. `None` when a version's files cannot be read.
+pub fn between(
+    version_dirs: (&Path, &Path),
+    versions: (u32, u32),
+    audience: Audience,
+) -> Option<Vec<CellChange>> {
+    let (a, b) = (
+        previous(version_dirs.0, versions.0),
+        previous(version_dirs.1, versions.1),
+    );
+    Some(match audience {
+        Audience::Intern => internal(a.figures.as_ref()?, b.figures.as_ref()?, Indicator::ALL),
+        Audience::Openbaar => {
+            let cells = |p: &Previous| -> BTreeMap<FigureKey, Shown> {
+                p.public.values().flatten().map(|(k, s)| (k.clone(), *s)).collect()
+            };
+            diff(&cells(&a), &cells(&b))
+        }
+    })
+}
+
 fn diff(old: &BTreeMap<FigureKey, Shown>, new: &BTreeMap<FigureKey, Shown>) -> Vec<CellChange> {
     let mut keys: Vec<&FigureKey> = old.keys().chain(new.keys()).collect();
     keys.sort();

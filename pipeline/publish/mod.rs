@@ -116,6 +116,7 @@ pub struct Manifest {
 }
 
 /// Where one tenant's quarter is published.
+#[derive(Debug, Clone)]
 pub struct QuarterDir {
     pub dir: PathBuf,
 }

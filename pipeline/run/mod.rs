@@ -73,6 +73,9 @@ pub struct RunRequest<'a> {
     pub cancel: Option<&'a AtomicBool>,
     /// Mail the version to its recipients after the run (`--no-mail` clears it).
     pub mail: bool,
+    /// Build the publication into a scratch folder (`<state>/preview/`) instead: nothing is
+    /// published, mailed or recorded in the ledger (`--preview`).
+    pub preview: bool,
 }
 
 /// What a run did.
@@ -137,6 +140,16 @@ pub fn run(
     progress: &dyn Progress,
 ) -> Result<RunOutcome, RunError> {
     let _lock = RunLock::acquire(&req.config.state_dir, &req.tenant.id, req.quarter)?;
+    if req.preview {
+        // A look before publishing: output, ledger and outbox stay as they are.
+        let staged = stages::stages(req, engine, progress)?;
+        return Ok(RunOutcome {
+            publication: staged.publication,
+            run_id: 0,
+            correction: staged.correction,
+            delivery: None,
+        });
+    }
     let ledger = Ledger::open(&req.config.state_dir, LEDGER_BUSY)?;
     // This quarter's lock is ours: whatever an earlier run of it left is put right first.
     recover::quarter(req.config, &ledger, &req.tenant.id, req.quarter)?;
@@ -218,6 +231,11 @@ fn check_cancel(req: &RunRequest) -> Result<(), RunError> {
         Some(flag) if flag.load(Ordering::SeqCst) => Err(RunError::Cancelled),
         _ => Ok(()),
     }
+}
+
+/// Where `--preview` builds a quarter: `<state_dir>/preview/<tenant>/<quarter>/`.
+pub fn preview_dir(config: &Config) -> std::path::PathBuf {
+    config.state_dir.join("preview")
 }
 
 /// Where a tenant's mail goes without `[mail.smtp]`: `<output_dir>/<tenant>/outbox/`.

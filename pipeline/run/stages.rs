@@ -445,7 +445,9 @@ fn publish_stage(
 ) -> Result<Staged, RunError> {
     let (config, tenant, quarter) = (req.config, req.tenant, req.quarter);
     let quarter_dir = QuarterDir::new(&config.output_dir, &tenant.id, quarter);
-    publish::clean_abandoned(&quarter_dir.dir);
+    if !req.preview {
+        publish::clean_abandoned(&quarter_dir.dir);
+    }
     let decision = quarter_dir.decide(&rendered.content);
     let publication = match decision {
         Decision::Unchanged { version, manifest } => {
@@ -478,9 +480,17 @@ fn publish_stage(
                 content: rendered.content.clone(),
                 files: Vec::new(),
             };
-            let dir = quarter_dir.publish(version, manifest, &rendered_files)?;
-            tracing::info!(version, dir = %dir.display(), "published");
-            let (_, manifest) = quarter_dir
+            // A preview is written the same way, into a scratch folder of its own.
+            let target = if req.preview {
+                let scratch = QuarterDir::new(&super::preview_dir(config), &tenant.id, quarter);
+                let _ = std::fs::remove_dir_all(&scratch.dir);
+                scratch
+            } else {
+                quarter_dir.clone()
+            };
+            let dir = target.publish(version, manifest, &rendered_files)?;
+            tracing::info!(version, dir = %dir.display(), preview = req.preview, "published");
+            let (_, manifest) = target
                 .current()
                 .expect("the version just published is current");
             Publication {

@@ -441,7 +441,7 @@ fn a_correction_mails_v2_with_the_changed_figures() {
     let mut corrected = 0;
     for line in lines.iter_mut().rev() {
         if corrected < 10 && line.contains(";Informatie en advies;") {
-            *line = line.replace(";Informatie en advies;", ";Leun- en steuncontacten;");
+            *line = line.replace(";Informatie en advies;", ";Leun- en steuncontact;");
             corrected += 1;
         }
     }

@@ -66,6 +66,7 @@ pub(crate) fn publish(config: &Config, quarter: pipeline::Quarter) -> run::RunOu
         trigger: Trigger::Manual,
         cancel: None,
         mail: true,
+        preview: false,
     };
     run::run(&request, engine(), &Quiet).unwrap_or_else(|e| panic!("the run failed: {e}"))
 }

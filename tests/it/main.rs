@@ -1,6 +1,7 @@
 //! Integration tests: one binary (linking Polars and Typst once), one module per area.
 
 mod cli;
+mod corrections;
 mod common;
 mod daemon;
 mod deliver;

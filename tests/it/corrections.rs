@@ -1,0 +1,201 @@
+//! Correcting a quarter as analysts do (README "Een kwartaal corrigeren"): change the data,
+//! look first with `--preview`, read the changes, publish v2; `check` without a quarter; a
+//! run on files.
+
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+use crate::common::{add_recipients, demo_data, entries, history, pipeline, write_config_reading};
+
+/// A demo installation with an own copy of the export (so it can be corrected) and mail
+/// to the outbox.
+fn installation(dir: &Path) -> (PathBuf, PathBuf) {
+    let data = dir.join("data");
+    std::fs::create_dir_all(&data).unwrap();
+    for entry in std::fs::read_dir(demo_data()).unwrap().flatten() {
+        std::fs::copy(entry.path(), data.join(entry.file_name())).unwrap();
+    }
+    let config = write_config_reading(
+        dir,
+        "[mail]\nfrom = \"monitor@noorderkwartier.example\"\n",
+        &data,
+    );
+    add_recipients(
+        &config,
+        "to = [\"directie@noorderkwartier.example\"]",
+        "to = [\"griffie@noorderkwartier.example\"]",
+    );
+    (config, data)
+}
+
+fn cmd(config: &Path, args: &[&str]) -> Output {
+    let out = pipeline().args(args).arg("--config").arg(config).output().unwrap();
+    assert!(
+        out.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
+fn stdout(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// The last ten cases registered as Informatie en advies were in fact Leun- en
+/// steuncontacten (the export's own spelling: `Leun- en steuncontact`).
+fn correct_ten_cases(data: &Path) {
+    let path = data.join("casussen.csv");
+    let mut lines: Vec<String> = std::fs::read_to_string(&path)
+        .unwrap()
+        .lines()
+        .map(String::from)
+        .collect();
+    let mut corrected = 0;
+    for line in lines.iter_mut().rev() {
+        if corrected < 10 && line.contains(";Informatie en advies;") {
+            *line = line.replace(";Informatie en advies;", ";Leun- en steuncontact;");
+            corrected += 1;
+        }
+    }
+    std::fs::write(&path, lines.join("\n") + "\n").unwrap();
+}
+
+/// Every file under `dir`, with its size.
+fn tree(dir: &Path) -> Vec<(String, u64)> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).into_iter().flatten().flatten() {
+            let m = std::fs::symlink_metadata(e.path()).unwrap();
+            if m.is_dir() {
+                stack.push(e.path());
+            } else {
+                out.push((e.path().display().to_string(), m.len()));
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+#[test]
+fn a_preview_publishes_nothing_then_changes_lists_what_v2_changed() {
+    let dir = tempfile::tempdir().unwrap();
+    let (config, data) = installation(dir.path());
+    cmd(&config, &["run", "--quarter", "2024Q4"]);
+    correct_ten_cases(&data);
+
+    let output = dir.path().join("output");
+    let (before, ledger) = (tree(&output), history(&config, None));
+    let preview = stdout(&cmd(&config, &["run", "--quarter", "2024Q4", "--preview"]));
+    assert!(
+        preview.contains("PREVIEW") && preview.contains("would be published as version 2"),
+        "{preview}"
+    );
+    assert!(preview.contains("nothing is published or mailed"), "{preview}");
+    // Output, outbox and ledger untouched.
+    assert_eq!(tree(&output), before, "the output folder and the outbox");
+    assert_eq!(history(&config, None), ledger, "the ledger");
+    // The preview's PDFs are where it says.
+    let pdfs: Vec<&str> = preview
+        .lines()
+        .filter_map(|l| l.trim().split("  ").next())
+        .filter(|p| p.ends_with(".pdf"))
+        .collect();
+    assert!(pdfs.len() >= 2, "{preview}");
+    for pdf in &pdfs {
+        assert!(Path::new(pdf).is_file(), "{pdf}");
+        assert!(pdf.contains("/state/preview/"), "{pdf}");
+    }
+    // The changes, in the documents' words.
+    assert!(preview.contains("changes against version 1"), "{preview}");
+    let listed: Vec<&str> = preview
+        .lines()
+        .filter(|l| l.starts_with("    ") && l.contains(" → "))
+        .collect();
+    assert!(!listed.is_empty(), "{preview}");
+    assert!(!preview.contains("ind_") && !preview.contains("fin_"), "{preview}");
+    assert!(
+        listed.iter().any(|l| l.contains("Leun- en steuncontact")),
+        "the corrected support form is named as the report names it: {listed:?}"
+    );
+
+    // Published for real: the same changes, and `pipeline changes` prints them.
+    let published = stdout(&cmd(&config, &["run", "--quarter", "2024Q4"]));
+    assert!(published.contains("published as version 2"), "{published}");
+    let changes = stdout(&cmd(&config, &["changes", "--quarter", "2024Q4"]));
+    assert!(changes.contains("v1 → v2"), "{changes}");
+    let lines: Vec<&str> = changes.lines().skip(1).map(str::trim).collect();
+    assert!(!lines.is_empty());
+    for line in &lines {
+        assert!(line.contains(" → ") && !line.contains("ind_"), "{line}");
+    }
+    // The internal report's changes of the preview are among them.
+    let report_block: Vec<&str> = preview
+        .lines()
+        .skip_while(|l| !l.contains("kwartaalrapportage (intern)"))
+        .skip(1)
+        .take_while(|l| l.starts_with("    "))
+        .map(str::trim)
+        .collect();
+    assert!(!report_block.is_empty(), "{preview}");
+    for line in report_block {
+        assert!(lines.contains(&line), "{line} in `changes`:\n{changes}");
+    }
+    // The public edition: only cells the public documents show.
+    let public = stdout(&cmd(&config, &["changes", "--quarter", "2024Q4", "--edition", "openbaar"]));
+    assert!(public.contains("openbaar: v1 → v2"), "{public}");
+}
+
+#[test]
+fn changes_names_the_versions_it_has() {
+    let dir = tempfile::tempdir().unwrap();
+    let (config, _) = installation(dir.path());
+    cmd(&config, &["run", "--quarter", "2024Q4", "--no-mail"]);
+    let out = pipeline()
+        .args(["changes", "--quarter", "2024Q4", "--from", "1", "--to", "3", "--config"])
+        .arg(&config)
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("no version 3") && err.contains("published: v1"), "{err}");
+}
+
+#[test]
+fn check_without_a_quarter_checks_the_newest_quarter_the_export_covers() {
+    let dir = tempfile::tempdir().unwrap();
+    let (config, _) = installation(dir.path());
+    let text = stdout(&cmd(&config, &["check"]));
+    assert!(
+        text.contains("2024Q4: the newest quarter the export covers"),
+        "{text}"
+    );
+    assert!(text.contains("begroting-2024.xlsx"), "{text}");
+    assert!(!text.contains("FAIL"), "{text}");
+}
+
+#[test]
+fn a_run_on_files_reads_the_folder_and_the_workbook_and_publishes_where_asked() {
+    let dir = tempfile::tempdir().unwrap();
+    // A config whose sources point nowhere: the files given on the command line count.
+    let config = write_config_reading(dir.path(), "", &dir.path().join("nowhere"));
+    let out_dir = dir.path().join("elders");
+    let export = demo_data().display().to_string();
+    let budget = demo_data().join("begroting-2024.xlsx").display().to_string();
+    let out = pipeline()
+        .args(["run", "--quarter", "2024Q4", "--no-mail", "--export", &export, "--budget", &budget, "--output"])
+        .arg(&out_dir)
+        .arg("--config")
+        .arg(&config)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let v1 = out_dir.join("noorderkwartier/2024Q4/v1");
+    assert!(v1.join("intern/kwartaalrapportage.pdf").is_file());
+    let report = crate::common::pdf_text(&v1.join("intern/kwartaalrapportage.pdf"));
+    assert!(report.contains("Financiën") || report.contains("Wmo"), "the budget was read");
+    assert!(!dir.path().join("output").exists(), "nothing in the configured output_dir");
+    assert!(entries(&out_dir).contains(&"noorderkwartier".to_string()));
+}

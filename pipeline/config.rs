@@ -640,6 +640,7 @@ impl Config {
             t.export = Source::Dir {
                 path: dir.to_path_buf(),
                 demo: None,
+                files: None,
                 csv: Default::default(),
             };
             t.columns.clear();
@@ -662,6 +663,7 @@ impl Config {
                 source: Source::Dir {
                     path: folder.to_path_buf(),
                     demo: None,
+                    files: None,
                     csv: Default::default(),
                 },
                 file: name,

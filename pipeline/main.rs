@@ -83,6 +83,29 @@ enum Command {
         #[arg(long, default_value = "intern", value_parser = ["intern", "openbaar"])]
         edition: String,
     },
+    /// For the quality staff, on the terminal only: the registrations (case or client
+    /// numbers) behind one figure and what counted each; for a correction, what moved it.
+    /// Its output is personal data.
+    Explain {
+        #[arg(long)]
+        quarter: Quarter,
+        /// The figure: its code (ind_in_behandeling) or its label as the report prints it.
+        figure: String,
+        /// The breakdown value (a form code such as IT, a team, an age band such as 55-64);
+        /// default the total.
+        breakdown: Option<String>,
+        /// The period (default the year to date, e.g. 2024Q1-Q4; also 2023Q1-Q4 or 2024Q3).
+        #[arg(long)]
+        period: Option<String>,
+        /// The version to explain (default the current one).
+        #[arg(long)]
+        version: Option<u32>,
+        /// Default: config/pipeline.toml here, else /etc/pipeline/pipeline.toml.
+        #[arg(long, default_value_os_t = pipeline::config::default_path())]
+        config: PathBuf,
+        #[arg(long)]
+        tenant: Option<String>,
+    },
     /// Run as a service: publish on the configured schedule and catch up on missed quarters.
     Daemon {
         /// Default: config/pipeline.toml here, else /etc/pipeline/pipeline.toml.
@@ -306,6 +329,21 @@ fn main() -> ExitCode {
             to,
             edition,
         } => changes_command(&config, quarter, tenant.as_deref(), (from, to), &edition),
+        Command::Explain {
+            quarter,
+            figure,
+            breakdown,
+            period,
+            version,
+            config,
+            tenant,
+        } => explain_command(
+            &config,
+            tenant.as_deref(),
+            quarter,
+            (&figure, breakdown.as_deref(), period.as_deref()),
+            version,
+        ),
         Command::Daemon { config, once } => daemon_command(&config, once),
         Command::History {
             config,
@@ -381,7 +419,10 @@ fn run_command(config: &Path, args: RunArgs, interactive: bool) -> anyhow::Resul
         run::run(&request, &engine, &Logged)?
     };
     let p = &outcome.publication;
-    let what = format!("{} {} for {}", tenant.organisation, quarter, tenant.municipality);
+    let what = format!(
+        "{} {} for {}",
+        tenant.organisation, quarter, tenant.municipality
+    );
     match (args.preview, p.new) {
         (true, true) => println!(
             "PREVIEW of {what}: would be published as version {}; nothing is published or mailed",
@@ -392,7 +433,10 @@ fn run_command(config: &Path, args: RunArgs, interactive: bool) -> anyhow::Resul
             p.version
         ),
         (false, true) => println!("{what}: published as version {}", p.version),
-        (false, false) => println!("{what}: unchanged, already published as version {}", p.version),
+        (false, false) => println!(
+            "{what}: unchanged, already published as version {}",
+            p.version
+        ),
     }
     if !args.preview || p.new {
         for file in &p.files {
@@ -454,9 +498,13 @@ fn changes_command(
         .map(|v| format!("v{v}"))
         .collect::<Vec<_>>()
         .join(", ");
-    let to = to
-        .or(versions.last().copied())
-        .with_context(|| format!("{} {quarter}: nothing is published in {}", tenant.id, dir.dir.display()))?;
+    let to = to.or(versions.last().copied()).with_context(|| {
+        format!(
+            "{} {quarter}: nothing is published in {}",
+            tenant.id,
+            dir.dir.display()
+        )
+    })?;
     let from = from.unwrap_or(to.saturating_sub(1));
     for v in [from, to] {
         anyhow::ensure!(
@@ -489,6 +537,65 @@ fn changes_command(
     );
     for c in &changes {
         println!("  {}", pipeline::publish::changes::line(c, &view));
+    }
+    Ok(())
+}
+
+/// `pipeline explain`: a figure's registrations, on the terminal only.
+fn explain_command(
+    config: &Path,
+    tenant: Option<&str>,
+    quarter: Quarter,
+    (figure, breakdown, period): (&str, Option<&str>, Option<&str>),
+    version: Option<u32>,
+) -> anyhow::Result<()> {
+    use pipeline::figures::{FigureKey, Indicator};
+    let config = Config::load(config)?;
+    let tenant = config.tenant(tenant)?;
+    let indicator = Indicator::from_code(figure)
+        .or_else(|| {
+            Indicator::ALL
+                .iter()
+                .copied()
+                .find(|i| i.label().eq_ignore_ascii_case(figure.trim()))
+        })
+        .with_context(|| {
+            format!("'{figure}' is no figure: give its code (ind_in_behandeling) or its label")
+        })?;
+    let period = period.map_or_else(|| quarter.year_to_date().label, str::to_string);
+    let key = FigureKey::new(indicator, breakdown.unwrap_or(""), period);
+    let e = run::explain::explain(&config, tenant, quarter, version, &key)?;
+    let x = &e.explained;
+    println!(
+        "PERSONAL DATA: {} of the export, for the quality staff. Do not copy into a publication, mail or log; nothing of it was written anywhere.",
+        x.numbers
+    );
+    println!("{} (v{}): {}", key.words(), e.version, x.rule);
+    println!(
+        "{} registrations; figures.csv of v{}: {}",
+        x.registrations.len(),
+        e.version,
+        e.published.as_deref().unwrap_or("no such figure")
+    );
+    for r in &x.registrations {
+        println!("  {}  {}", r.number, r.why);
+    }
+    if let Some((v, moved)) = &e.before {
+        println!(
+            "against v{v}: {} added, {} removed, {} changed",
+            moved.added.len(),
+            moved.removed.len(),
+            moved.changed.len()
+        );
+        for r in &moved.added {
+            println!("  + {}  {}", r.number, r.why);
+        }
+        for r in &moved.removed {
+            println!("  - {}  {}", r.number, r.why);
+        }
+        for (old, new) in &moved.changed {
+            println!("  ~ {}  {} → {}", new.number, old.why, new.why);
+        }
     }
     Ok(())
 }

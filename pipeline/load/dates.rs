@@ -1,5 +1,6 @@
-//! Dates as exports write them: `d-m-jjjj`, `dd-mm-jjjj` or ISO `jjjj-mm-dd`, and for birth
-//! dates also a bare year (taken as 1 July of that year, as the contract says).
+//! Dates as exports write them: `d-m-jjjj`, `dd-mm-jjjj` or ISO `jjjj-mm-dd`, an Excel date
+//! cell's serial number where a workbook was saved as CSV, and for birth dates also a bare
+//! year (taken as 1 July of that year, as the contract says).
 //!
 //! Hand-parsed, byte by byte: tens of millions of contact dates go through here, and a
 //! general strptime per value (two formats tried in turn) was the loader's largest cost.
@@ -20,6 +21,24 @@ fn number(bytes: &[u8]) -> Option<u32> {
     Some(bytes.iter().fold(0, |n, b| n * 10 + u32::from(b - b'0')))
 }
 
+/// An Excel date cell saved to CSV as its serial number: days since 30 December 1899,
+/// possibly with a time as its fraction (`45291` or `45291,5`). Five digits only, which
+/// is every date from 1927 to 2173: four would be a year, fewer no date of an export.
+fn excel_serial(t: &[u8]) -> Option<NaiveDate> {
+    let (whole, fraction) = match t.iter().position(|b| *b == b'.' || *b == b',') {
+        Some(i) => (&t[..i], &t[i + 1..]),
+        None => (t, &[][..]),
+    };
+    if whole.len() != 5
+        || !whole.iter().all(u8::is_ascii_digit)
+        || !fraction.iter().all(u8::is_ascii_digit)
+    {
+        return None;
+    }
+    let days = whole.iter().fold(0i64, |n, b| n * 10 + i64::from(b - b'0'));
+    NaiveDate::from_ymd_opt(1899, 12, 30)?.checked_add_signed(chrono::Duration::days(days))
+}
+
 /// Days since 1970-01-01; `None` for an empty cell, `UNREADABLE` for anything else that is
 /// not a date.
 pub fn parse(text: &str, birth: bool) -> Option<i32> {
@@ -30,6 +49,9 @@ pub fn parse(text: &str, birth: bool) -> Option<i32> {
     let date = (|| {
         if birth && t.len() == 4 {
             return NaiveDate::from_ymd_opt(number(t)? as i32, 7, 1);
+        }
+        if let Some(date) = excel_serial(t) {
+            return Some(date);
         }
         let mut parts = t.split(|b| *b == b'-');
         let (a, b, c) = (parts.next()?, parts.next()?, parts.next()?);
@@ -76,6 +98,16 @@ mod tests {
         assert_eq!(parse("1979", true), ymd(1979, 7, 1));
         assert_eq!(parse("", false), None);
         assert_eq!(parse("   ", false), None);
+        // An Excel date cell saved as CSV: its serial number, also with a time.
+        assert_eq!(parse("45575", false), ymd(2024, 10, 10));
+        assert_eq!(parse("45575,75", false), ymd(2024, 10, 10));
+        assert_eq!(parse("22356", true), ymd(1961, 3, 16));
+        assert_eq!(
+            parse("4557", false),
+            Some(UNREADABLE),
+            "four digits are no serial"
+        );
+        assert_eq!(parse("455750", false), Some(UNREADABLE));
     }
 
     #[test]
@@ -118,6 +150,11 @@ mod properties {
             prop_assert_eq!(parse(&format!("{d}-{m}-{y:04}"), false), expected);
             let iso = format!("{y:04}-{m:02}-{d:02}");
             prop_assert_eq!(parse(&if pad { format!("  {iso} ") } else { iso }, false), expected);
+            // Excel's serial number: 25569 is 1 January 1970.
+            let serial = days + 25_569;
+            if (10_000..=99_999).contains(&serial) {
+                prop_assert_eq!(parse(&serial.to_string(), false), expected);
+            }
         }
     }
 }

@@ -1,4 +1,5 @@
-//! Which columns of a worksheet are hidden.
+//! What a workbook's own XML says besides its cells: which columns of a sheet are hidden,
+//! and which sheets it has.
 //!
 //! calamine 0.38 reads cell values but not the sheet's column layout (`<cols>`), so the
 //! workbook's XML is read here. A budget workbook's hidden columns hold drafts and helper
@@ -58,6 +59,28 @@ fn read(path: &Path, name: &str) -> Option<Vec<u32>> {
         hidden.extend(min.max(1) - 1..max.min(16_384));
     }
     Some(hidden)
+}
+
+/// The names of a workbook's sheets, read from `xl/workbook.xml` alone (not its cells or
+/// shared strings); empty for a file that is no readable workbook.
+pub fn sheet_names(path: &Path) -> Vec<String> {
+    let names = || -> Option<Vec<String>> {
+        let file = std::fs::File::open(path).ok()?;
+        let mut zip = zip::ZipArchive::new(std::io::BufReader::new(file)).ok()?;
+        let mut out = Vec::new();
+        zip.by_name("xl/workbook.xml")
+            .ok()?
+            .take(8 << 20)
+            .read_to_end(&mut out)
+            .ok()?;
+        let xml = String::from_utf8_lossy(&out);
+        Some(
+            elements(&xml, "sheet")
+                .filter_map(|e| attr(e, "name").map(unescape))
+                .collect(),
+        )
+    };
+    names().unwrap_or_default()
 }
 
 /// The attribute text of every `<tag …>` element.

@@ -151,10 +151,83 @@ pub struct Origin {
     pub file: String,
     /// The sheet, for a workbook.
     pub sheet: Option<String>,
+    /// For a CSV file: where each record starts, worked out when a message first needs it.
+    lines: Option<Arc<Lines>>,
+}
+
+/// The line each record of a CSV file starts on, when a quoted field holds a line break
+/// (then record and line numbers differ); read once, only for a message.
+#[derive(Debug)]
+struct Lines {
+    path: std::path::PathBuf,
+    starts: std::sync::OnceLock<Option<Vec<u64>>>,
+}
+
+impl Lines {
+    /// `None` when no quoted field holds a line break: every record is one line.
+    fn starts(&self) -> Option<&Vec<u64>> {
+        self.starts
+            .get_or_init(|| {
+                let bytes = std::fs::read(&self.path).ok()?;
+                record_starts(&bytes)
+            })
+            .as_ref()
+    }
+}
+
+/// The line (from 1) each record starts on; `None` when that is every line in turn.
+fn record_starts(bytes: &[u8]) -> Option<Vec<u64>> {
+    let mut starts = vec![1u64];
+    let (mut line, mut quoted, mut broken) = (1u64, false, false);
+    for &b in bytes {
+        match b {
+            b'"' => quoted = !quoted,
+            b'\n' => {
+                line += 1;
+                if quoted {
+                    broken = true;
+                } else {
+                    starts.push(line);
+                }
+            }
+            _ => {}
+        }
+    }
+    broken.then_some(starts)
 }
 
 impl Origin {
+    fn sheet(file: String, sheet: String) -> Origin {
+        Origin {
+            file,
+            sheet: Some(sheet),
+            lines: None,
+        }
+    }
+
+    fn csv(file: String, path: &Path) -> Origin {
+        Origin {
+            file,
+            sheet: None,
+            lines: Some(Arc::new(Lines {
+                path: path.to_path_buf(),
+                starts: std::sync::OnceLock::new(),
+            })),
+        }
+    }
+
+    /// The number a person finds `row` under (header = row 1): for a CSV file the line its
+    /// record starts on, which differs from the record's number after a quoted line break.
+    pub fn line(&self, row: u64) -> u64 {
+        self.lines
+            .as_ref()
+            .and_then(|l| l.starts())
+            .and_then(|starts| starts.get(row.saturating_sub(1) as usize).copied())
+            .unwrap_or(row)
+    }
+
     pub fn row(&self, row: u64) -> String {
+        let row = self.line(row);
         match &self.sheet {
             Some(sheet) => format!("{}, sheet {sheet}, row {row}", self.file),
             None => format!("{} row {row}", self.file),
@@ -162,13 +235,15 @@ impl Origin {
     }
 }
 
-/// Finds `<table>.csv` or `<table>.xlsx` in the snapshot folder, ignoring case.
+/// Finds `<table>.csv` or `<table>.xlsx` in the snapshot folder, ignoring case; else a
+/// workbook holding a sheet named after the table (one workbook with a sheet per table).
 pub fn find_file(folder: &Path, table: &str) -> Result<Option<std::path::PathBuf>, LoadError> {
     let entries = std::fs::read_dir(folder).map_err(|e| LoadError::Unreadable {
         file: folder.display().to_string(),
         reason: e.to_string(),
     })?;
     let mut found = None;
+    let mut workbooks = Vec::new();
     for entry in entries.flatten() {
         let name = entry.file_name().to_string_lossy().to_lowercase();
         for ext in ["csv", "xlsx"] {
@@ -176,6 +251,17 @@ pub fn find_file(folder: &Path, table: &str) -> Result<Option<std::path::PathBuf
                 found = Some(entry.path());
             }
         }
+        if name.ends_with(".xlsx") {
+            workbooks.push(entry.path());
+        }
+    }
+    if found.is_none() {
+        workbooks.sort();
+        found = workbooks.into_iter().find(|w| {
+            super::hidden::sheet_names(w)
+                .iter()
+                .any(|s| s.trim().eq_ignore_ascii_case(table))
+        });
     }
     Ok(found)
 }
@@ -197,10 +283,7 @@ fn read_raw(
         .is_some_and(|e| e.eq_ignore_ascii_case("xlsx"));
     if is_xlsx {
         let (frame, sheet) = xlsx_table::read(path, spec.name)?;
-        let origin = Origin {
-            file,
-            sheet: Some(sheet),
-        };
+        let origin = Origin::sheet(file, sheet);
         let headers: Vec<String> = frame
             .get_column_names()
             .iter()
@@ -210,10 +293,7 @@ fn read_raw(
         let select = select_mapped(spec, mapping, &headers, &origin)?;
         return Ok((frame.lazy().select(select), origin));
     }
-    let origin = Origin {
-        file: file.clone(),
-        sheet: None,
-    };
+    let origin = Origin::csv(file.clone(), path);
     let unreadable = |e: &dyn std::fmt::Display| LoadError::Unreadable {
         file: file.clone(),
         reason: e.to_string(),
@@ -327,12 +407,36 @@ fn clean_column(c: Column) -> PolarsResult<Column> {
 /// longer value is a pasted document or an attack, not a category.
 pub const MAX_TEXT: usize = 200;
 
-/// Whether a text value holds a control character (C0, DEL or C1) or is longer than
-/// [`MAX_TEXT`] characters.
+/// Whether a text value holds a control character (C0 other than a line break or tab, DEL
+/// or C1) or is longer than [`MAX_TEXT`] characters.
 pub fn hostile(text: &str) -> bool {
     text.len() > MAX_TEXT && text.chars().count() > MAX_TEXT
-        || text.bytes().any(|b| b < 0x20 || b == 0x7f)
+        || text
+            .bytes()
+            .any(|b| (b < 0x20 && !matches!(b, b'\n' | b'\r' | b'\t')) || b == 0x7f)
         || !text.is_ascii() && text.chars().any(|c| ('\u{80}'..='\u{9f}').contains(&c))
+}
+
+/// Line breaks and tabs inside a value, each run of them one space.
+fn spaced_column(c: Column) -> PolarsResult<Column> {
+    let text = c.str()?;
+    let breaks = |s: &str| s.bytes().any(|b| matches!(b, b'\n' | b'\r' | b'\t'));
+    if !text.iter().any(|v| v.is_some_and(breaks)) {
+        return Ok(c);
+    }
+    let out: StringChunked = text
+        .iter()
+        .map(|v| {
+            v.map(|s| {
+                s.split(['\n', '\r', '\t'])
+                    .filter(|part| !part.is_empty())
+                    .map(str::trim)
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            })
+        })
+        .collect();
+    Ok(out.with_name(c.name().clone()).into_column())
 }
 
 fn hostile_column(c: Column) -> PolarsResult<Column> {
@@ -386,7 +490,10 @@ pub fn load(
             // Text reaches figures, documents and spreadsheets as written: control
             // characters (a NUL, an escape sequence) and runaway values stop here.
             Kind::Text => (
-                t.clone(),
+                // A line break or tab inside a cell (Alt+Enter in Excel) is a space.
+                t.clone().map(spaced_column, |_, f| {
+                    Ok(Field::new(f.name().clone(), DataType::String))
+                }),
                 Some((
                     t.clone().map(hostile_column, |_, f| {
                         Ok(Field::new(f.name().clone(), DataType::Boolean))
@@ -661,7 +768,7 @@ fn check_unique(frame: &DataFrame, key: &str, origin: &Origin) -> Result<Arc<Key
             return Err(LoadError::Duplicate {
                 at: origin.row(row),
                 column: key.to_string(),
-                first_row: rows.get(first as usize).unwrap_or_default(),
+                first_row: origin.line(rows.get(first as usize).unwrap_or_default()),
             });
         }
     }
@@ -699,7 +806,7 @@ fn summarise(bad: &DataFrame, table: &str, origin: &Origin) -> Result<Vec<Exclus
         .clone();
     let mut out = Vec::new();
     for i in 0..summary.height() {
-        let rows = examples
+        let rows: Vec<u64> = examples
             .get_as_series(i)
             .map(|s| {
                 s.cast(&DataType::UInt64)
@@ -718,7 +825,7 @@ fn summarise(bad: &DataFrame, table: &str, origin: &Origin) -> Result<Vec<Exclus
             sheet: origin.sheet.clone(),
             kind: kinds.get(i).unwrap_or_default().to_string(),
             rows: counts.get(i).unwrap_or(0),
-            examples: rows,
+            examples: rows.into_iter().map(|r| origin.line(r)).collect(),
         });
     }
     Ok(out)

@@ -69,7 +69,7 @@ pub fn read_sheet<R: std::io::Read + std::io::Seek>(
 }
 
 /// The sheet named after the table (ignoring case), else the first sheet; its first non-empty
-/// row is the header. Returns the frame (text columns named as in the header, plus the sheet
+/// row is the header; hidden columns are left out. Returns the frame (text columns named as in the header, plus the sheet
 /// row number) and the sheet's name.
 pub fn read(path: &Path, table: &str) -> Result<(DataFrame, String), LoadError> {
     let file = path
@@ -92,7 +92,9 @@ pub fn read(path: &Path, table: &str) -> Result<(DataFrame, String), LoadError> 
         .ok_or_else(|| unreadable("the workbook has no sheets".into()))?;
     let range =
         read_sheet(&mut book, &sheet).map_err(|e| unreadable(format!("sheet {sheet}: {e}")))?;
-    let (top, _) = range.start().unwrap_or((0, 0));
+    let (top, left) = range.start().unwrap_or((0, 0));
+    // Hidden columns hold helpers and drafts, not the export: left out, as in the budget.
+    let hidden = super::hidden::hidden_columns(path, &sheet);
     let mut rows = range
         .rows()
         .enumerate()
@@ -119,7 +121,10 @@ pub fn read(path: &Path, table: &str) -> Result<(DataFrame, String), LoadError> 
     }
     let mut series: Vec<Column> = vec![Column::new(ROW.into(), row_numbers)];
     let mut seen = std::collections::HashSet::new();
-    for (name, values) in headers.iter().zip(columns) {
+    for (j, (name, values)) in headers.iter().zip(columns).enumerate() {
+        if hidden.contains(&(left + j as u32)) {
+            continue;
+        }
         // Nameless or repeated header cells cannot be mapped; leave them out.
         if name.trim().is_empty() || !seen.insert(name.trim().to_lowercase()) {
             continue;

@@ -12,7 +12,7 @@ use crate::quarter::Period;
 use crate::spelling::{Spellings, Unknown, respell};
 use crate::vocab::{AGE_BANDS, Form, GENDERS, Recidive, UNKNOWN, ZRM_DOMAINS};
 
-const VORM: &str = "Ondersteuningsvorm";
+pub(super) const VORM: &str = "Ondersteuningsvorm";
 const FORM_CODES: [&str; 3] = [
     Form::ALL[0].code(),
     Form::ALL[1].code(),
@@ -28,7 +28,7 @@ fn domain_pairs() -> Vec<(&'static str, &'static str)> {
     ZRM_DOMAINS.iter().map(|d| (*d, *d)).collect()
 }
 
-fn of_forms(forms: &[Form]) -> Expr {
+pub(super) fn of_forms(forms: &[Form]) -> Expr {
     let s = Series::new(
         "forms".into(),
         forms
@@ -100,7 +100,7 @@ pub fn opgestart_per_quarter(
 }
 
 /// Age in whole years at `day`.
-fn age_at(born: &str, day: chrono::NaiveDate) -> Expr {
+pub(super) fn age_at(born: &str, day: chrono::NaiveDate) -> Expr {
     use chrono::Datelike;
     let b = col(born);
     let before_birthday = b.clone().dt().month().gt(lit(day.month() as i8)).or(b
@@ -112,7 +112,7 @@ fn age_at(born: &str, day: chrono::NaiveDate) -> Expr {
     lit(day.year()) - b.dt().year() - before_birthday.cast(DataType::Int32)
 }
 
-fn age_band(age: Expr) -> Expr {
+pub(super) fn age_band(age: Expr) -> Expr {
     let bands = [
         (18, "0-17"),
         (25, "18-24"),

@@ -5,6 +5,7 @@
 
 pub mod changes;
 mod collective;
+pub mod explain;
 pub mod finance;
 mod frames;
 pub mod individual;

@@ -149,7 +149,11 @@ pub fn between(
         Audience::Intern => internal(a.figures.as_ref()?, b.figures.as_ref()?, Indicator::ALL),
         Audience::Openbaar => {
             let cells = |p: &Previous| -> BTreeMap<FigureKey, Shown> {
-                p.public.values().flatten().map(|(k, s)| (k.clone(), *s)).collect()
+                p.public
+                    .values()
+                    .flatten()
+                    .map(|(k, s)| (k.clone(), *s))
+                    .collect()
             };
             diff(&cells(&a), &cells(&b))
         }

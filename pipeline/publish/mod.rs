@@ -184,8 +184,13 @@ impl QuarterDir {
     /// The highest published version and its manifest.
     pub fn current(&self) -> Option<(u32, Manifest)> {
         let v = *self.versions().last()?;
-        let text = fs::read_to_string(self.version_dir(v).join("manifest.json")).ok()?;
-        Some((v, serde_json::from_str(&text).ok()?))
+        Some((v, self.manifest(v)?))
+    }
+
+    /// A published version's manifest.
+    pub fn manifest(&self, version: u32) -> Option<Manifest> {
+        let text = fs::read_to_string(self.version_dir(version).join("manifest.json")).ok()?;
+        serde_json::from_str(&text).ok()
     }
 
     /// Writes `files` as version `version` in one step and points `current` at it.

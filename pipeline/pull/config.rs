@@ -18,6 +18,10 @@ pub enum Source {
         /// Generate the demo export into `path` when it is missing.
         #[serde(default)]
         demo: Option<DemoSource>,
+        /// The export's files, when not every contract table as `<table>.csv` or
+        /// `<table>.xlsx`: e.g. one workbook with a sheet per table (`["regas-export.xlsx"]`).
+        #[serde(default)]
+        files: Option<Vec<String>>,
         #[serde(default)]
         csv: CsvOptions,
     },

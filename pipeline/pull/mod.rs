@@ -256,9 +256,17 @@ pub fn pull_sources(
     let mut remote = Vec::new();
     if which != Sources::Budget {
         match origin.export {
-            Source::Dir { path, .. } => {
+            Source::Dir {
+                path,
+                files: listed,
+                ..
+            } => {
                 ensure_demo(origin.export)?;
-                let export = wanted(path, &export_names()).map_err(|e| PullError::Source {
+                let names = match listed {
+                    Some(listed) => listed.iter().map(|f| f.to_lowercase()).collect(),
+                    None => export_names(),
+                };
+                let export = wanted(path, &names).map_err(|e| PullError::Source {
                     source_name: "export".into(),
                     path: path.display().to_string(),
                     reason: e.to_string(),

@@ -2,6 +2,7 @@
 //! monitor → disclose → render → publish, then deliver. Each stage takes the typed result
 //! of the one before.
 
+pub mod explain;
 pub mod recover;
 mod stages;
 
@@ -45,6 +46,10 @@ pub enum RunError {
     Lock { path: String, reason: String },
     #[error("stopped before publishing: the service is shutting down")]
     Cancelled,
+    #[error(transparent)]
+    Explain(#[from] crate::monitor::explain::ExplainError),
+    #[error("{0}")]
+    NotPublished(String),
     /// A test's failpoint (pipeline/failpoint.rs).
     #[error("{0}")]
     Injected(String),

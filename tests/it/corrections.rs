@@ -29,7 +29,12 @@ fn installation(dir: &Path) -> (PathBuf, PathBuf) {
 }
 
 fn cmd(config: &Path, args: &[&str]) -> Output {
-    let out = pipeline().args(args).arg("--config").arg(config).output().unwrap();
+    let out = pipeline()
+        .args(args)
+        .arg("--config")
+        .arg(config)
+        .output()
+        .unwrap();
     assert!(
         out.status.success(),
         "{args:?}: {}",
@@ -93,7 +98,10 @@ fn a_preview_publishes_nothing_then_changes_lists_what_v2_changed() {
         preview.contains("PREVIEW") && preview.contains("would be published as version 2"),
         "{preview}"
     );
-    assert!(preview.contains("nothing is published or mailed"), "{preview}");
+    assert!(
+        preview.contains("nothing is published or mailed"),
+        "{preview}"
+    );
     // Output, outbox and ledger untouched.
     assert_eq!(tree(&output), before, "the output folder and the outbox");
     assert_eq!(history(&config, None), ledger, "the ledger");
@@ -115,7 +123,10 @@ fn a_preview_publishes_nothing_then_changes_lists_what_v2_changed() {
         .filter(|l| l.starts_with("    ") && l.contains(" → "))
         .collect();
     assert!(!listed.is_empty(), "{preview}");
-    assert!(!preview.contains("ind_") && !preview.contains("fin_"), "{preview}");
+    assert!(
+        !preview.contains("ind_") && !preview.contains("fin_"),
+        "{preview}"
+    );
     assert!(
         listed.iter().any(|l| l.contains("Leun- en steuncontact")),
         "the corrected support form is named as the report names it: {listed:?}"
@@ -144,7 +155,10 @@ fn a_preview_publishes_nothing_then_changes_lists_what_v2_changed() {
         assert!(lines.contains(&line), "{line} in `changes`:\n{changes}");
     }
     // The public edition: only cells the public documents show.
-    let public = stdout(&cmd(&config, &["changes", "--quarter", "2024Q4", "--edition", "openbaar"]));
+    let public = stdout(&cmd(
+        &config,
+        &["changes", "--quarter", "2024Q4", "--edition", "openbaar"],
+    ));
     assert!(public.contains("openbaar: v1 → v2"), "{public}");
 }
 
@@ -154,13 +168,25 @@ fn changes_names_the_versions_it_has() {
     let (config, _) = installation(dir.path());
     cmd(&config, &["run", "--quarter", "2024Q4", "--no-mail"]);
     let out = pipeline()
-        .args(["changes", "--quarter", "2024Q4", "--from", "1", "--to", "3", "--config"])
+        .args([
+            "changes",
+            "--quarter",
+            "2024Q4",
+            "--from",
+            "1",
+            "--to",
+            "3",
+            "--config",
+        ])
         .arg(&config)
         .output()
         .unwrap();
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("no version 3") && err.contains("published: v1"), "{err}");
+    assert!(
+        err.contains("no version 3") && err.contains("published: v1"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -183,19 +209,179 @@ fn a_run_on_files_reads_the_folder_and_the_workbook_and_publishes_where_asked() 
     let config = write_config_reading(dir.path(), "", &dir.path().join("nowhere"));
     let out_dir = dir.path().join("elders");
     let export = demo_data().display().to_string();
-    let budget = demo_data().join("begroting-2024.xlsx").display().to_string();
+    let budget = demo_data()
+        .join("begroting-2024.xlsx")
+        .display()
+        .to_string();
     let out = pipeline()
-        .args(["run", "--quarter", "2024Q4", "--no-mail", "--export", &export, "--budget", &budget, "--output"])
+        .args([
+            "run",
+            "--quarter",
+            "2024Q4",
+            "--no-mail",
+            "--export",
+            &export,
+            "--budget",
+            &budget,
+            "--output",
+        ])
         .arg(&out_dir)
         .arg("--config")
         .arg(&config)
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let v1 = out_dir.join("noorderkwartier/2024Q4/v1");
     assert!(v1.join("intern/kwartaalrapportage.pdf").is_file());
     let report = crate::common::pdf_text(&v1.join("intern/kwartaalrapportage.pdf"));
-    assert!(report.contains("Financiën") || report.contains("Wmo"), "the budget was read");
-    assert!(!dir.path().join("output").exists(), "nothing in the configured output_dir");
+    assert!(
+        report.contains("Financiën") || report.contains("Wmo"),
+        "the budget was read"
+    );
+    assert!(
+        !dir.path().join("output").exists(),
+        "nothing in the configured output_dir"
+    );
     assert!(entries(&out_dir).contains(&"noorderkwartier".to_string()));
+}
+
+/// Dates of the export as written (`dd-mm-jjjj`), compared as `jjjjmmdd`.
+fn ymd(text: &str) -> Option<u32> {
+    let mut parts = text.split('-');
+    let (d, m, y) = (parts.next()?, parts.next()?, parts.next()?);
+    format!("{y}{m}{d}").parse().ok()
+}
+
+/// The case numbers in behandeling of form IT in 2024, counted from casussen.csv by the
+/// contract's rule, without the pipeline: Startdatum ≤ 31-12-2024 and Einddatum empty or
+/// ≥ 01-01-2024 (the demo writes these dates as `dd-mm-jjjj`; a row in another notation
+/// would be missed here and show up as a difference).
+fn recount_in_behandeling_it(data: &Path) -> Vec<String> {
+    let mut reader = csv::ReaderBuilder::new()
+        .delimiter(b';')
+        .from_path(data.join("casussen.csv"))
+        .unwrap();
+    let headers = reader.headers().unwrap().clone();
+    let at = |name: &str| headers.iter().position(|h| h == name).unwrap();
+    let (nr, form, start, end) = (
+        at("Casusnummer"),
+        at("Ondersteuningsvorm"),
+        at("Startdatum"),
+        at("Einddatum"),
+    );
+    let mut out: Vec<String> = reader
+        .records()
+        .map(Result::unwrap)
+        // The contract's spellings of the form (contracts/regas-export.md).
+        .filter(|r| ["individueel traject", "it"].contains(&r[form].trim().to_lowercase().as_str()))
+        .filter(|r| ymd(&r[start]).is_some_and(|s| s <= 20241231))
+        .filter(|r| r[end].is_empty() || ymd(&r[end]).is_some_and(|e| e >= 20240101))
+        .map(|r| r[nr].to_string())
+        .collect();
+    out.sort();
+    out
+}
+
+/// The case numbers `explain` lists (lines `  C…  why`).
+fn listed(text: &str) -> Vec<String> {
+    let mut out: Vec<String> = text
+        .lines()
+        .filter_map(|l| l.strip_prefix("  "))
+        .filter(|l| !l.starts_with(['+', '-', '~']))
+        .filter_map(|l| l.split_whitespace().next())
+        .map(String::from)
+        .collect();
+    out.sort();
+    out
+}
+
+#[test]
+fn explain_lists_exactly_the_registrations_behind_a_figure_and_what_a_correction_moved() {
+    let dir = tempfile::tempdir().unwrap();
+    let (config, data) = installation(dir.path());
+    cmd(&config, &["run", "--quarter", "2024Q4", "--no-mail"]);
+    let text = stdout(&cmd(
+        &config,
+        &["explain", "--quarter", "2024Q4", "ind_in_behandeling", "IT"],
+    ));
+    assert!(
+        text.starts_with("PERSONAL DATA"),
+        "it says what it prints: {text}"
+    );
+    let expected = recount_in_behandeling_it(&data);
+    assert!(expected.len() > 100);
+    assert_eq!(
+        listed(&text),
+        expected,
+        "the registrations, recounted from the export"
+    );
+    assert!(
+        text.contains(&format!(
+            "{} registrations; figures.csv of v1: {}",
+            expected.len(),
+            expected.len()
+        )),
+        "{}",
+        text.lines().take(3).collect::<Vec<_>>().join("\n")
+    );
+
+    // A correction: one open individual trajectory was in fact a leun- en steuncontact.
+    let path = data.join("casussen.csv");
+    let original = std::fs::read_to_string(&path).unwrap();
+    let mut moved_case = None;
+    let corrected: Vec<String> = original
+        .lines()
+        .map(|line| {
+            let mut fields: Vec<String> = line.split(';').map(String::from).collect();
+            if moved_case.is_none() && fields[2] == "Individueel traject" && fields[8].is_empty() {
+                fields[2] = "Leun- en steuncontact".into();
+                moved_case = Some(fields[0].clone());
+            }
+            fields.join(";")
+        })
+        .collect();
+    std::fs::write(&path, corrected.join("\n") + "\n").unwrap();
+    let moved_case = moved_case.expect("an open individual trajectory");
+    cmd(&config, &["run", "--quarter", "2024Q4", "--no-mail"]);
+    let text = stdout(&cmd(
+        &config,
+        &["explain", "--quarter", "2024Q4", "ind_in_behandeling", "IT"],
+    ));
+    assert!(
+        text.contains("(v2)"),
+        "{}",
+        text.lines().nth(1).unwrap_or("")
+    );
+    assert_eq!(listed(&text), recount_in_behandeling_it(&data));
+    let moved: Vec<&str> = text
+        .lines()
+        .skip_while(|l| !l.starts_with("against v1"))
+        .collect();
+    assert!(moved[0].contains("0 added, 1 removed"), "{moved:?}");
+    assert!(
+        moved[1].starts_with(&format!("  - {moved_case}")),
+        "{moved:?}"
+    );
+    // Nothing of it reached the log or any file.
+    let logs = String::from_utf8_lossy(
+        &pipeline()
+            .args([
+                "explain",
+                "--quarter",
+                "2024Q4",
+                "ind_in_behandeling",
+                "IT",
+                "--config",
+            ])
+            .arg(&config)
+            .output()
+            .unwrap()
+            .stderr,
+    )
+    .into_owned();
+    assert!(!logs.contains(&moved_case), "{logs}");
 }

@@ -1179,3 +1179,184 @@ fn a_budget_without_its_sheet_or_a_required_column_stops_the_run() {
         "{err}"
     );
 }
+
+const SMALL_CASES_HEADER: &str = "Casusnummer;Clientnummer;Ondersteuningsvorm;Werksoort;Team;Woonplaats;Aanmelddatum;Startdatum;Einddatum;Hoofddomeinen";
+
+#[test]
+fn an_excel_serial_number_in_a_csv_date_column_is_a_date() {
+    let dir = tempfile::tempdir().unwrap();
+    // An Excel sheet saved as CSV writes its date cells as serial numbers.
+    write(
+        dir.path(),
+        "casussen.csv",
+        format!(
+            "{SMALL_CASES_HEADER}\n1001;K1;IT;Maatschappelijk werk;Noord;Eenrum;45306;45352,5;;Financiën\n"
+        ),
+    );
+    write(
+        dir.path(),
+        "clienten.csv",
+        "Clientnummer;Geboortedatum;Geslacht\nK1;22356;Vrouw\n",
+    );
+    let (export, quality) = load_ok(dir.path());
+    assert!(quality.exclusions.is_empty(), "{:?}", quality.exclusions);
+    assert_eq!(texts(&export.cases, "Aanmelddatum"), some(&["2024-01-15"]));
+    assert_eq!(texts(&export.cases, "Startdatum"), some(&["2024-03-01"]));
+    assert_eq!(
+        texts(&export.clients, "Geboortedatum"),
+        some(&["1961-03-16"])
+    );
+}
+
+/// `casussen` and `clienten` as sheets of one workbook, `regas-export.xlsx`.
+fn one_workbook(dir: &Path) {
+    let mut book = Workbook::new();
+    let cases = book.add_worksheet();
+    cases.set_name("Casussen").unwrap();
+    let header: Vec<Cell> = SMALL_CASES_HEADER.split(';').map(S).collect();
+    write_rows(
+        cases,
+        0,
+        &[
+            header,
+            vec![
+                S("1001"),
+                S("K1"),
+                S("IT"),
+                S("Maatschappelijk werk"),
+                S("Noord"),
+                S("Eenrum"),
+                D(2024, 1, 15),
+                D(2024, 3, 1),
+                E,
+                S("Financiën"),
+            ],
+        ],
+    );
+    let clients = book.add_worksheet();
+    clients.set_name("clienten").unwrap();
+    write_rows(
+        clients,
+        0,
+        &[
+            vec![S("Clientnummer"), S("Geboortedatum"), S("Geslacht")],
+            vec![S("K1"), D(1961, 3, 16), S("Vrouw")],
+        ],
+    );
+    book.save(dir.join("regas-export.xlsx")).unwrap();
+}
+
+#[test]
+fn one_workbook_with_a_sheet_per_table_loads_every_table_from_its_sheet() {
+    let dir = tempfile::tempdir().unwrap();
+    one_workbook(dir.path());
+    let (export, quality) = load_ok(dir.path());
+    assert_eq!(texts(&export.cases, "Casusnummer"), some(&["1001"]));
+    assert_eq!(texts(&export.clients, "Geslacht"), some(&["Vrouw"]));
+    let files: Vec<&str> = quality.files.iter().map(|f| f.file.as_str()).collect();
+    assert!(
+        files.iter().all(|f| f.starts_with("regas-export.xlsx")),
+        "{files:?}"
+    );
+
+    // From a folder source that names the workbook (`files`), as a run pulls it.
+    let root = tempfile::tempdir().unwrap();
+    let text = format!(
+        "state_dir = \"{state}\"\noutput_dir = \"{out}\"\n{TENANT}",
+        state = root.path().join("state").display(),
+        out = root.path().join("output").display(),
+    )
+    .replace(
+        "export = { kind = \"dir\", path = \"data\" }",
+        &format!(
+            "export = {{ kind = \"dir\", path = \"{}\", files = [\"regas-export.xlsx\"] }}",
+            dir.path().display()
+        ),
+    );
+    let config = Config::parse(&text, &root.path().join("pipeline.toml")).unwrap();
+    let findings = pipeline::check::check(
+        &config,
+        Some("2024Q1".parse().unwrap()),
+        chrono::NaiveDate::from_ymd_opt(2024, 5, 1).unwrap(),
+    );
+    let line = |subject: &str| {
+        findings
+            .iter()
+            .find(|f| f.subject == subject)
+            .unwrap_or_else(|| panic!("{subject}: {findings:?}"))
+    };
+    assert!(
+        line("export").ok && line("export").detail.contains("1 files"),
+        "{findings:?}"
+    );
+    assert!(
+        line("casussen").ok && line("casussen").detail.contains("1 rows"),
+        "{findings:?}"
+    );
+    assert!(line("clienten").ok, "{findings:?}");
+}
+
+#[test]
+fn hidden_columns_of_an_export_workbook_are_ignored() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut book = Workbook::new();
+    let sheet = book.add_worksheet();
+    sheet.set_name("casussen").unwrap();
+    // A hidden helper column under the same header as the real one, before it.
+    let mut header: Vec<Cell> = SMALL_CASES_HEADER.split(';').map(S).collect();
+    header.insert(4, S("Team"));
+    let mut row = vec![
+        S("1001"),
+        S("K1"),
+        S("IT"),
+        S("Maatschappelijk werk"),
+        S("concept: Zuid?"),
+        S("Noord"),
+        S("Eenrum"),
+        D(2024, 1, 15),
+        D(2024, 3, 1),
+        E,
+        S("Financiën"),
+    ];
+    write_rows(sheet, 0, &[header, std::mem::take(&mut row)]);
+    sheet.set_column_hidden(4).unwrap();
+    book.save(dir.path().join("casussen.xlsx")).unwrap();
+    write(dir.path(), "clienten.csv", clients_text(';'));
+    let (export, _) = load_ok(dir.path());
+    assert_eq!(texts(&export.cases, "Team"), some(&["Noord"]));
+}
+
+#[test]
+fn row_numbers_of_a_csv_are_lines_after_a_quoted_line_break() {
+    let dir = tempfile::tempdir().unwrap();
+    // Line 2 holds a quoted line break (lines 2 and 3 are one record); line 4 has an
+    // unreadable date, line 5 repeats the case number of line 2.
+    let text = format!(
+        "{SMALL_CASES_HEADER}\n\
+         1001;K1;IT;MW;Noord;Eenrum;15-01-2024;01-03-2024;;\"Financiën\nen Huisvesting\"\n\
+         1002;K2;IT;MW;Noord;Eenrum;15-01-2024;31-02-2024;;Financiën\n\
+         1003;K3;IT;MW;Noord;Eenrum;15-01-2024;01-03-2024;;Financiën\n"
+    );
+    write(dir.path(), "casussen.csv", &text);
+    write(dir.path(), "clienten.csv", clients_text(';'));
+    let (_, quality) = load_ok(dir.path());
+    let e = only(&quality, "casussen");
+    assert_eq!(
+        e.examples,
+        vec![4],
+        "the line a person finds it on, not the record"
+    );
+    assert!(
+        e.message().starts_with("casussen.csv row 4:"),
+        "{}",
+        e.message()
+    );
+
+    let duplicate = format!("{text}1001;K1;IT;MW;Noord;Eenrum;15-01-2024;01-03-2024;;Financiën\n");
+    write(dir.path(), "casussen.csv", duplicate);
+    let err = load_err(dir.path(), &lenient());
+    assert!(
+        err.starts_with("casussen.csv row 6: duplicate Casusnummer: the same value as row 2"),
+        "{err}"
+    );
+}

@@ -1,8 +1,8 @@
 //! Integration tests: one binary (linking Polars and Typst once), one module per area.
 
 mod cli;
-mod corrections;
 mod common;
+mod corrections;
 mod daemon;
 mod deliver;
 mod disclosure;

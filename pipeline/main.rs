@@ -290,6 +290,13 @@ fn main() -> ExitCode {
     // the `failpoints` feature.
     #[cfg(feature = "failpoints")]
     let _failpoints = fail::FailScenario::setup();
+    // Output piped into `head` or `less` that stops reading ends the program quietly, as
+    // other command-line tools do, instead of a panic about a broken pipe.
+    #[cfg(target_os = "linux")]
+    // SAFETY: restores the default action of one signal before any thread starts.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
     let cli = Cli::parse();
     let interactive = logging::interactive();
     logging::init(

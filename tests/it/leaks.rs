@@ -391,6 +391,22 @@ fn a_reader_with_both_versions_learns_nothing_about_the_corrected_case() {
         withheld > 0,
         "the cells the added case changed are withheld in v2"
     );
+    // The public reader is told why a number of v1 is an x now; the first version has no
+    // earlier one to explain against.
+    let says_why = |v: &Path| {
+        let text =
+            crate::common::pdf_text(&v.join("openbaar/kwartaalrapportage/kwartaalrapportage.pdf"));
+        text.split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+            .contains("Dit is een gecorrigeerde versie.")
+    };
+    assert!(
+        says_why(&v2),
+        "the corrected public report explains its x's:\n{}",
+        crate::common::pdf_text(&v2.join("openbaar/kwartaalrapportage/kwartaalrapportage.pdf"))
+    );
+    assert!(!says_why(&v1));
 }
 
 #[test]

@@ -40,7 +40,7 @@ pub fn disclosure_note(threshold: u32) -> String {
 fn public(input: &Input) -> Vec<Block> {
     let t = input.cells.view.threshold;
     let withheld = input.cells.withheld();
-    vec![
+    let mut blocks = vec![
         Block::Paragraph {
             text: "Deze openbare uitgave beschermt de privacy van inwoners: geen cijfer maakt een inwoner herkenbaar.".into(),
         },
@@ -59,7 +59,15 @@ fn public(input: &Input) -> Vec<Block> {
         Block::Paragraph {
             text: "De cijfers zoals dit document ze toont staan ook in cijfers-openbaar.csv, naast dit document gepubliceerd. Bedragen in euro's worden niet afgeschermd.".into(),
         },
-    ]
+    ];
+    if input.meta.version_note.is_some() {
+        blocks.push(Block::Paragraph {
+            text: format!(
+                "Dit is een gecorrigeerde versie. Een aantal dat ten opzichte van een eerdere versie met minder dan {t} is veranderd, wordt als x getoond, en een gemiddelde of percentage waarvan minder dan {t} registraties zijn veranderd als n<{t}: het verschil tussen de versies zou anders iets zeggen over de gecorrigeerde registraties."
+            ),
+        });
+    }
+    blocks
 }
 
 fn internal(input: &Input) -> Vec<Block> {

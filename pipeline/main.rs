@@ -66,11 +66,13 @@ enum Command {
     /// Show what changed between two published versions of a quarter, in the documents'
     /// words: label, breakdown, period, old → new.
     Changes {
+        /// The quarter whose versions to compare, e.g. 2024Q4.
         #[arg(long)]
         quarter: Quarter,
         /// Default: config/pipeline.toml here, else /etc/pipeline/pipeline.toml.
         #[arg(long, default_value_os_t = pipeline::config::default_path())]
         config: PathBuf,
+        /// The tenant (default: the first in the config).
         #[arg(long)]
         tenant: Option<String>,
         /// The older version (default: the one before --to).
@@ -87,6 +89,7 @@ enum Command {
     /// numbers) behind one figure and what counted each; for a correction, what moved it.
     /// Its output is personal data.
     Explain {
+        /// The quarter whose publication to explain, e.g. 2024Q4.
         #[arg(long)]
         quarter: Quarter,
         /// The figure: its code (ind_in_behandeling) or its label as the report prints it.
@@ -103,6 +106,7 @@ enum Command {
         /// Default: config/pipeline.toml here, else /etc/pipeline/pipeline.toml.
         #[arg(long, default_value_os_t = pipeline::config::default_path())]
         config: PathBuf,
+        /// The tenant (default: the first in the config).
         #[arg(long)]
         tenant: Option<String>,
     },

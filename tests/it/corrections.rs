@@ -366,7 +366,9 @@ fn explain_lists_exactly_the_registrations_behind_a_figure_and_what_a_correction
         moved[1].starts_with(&format!("  - {moved_case}")),
         "{moved:?}"
     );
-    // Nothing of it reached the log or any file.
+    // Nothing of it reached the log or any file: no file of the installation is new or
+    // changed after an explain (the ledger included).
+    let before = files(dir.path());
     let logs = String::from_utf8_lossy(
         &pipeline()
             .args([
@@ -384,4 +386,22 @@ fn explain_lists_exactly_the_registrations_behind_a_figure_and_what_a_correction
     )
     .into_owned();
     assert!(!logs.contains(&moved_case), "{logs}");
+    assert_eq!(files(dir.path()), before, "explain writes nothing");
+}
+
+/// Every file under `root` with its size and modification time.
+fn files(root: &Path) -> std::collections::BTreeMap<PathBuf, (u64, std::time::SystemTime)> {
+    let mut out = std::collections::BTreeMap::new();
+    let mut stack = vec![root.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        for e in std::fs::read_dir(&dir).unwrap().flatten() {
+            let m = e.metadata().unwrap();
+            if m.is_dir() {
+                stack.push(e.path());
+            } else {
+                out.insert(e.path(), (m.len(), m.modified().unwrap()));
+            }
+        }
+    }
+    out
 }

@@ -1360,3 +1360,24 @@ fn row_numbers_of_a_csv_are_lines_after_a_quoted_line_break() {
         "{err}"
     );
 }
+
+#[test]
+fn line_breaks_and_tabs_inside_a_text_cell_become_one_space() {
+    let dir = tempfile::tempdir().unwrap();
+    // A team typed over two lines in Regas, a werksoort pasted with a tab: one category
+    // each, as a reader would name it, not a second team "Noord\nOost".
+    let text = format!(
+        "{SMALL_CASES_HEADER}\n\
+         1001;K1;IT;\"MW\t\";\"Noord\r\n  Oost\";Eenrum;15-01-2024;01-03-2024;;Financiën\n\
+         1002;K2;IT;MW;Noord Oost;Eenrum;15-01-2024;01-03-2024;;Financiën\n"
+    );
+    write(dir.path(), "casussen.csv", &text);
+    write(dir.path(), "clienten.csv", clients_text(';'));
+    let (export, quality) = load_ok(dir.path());
+    assert!(quality.exclusions.is_empty(), "{:?}", quality.exclusions);
+    assert_eq!(
+        texts(&export.cases, "Team"),
+        some(&["Noord Oost", "Noord Oost"])
+    );
+    assert_eq!(texts(&export.cases, "Werksoort"), some(&["MW", "MW"]));
+}

@@ -84,6 +84,9 @@ enum Command {
         /// `intern`: every figure of figures.csv; `openbaar`: the cells the public documents show.
         #[arg(long, default_value = "intern", value_parser = ["intern", "openbaar"])]
         edition: String,
+        /// Compare the preview (`run --preview`) with the current version (or --from).
+        #[arg(long, conflicts_with = "to")]
+        preview: bool,
     },
     /// For the quality staff, on the terminal only: the registrations (case or client
     /// numbers) behind one figure and what counted each; for a correction, what moved it.
@@ -103,6 +106,9 @@ enum Command {
         /// The version to explain (default the current one).
         #[arg(long)]
         version: Option<u32>,
+        /// Explain the preview (`run --preview`), against the current version.
+        #[arg(long, conflicts_with = "version")]
+        preview: bool,
         /// Default: config/pipeline.toml here, else /etc/pipeline/pipeline.toml.
         #[arg(long, default_value_os_t = pipeline::config::default_path())]
         config: PathBuf,
@@ -339,13 +345,21 @@ fn main() -> ExitCode {
             from,
             to,
             edition,
-        } => changes_command(&config, quarter, tenant.as_deref(), (from, to), &edition),
+            preview,
+        } => changes_command(
+            &config,
+            quarter,
+            tenant.as_deref(),
+            (from, to, preview),
+            &edition,
+        ),
         Command::Explain {
             quarter,
             figure,
             breakdown,
             period,
             version,
+            preview,
             config,
             tenant,
         } => explain_command(
@@ -353,7 +367,11 @@ fn main() -> ExitCode {
             tenant.as_deref(),
             quarter,
             (&figure, breakdown.as_deref(), period.as_deref()),
-            version,
+            if preview {
+                run::explain::Which::Preview
+            } else {
+                run::explain::Which::Published(version)
+            },
         ),
         Command::Daemon { config, once } => daemon_command(&config, once),
         Command::History {
@@ -459,6 +477,7 @@ fn run_command(config: &Path, args: RunArgs, interactive: bool) -> anyhow::Resul
         }
     }
     if args.preview
+        && p.new
         && let Some(correction) = &outcome.correction
     {
         print!("{}", correction_text(&config, correction));
@@ -496,7 +515,7 @@ fn changes_command(
     config: &Path,
     quarter: Quarter,
     tenant: Option<&str>,
-    (from, to): (Option<u32>, Option<u32>),
+    (from, to, preview): (Option<u32>, Option<u32>, bool),
     edition: &str,
 ) -> anyhow::Result<()> {
     use pipeline::disclose::{Audience, View};
@@ -509,28 +528,43 @@ fn changes_command(
         .map(|v| format!("v{v}"))
         .collect::<Vec<_>>()
         .join(", ");
-    let to = to.or(versions.last().copied()).with_context(|| {
+    let nothing = || {
         format!(
             "{} {quarter}: nothing is published in {}",
             tenant.id,
             dir.dir.display()
         )
-    })?;
-    let from = from.unwrap_or(to.saturating_sub(1));
-    for v in [from, to] {
+    };
+    // The newer side: a published version, or the preview.
+    let (to_dir, to, from) = if preview {
+        let (scratch, v) = run::preview_version(&config, &tenant.id, quarter)?;
+        let from = from.or(versions.last().copied()).with_context(nothing)?;
+        (scratch.version_dir(v), v, from)
+    } else {
+        let to = to.or(versions.last().copied()).with_context(nothing)?;
         anyhow::ensure!(
-            versions.contains(&v),
-            "{} {quarter}: there is no version {v} to compare (published: {listed})",
+            versions.contains(&to),
+            "{} {quarter}: there is no version {to} to compare (published: {listed})",
             tenant.id
         );
-    }
+        (
+            dir.version_dir(to),
+            to,
+            from.unwrap_or(to.saturating_sub(1)),
+        )
+    };
+    anyhow::ensure!(
+        versions.contains(&from),
+        "{} {quarter}: there is no version {from} to compare (published: {listed})",
+        tenant.id
+    );
     let audience = if edition == "openbaar" {
         Audience::Openbaar
     } else {
         Audience::Intern
     };
     let changes = pipeline::publish::changes::between(
-        (&dir.version_dir(from), &dir.version_dir(to)),
+        (&dir.version_dir(from), &to_dir),
         (from, to),
         audience,
     )
@@ -542,8 +576,9 @@ fn changes_command(
     })?;
     let view = View::from_cells(audience, config.monitor.disclose().threshold, []);
     println!(
-        "{} {quarter}, {edition}: v{from} → v{to}, {} changed",
+        "{} {quarter}, {edition}: v{from} → v{to}{}, {} changed",
         tenant.organisation,
+        if preview { " (preview)" } else { "" },
         changes.len()
     );
     for c in &changes {
@@ -558,7 +593,7 @@ fn explain_command(
     tenant: Option<&str>,
     quarter: Quarter,
     (figure, breakdown, period): (&str, Option<&str>, Option<&str>),
-    version: Option<u32>,
+    which: run::explain::Which,
 ) -> anyhow::Result<()> {
     use pipeline::figures::{FigureKey, Indicator};
     let config = Config::load(config)?;
@@ -575,17 +610,21 @@ fn explain_command(
         })?;
     let period = period.map_or_else(|| quarter.year_to_date().label, str::to_string);
     let key = FigureKey::new(indicator, breakdown.unwrap_or(""), period);
-    let e = run::explain::explain(&config, tenant, quarter, version, &key)?;
+    let e = run::explain::explain(&config, tenant, quarter, which, &key)?;
     let x = &e.explained;
     println!(
         "PERSONAL DATA: {} of the export, for the quality staff. Do not copy into a publication, mail or log; nothing of it was written anywhere.",
         x.numbers
     );
-    println!("{} (v{}): {}", key.words(), e.version, x.rule);
+    let v = if e.preview {
+        format!("preview of v{}", e.version)
+    } else {
+        format!("v{}", e.version)
+    };
+    println!("{} ({v}): {}", key.words(), x.rule);
     println!(
-        "{} registrations; figures.csv of v{}: {}",
+        "{} registrations; figures.csv of {v}: {}",
         x.registrations.len(),
-        e.version,
         e.published.as_deref().unwrap_or("no such figure")
     );
     for r in &x.registrations {

@@ -14,57 +14,72 @@ use crate::quarter::Quarter;
 /// A figure of one version, its registrations, and what moved it since the version before.
 pub struct Explanation {
     pub version: u32,
+    /// The version is the preview's, not published.
+    pub preview: bool,
     /// The figure as that version's figures.csv has it (`None` when it has no such figure).
     pub published: Option<String>,
     pub explained: Explained,
     pub before: Option<(u32, Moved)>,
 }
 
+/// Which version to explain.
+#[derive(Debug, Clone, Copy)]
+pub enum Which {
+    /// A published version; `None` for the current one.
+    Published(Option<u32>),
+    /// The quarter's preview (`run --preview`), against the newest published version.
+    Preview,
+}
+
 pub fn explain(
     config: &Config,
     tenant: &Tenant,
     quarter: Quarter,
-    version: Option<u32>,
+    which: Which,
     key: &FigureKey,
 ) -> Result<Explanation, RunError> {
-    let dir = QuarterDir::new(&config.output_dir, &tenant.id, quarter);
-    let versions = dir.versions();
+    let published = QuarterDir::new(&config.output_dir, &tenant.id, quarter);
+    let versions = published.versions();
     let listed = versions
         .iter()
         .map(|v| format!("v{v}"))
         .collect::<Vec<_>>()
         .join(", ");
-    let version = match version.or(versions.last().copied()) {
-        Some(v) if versions.contains(&v) => v,
-        Some(v) => {
-            return Err(RunError::NotPublished(format!(
-                "{} {quarter} has no version {v} (published: {listed})",
-                tenant.id
-            )));
-        }
-        None => {
-            return Err(RunError::NotPublished(format!(
-                "{} {quarter}: nothing is published in {}",
-                tenant.id,
-                dir.dir.display()
-            )));
-        }
+    let (dir, version) = match which {
+        Which::Preview => super::preview_version(config, &tenant.id, quarter)?,
+        Which::Published(asked) => match asked.or(versions.last().copied()) {
+            Some(v) if versions.contains(&v) => (published.clone(), v),
+            Some(v) => {
+                return Err(RunError::NotPublished(format!(
+                    "{} {quarter} has no version {v} (published: {listed})",
+                    tenant.id
+                )));
+            }
+            None => {
+                return Err(RunError::NotPublished(format!(
+                    "{} {quarter}: nothing is published in {}",
+                    tenant.id,
+                    published.dir.display()
+                )));
+            }
+        },
     };
     let explained = explain::explain(&export_of(config, tenant, &dir, version)?, key)?;
-    let published = std::fs::read(dir.version_dir(version).join("intern/figures.csv"))
+    let figure = std::fs::read(dir.version_dir(version).join("intern/figures.csv"))
         .ok()
         .and_then(|bytes| Figures::from_csv(&bytes).ok())
         .and_then(|f| f.get(key).map(|f| f.value.csv()));
-    let before = match version.checked_sub(1).filter(|v| versions.contains(v)) {
-        Some(v) => {
-            let old = explain::explain(&export_of(config, tenant, &dir, v)?, key)?;
+    let before = match versions.iter().rev().find(|v| **v < version) {
+        Some(&v) => {
+            let old = explain::explain(&export_of(config, tenant, &published, v)?, key)?;
             Some((v, explain::compare(&old, &explained)))
         }
         None => None,
     };
     Ok(Explanation {
         version,
-        published,
+        preview: matches!(which, Which::Preview),
+        published: figure,
         explained,
         before,
     })

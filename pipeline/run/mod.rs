@@ -15,7 +15,7 @@ use chrono::{Datelike, NaiveDate};
 use crate::config::{Config, Tenant};
 use crate::ledger::{Ledger, LedgerError, RunEnd, RunStatus, Trigger};
 use crate::load::LoadError;
-use crate::publish::{Correction, Publication};
+use crate::publish::{Correction, Publication, QuarterDir};
 use crate::pull;
 use crate::quarter::Quarter;
 use crate::render::{self, Engine};
@@ -241,6 +241,27 @@ fn check_cancel(req: &RunRequest) -> Result<(), RunError> {
 /// Where `--preview` builds a quarter: `<state_dir>/preview/<tenant>/<quarter>/`.
 pub fn preview_dir(config: &Config) -> std::path::PathBuf {
     config.state_dir.join("preview")
+}
+
+/// The preview of one quarter: the version it would publish, alone in its folder.
+pub fn preview_quarter(config: &Config, tenant: &str, quarter: Quarter) -> QuarterDir {
+    QuarterDir::new(&preview_dir(config), tenant, quarter)
+}
+
+/// The version a quarter's preview holds; an error that says how to make one.
+pub fn preview_version(
+    config: &Config,
+    tenant: &str,
+    quarter: Quarter,
+) -> Result<(QuarterDir, u32), RunError> {
+    let scratch = preview_quarter(config, tenant, quarter);
+    match scratch.versions().last() {
+        Some(&v) => Ok((scratch, v)),
+        None => Err(RunError::NotPublished(format!(
+            "{tenant} {quarter}: there is no preview of a change in {} (run `pipeline run --quarter {quarter} --preview` first)",
+            scratch.dir.display()
+        ))),
+    }
 }
 
 /// Where a tenant's mail goes without `[mail.smtp]`: `<output_dir>/<tenant>/outbox/`.

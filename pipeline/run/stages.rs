@@ -455,6 +455,12 @@ fn publish_stage(
                 version,
                 "the same content is already published; nothing new"
             );
+            if req.preview {
+                // An earlier preview no longer shows what the data would publish.
+                let _ = std::fs::remove_dir_all(
+                    super::preview_quarter(config, &tenant.id, quarter).dir,
+                );
+            }
             Publication {
                 tenant: tenant.id.clone(),
                 quarter,
@@ -482,7 +488,7 @@ fn publish_stage(
             };
             // A preview is written the same way, into a scratch folder of its own.
             let target = if req.preview {
-                let scratch = QuarterDir::new(&super::preview_dir(config), &tenant.id, quarter);
+                let scratch = super::preview_quarter(config, &tenant.id, quarter);
                 let _ = std::fs::remove_dir_all(&scratch.dir);
                 scratch
             } else {

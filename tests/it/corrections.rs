@@ -132,6 +132,50 @@ fn a_preview_publishes_nothing_then_changes_lists_what_v2_changed() {
         "the corrected support form is named as the report names it: {listed:?}"
     );
 
+    // `changes` and `explain` read the preview before anything is published.
+    let q = ["--quarter", "2024Q4"];
+    let args = |extra: &[&'static str]| -> Vec<&'static str> {
+        let mut v = vec![extra[0]];
+        v.extend(q);
+        v.extend(&extra[1..]);
+        v
+    };
+    let previewed = |edition: &'static str| {
+        stdout(&cmd(
+            &config,
+            &args(&["changes", "--preview", "--edition", edition]),
+        ))
+    };
+    let (intern_preview, public_preview) = (previewed("intern"), previewed("openbaar"));
+    assert!(
+        intern_preview.contains("intern: v1 → v2 (preview)"),
+        "{intern_preview}"
+    );
+    let explain = &["explain", "ind_in_behandeling", "LS"];
+    let explained_preview = stdout(&cmd(
+        &config,
+        &args(&[explain[0], "--preview", explain[1], explain[2]]),
+    ));
+    assert!(
+        explained_preview.contains("(preview of v2)"),
+        "{}",
+        explained_preview
+            .lines()
+            .take(3)
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
+    assert!(
+        explained_preview.contains("against v1: "),
+        "{explained_preview}"
+    );
+    assert_eq!(
+        tree(&output),
+        before,
+        "changes and explain of a preview write nothing there"
+    );
+    assert_eq!(history(&config, None), ledger);
+
     // Published for real: the same changes, and `pipeline changes` prints them.
     let published = stdout(&cmd(&config, &["run", "--quarter", "2024Q4"]));
     assert!(published.contains("published as version 2"), "{published}");
@@ -160,6 +204,27 @@ fn a_preview_publishes_nothing_then_changes_lists_what_v2_changed() {
         &["changes", "--quarter", "2024Q4", "--edition", "openbaar"],
     ));
     assert!(public.contains("openbaar: v1 → v2"), "{public}");
+    // What the preview said is what was published.
+    let unmarked = |t: &str| t.replace(" (preview)", "").replace("preview of v2", "v2");
+    assert_eq!(unmarked(&intern_preview), changes);
+    assert_eq!(unmarked(&public_preview), public);
+    let explained = stdout(&cmd(&config, &args(explain)));
+    assert_eq!(unmarked(&explained_preview), explained);
+    // A preview of data that changes nothing leaves no stale preview behind to compare.
+    let again = stdout(&cmd(&config, &["run", "--quarter", "2024Q4", "--preview"]));
+    assert!(
+        again.contains("nothing would change") && !again.contains("changes against"),
+        "{again}"
+    );
+    let out = pipeline()
+        .args(args(&["changes", "--preview"]))
+        .arg("--config")
+        .arg(&config)
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("there is no preview"), "{err}");
 }
 
 #[test]

@@ -461,166 +461,12 @@ pub fn load(
     sha256: String,
 ) -> Result<Loaded, LoadError> {
     let (raw, origin) = read_raw(path, spec, mapping, csv)?;
-    // In stages, so that every column is trimmed once and parsed once however many checks
-    // look at it: text, then values, then defect flags on the values. Exports run to tens
-    // of millions of rows; an expression repeated per check is a pass over all of them.
-    let mut texts = vec![col(ROW)];
-    let mut values = vec![col(ROW)];
-    let mut flags: Vec<(Expr, String)> = Vec::new();
-    let value_name = |name: &str| format!("__v_{name}");
-    for c in spec.columns {
-        let v = value_name(c.name);
-        let text = match c.kind {
-            // The date parser trims and treats blank as empty itself.
-            Kind::Date | Kind::BirthDate => col(c.name),
-            _ => match mapping.values.get(c.name) {
-                Some(map) if !map.is_empty() => {
-                    let pairs: Vec<(&str, &str)> =
-                        map.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
-                    respell(cleaned(c.name), &pairs, Unknown::Keep)
-                }
-                _ => cleaned(c.name),
-            },
-        };
-        texts.push(text.alias(c.name));
-        let t = col(c.name);
-        let present = t.clone().is_not_null();
-        let vc = col(v.as_str());
-        let (value, defect): (Expr, Option<(Expr, String)>) = match c.kind {
-            // Text reaches figures, documents and spreadsheets as written: control
-            // characters (a NUL, an escape sequence) and runaway values stop here.
-            Kind::Text => (
-                // A line break or tab inside a cell (Alt+Enter in Excel) is a space.
-                t.clone().map(spaced_column, |_, f| {
-                    Ok(Field::new(f.name().clone(), DataType::String))
-                }),
-                Some((
-                    t.clone().map(hostile_column, |_, f| {
-                        Ok(Field::new(f.name().clone(), DataType::Boolean))
-                    }),
-                    format!(
-                        "onleesbare {} (verwacht gewone tekst van hoogstens {MAX_TEXT} tekens, zonder stuurtekens)",
-                        c.name
-                    ),
-                )),
-            ),
-            Kind::Date | Kind::BirthDate => {
-                let birth = c.kind == Kind::BirthDate;
-                let expected = if birth {
-                    "dd-mm-jjjj, jjjj-mm-dd of jjjj"
-                } else {
-                    "dd-mm-jjjj of jjjj-mm-dd"
-                };
-                (
-                    t.clone().map(
-                        move |c| dates::parse_column(c, birth),
-                        |_, f| Ok(Field::new(f.name().clone(), DataType::Date)),
-                    ),
-                    // ISO is accepted too, so the message says so.
-                    Some((
-                        vc.clone().eq(lit(dates::UNREADABLE).cast(DataType::Date)),
-                        format!("onleesbare {} (verwacht {expected})", c.name),
-                    )),
-                )
-            }
-            Kind::Int { min, max } => {
-                let range = if max == i64::MAX {
-                    format!("geheel getal vanaf {min}")
-                } else {
-                    format!("geheel getal {min}–{max}")
-                };
-                // A non-strict cast: text that is no whole number becomes null.
-                (
-                    t.clone().cast(DataType::Int64),
-                    Some((
-                        outside(&present, &vc, lit(min), lit(max)),
-                        format!("{} buiten bereik (verwacht {range})", c.name),
-                    )),
-                )
-            }
-            Kind::Number { min, max } => (
-                t.clone()
-                    .str()
-                    .replace_all(lit(","), lit("."), true)
-                    .cast(DataType::Float64),
-                Some((
-                    outside(&present, &vc, lit(min), lit(max)),
-                    format!("{} buiten bereik (verwacht {min}–{max})", c.name),
-                )),
-            ),
-            Kind::Form => (
-                canonical(t.clone(), crate::vocab::Form::SPELLINGS),
-                Some((
-                    vc.clone().is_null(),
-                    format!(
-                        "onbekende {} (verwacht Informatie en advies, Leun- en steuncontact of \
-                         Individueel traject)",
-                        c.name
-                    ),
-                )),
-            ),
-            Kind::Gender => {
-                let pairs: Vec<(&str, &str)> =
-                    crate::vocab::GENDERS.iter().map(|g| (*g, *g)).collect();
-                (
-                    canonical(t.clone(), &pairs).fill_null(lit("Onbekend")),
-                    None,
-                )
-            }
-            Kind::ZrmType => (
-                canonical(t.clone(), &[("Meting", "Meting"), ("Doel", "Doel")]),
-                Some((
-                    present.clone().and(vc.clone().is_null()),
-                    format!("onbekend {} (verwacht Meting of Doel)", c.name),
-                )),
-            ),
-            Kind::YesNo => (
-                t.clone()
-                    .str()
-                    .to_lowercase()
-                    .eq(lit("ja"))
-                    .fill_null(lit(false)),
-                None,
-            ),
-        };
-        if c.value_required {
-            // The kind says what was expected, as every load message must.
-            let (missing, expected) = match c.kind {
-                Kind::Date | Kind::BirthDate => (vc.clone().is_null(), "een datum"),
-                _ => (t.clone().is_null(), "een waarde"),
-            };
-            flags.push((
-                missing,
-                format!("{} ontbreekt (verwacht {expected})", c.name),
-            ));
-        }
-        flags.extend(defect);
-        values.push(value.alias(v.as_str()));
-    }
-    // The values under their own names, the flags beside them; a ZRM type left empty is a
-    // Meting, an unreadable date is no date.
-    let mut finals = vec![col(ROW)];
-    for c in spec.columns {
-        let vc = col(value_name(c.name).as_str());
-        let value = match c.kind {
-            Kind::Date | Kind::BirthDate => {
-                when(vc.clone().eq(lit(dates::UNREADABLE).cast(DataType::Date)))
-                    .then(lit(NULL).cast(DataType::Date))
-                    .otherwise(vc)
-            }
-            Kind::ZrmType => vc.fill_null(lit("Meting")),
-            _ => vc,
-        };
-        finals.push(value.alias(c.name));
-    }
-    // Flag i is the column `__d{i}`, its defect's name `kinds[i]`.
-    let flag = |i: usize| format!("__d{i}");
-    let mut kinds = Vec::new();
-    for (cond, kind) in flags {
-        finals.push(cond.fill_null(lit(false)).alias(flag(kinds.len())));
-        kinds.push(kind);
-    }
-    let mut with_values = raw.select(texts).with_columns(values).select(finals);
+    let parsed = parse(spec, mapping);
+    let mut kinds = parsed.kinds;
+    let mut with_values = raw
+        .select(parsed.texts)
+        .with_columns(parsed.values)
+        .select(parsed.finals);
     // Checks across columns and tables look at the parsed values.
     let mut check_exprs = Vec::new();
     for c in checks {
@@ -650,10 +496,7 @@ pub fn load(
     } else {
         with_values.with_columns(check_exprs)
     };
-    let flag_names: Vec<String> = (0..kinds.len()).map(flag).collect();
-    let any = flag_names
-        .iter()
-        .fold(lit(false), |acc, f| acc.or(col(f.as_str())));
+    let any = (0..kinds.len()).fold(lit(false), |acc, i| acc.or(col(flag(i).as_str())));
     let all = frame
         .with_column(any.alias(DEFECT))
         .collect()
@@ -666,46 +509,9 @@ pub fn load(
         Some(key) => Some(check_unique(&all, key, &origin)?),
         None => None,
     };
-    let defective = all
-        .column(DEFECT)
-        .map_err(polars_bug)?
-        .bool()
-        .map_err(polars_bug)?
-        .clone();
-    let any_defect = defective.any();
-    let exclusions = if any_defect {
-        // Only the defective rows, usually few, get their first defect's name.
-        let bad = all.filter(&defective).map_err(polars_bug)?;
-        let named = first_defect(
-            flag_names
-                .iter()
-                .map(|f| col(f.as_str()))
-                .zip(kinds)
-                .collect(),
-        );
-        let bad = bad
-            .lazy()
-            .with_column(named.alias(DEFECT))
-            .collect()
-            .map_err(polars_bug)?;
-        summarise(&bad, spec.name, &origin)?
-    } else {
-        Vec::new()
-    };
-    let frame = if any_defect {
-        all.filter(&!&defective).map_err(polars_bug)?
-    } else {
-        all
-    };
-    let keep: Vec<PlSmallStr> = frame
-        .get_column_names()
-        .into_iter()
-        .filter(|n| *n != DEFECT && !n.starts_with("__d"))
-        .cloned()
-        .collect();
-    let frame = frame.select(keep).map_err(polars_bug)?;
+    let (frame, exclusions) = set_defects_apart(all, kinds, spec, &origin)?;
     Ok(Loaded {
-        key_rows: keyed.filter(|_| !any_defect),
+        key_rows: keyed.filter(|_| exclusions.is_empty()),
         frame,
         file: FileRead {
             table: spec.name.to_string(),
@@ -715,6 +521,233 @@ pub fn load(
         },
         exclusions,
     })
+}
+
+/// Defect flag `i` is the column `__d{i}`.
+fn flag(i: usize) -> String {
+    format!("__d{i}")
+}
+
+/// The expressions that parse a table's columns, in stages, so that every column is
+/// trimmed once and parsed once however many checks look at it: text, then values, then
+/// the values under their own names with a defect flag per check beside them. Exports run
+/// to tens of millions of rows; an expression repeated per check is a pass over all of
+/// them.
+struct Parsing {
+    texts: Vec<Expr>,
+    values: Vec<Expr>,
+    finals: Vec<Expr>,
+    /// The defect each flag column stands for, in flag order.
+    kinds: Vec<String>,
+}
+
+fn value_name(name: &str) -> String {
+    format!("__v_{name}")
+}
+
+fn parse(spec: &TableSpec, mapping: &Mapping) -> Parsing {
+    let mut texts = vec![col(ROW)];
+    let mut values = vec![col(ROW)];
+    let mut flags: Vec<(Expr, String)> = Vec::new();
+    for c in spec.columns {
+        texts.push(text_of(c, mapping).alias(c.name));
+        let (value, defect) = value_of(c);
+        if c.value_required {
+            let t = col(c.name);
+            let vc = col(value_name(c.name).as_str());
+            // The kind says what was expected, as every load message must.
+            let (missing, expected) = match c.kind {
+                Kind::Date | Kind::BirthDate => (vc.is_null(), "een datum"),
+                _ => (t.is_null(), "een waarde"),
+            };
+            flags.push((
+                missing,
+                format!("{} ontbreekt (verwacht {expected})", c.name),
+            ));
+        }
+        flags.extend(defect);
+        values.push(value.alias(value_name(c.name).as_str()));
+    }
+    // The values under their own names, the flags beside them; a ZRM type left empty is a
+    // Meting, an unreadable date is no date.
+    let mut finals = vec![col(ROW)];
+    for c in spec.columns {
+        let vc = col(value_name(c.name).as_str());
+        let value = match c.kind {
+            Kind::Date | Kind::BirthDate => {
+                when(vc.clone().eq(lit(dates::UNREADABLE).cast(DataType::Date)))
+                    .then(lit(NULL).cast(DataType::Date))
+                    .otherwise(vc)
+            }
+            Kind::ZrmType => vc.fill_null(lit("Meting")),
+            _ => vc,
+        };
+        finals.push(value.alias(c.name));
+    }
+    let mut kinds = Vec::new();
+    for (cond, kind) in flags {
+        finals.push(cond.fill_null(lit(false)).alias(flag(kinds.len())));
+        kinds.push(kind);
+    }
+    Parsing {
+        texts,
+        values,
+        finals,
+        kinds,
+    }
+}
+
+/// A column's text as the values are read from it: trimmed, configured spellings applied.
+fn text_of(c: &ColumnSpec, mapping: &Mapping) -> Expr {
+    match c.kind {
+        // The date parser trims and treats blank as empty itself.
+        Kind::Date | Kind::BirthDate => col(c.name),
+        _ => match mapping.values.get(c.name) {
+            Some(map) if !map.is_empty() => {
+                let pairs: Vec<(&str, &str)> =
+                    map.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
+                respell(cleaned(c.name), &pairs, Unknown::Keep)
+            }
+            _ => cleaned(c.name),
+        },
+    }
+}
+
+/// A column's value of its kind, and the defect (flag, name) of a value that does not read.
+fn value_of(c: &ColumnSpec) -> (Expr, Option<(Expr, String)>) {
+    let t = col(c.name);
+    let present = t.clone().is_not_null();
+    let vc = col(value_name(c.name).as_str());
+    match c.kind {
+        // Text reaches figures, documents and spreadsheets as written: control
+        // characters (a NUL, an escape sequence) and runaway values stop here.
+        Kind::Text => (
+            // A line break or tab inside a cell (Alt+Enter in Excel) is a space.
+            t.clone().map(spaced_column, |_, f| {
+                Ok(Field::new(f.name().clone(), DataType::String))
+            }),
+            Some((
+                t.map(hostile_column, |_, f| {
+                    Ok(Field::new(f.name().clone(), DataType::Boolean))
+                }),
+                format!(
+                    "onleesbare {} (verwacht gewone tekst van hoogstens {MAX_TEXT} tekens, zonder stuurtekens)",
+                    c.name
+                ),
+            )),
+        ),
+        Kind::Date | Kind::BirthDate => {
+            let birth = c.kind == Kind::BirthDate;
+            let expected = if birth {
+                "dd-mm-jjjj, jjjj-mm-dd of jjjj"
+            } else {
+                "dd-mm-jjjj of jjjj-mm-dd"
+            };
+            (
+                t.map(
+                    move |c| dates::parse_column(c, birth),
+                    |_, f| Ok(Field::new(f.name().clone(), DataType::Date)),
+                ),
+                // ISO is accepted too, so the message says so.
+                Some((
+                    vc.eq(lit(dates::UNREADABLE).cast(DataType::Date)),
+                    format!("onleesbare {} (verwacht {expected})", c.name),
+                )),
+            )
+        }
+        Kind::Int { min, max } => {
+            let range = if max == i64::MAX {
+                format!("geheel getal vanaf {min}")
+            } else {
+                format!("geheel getal {min}–{max}")
+            };
+            // A non-strict cast: text that is no whole number becomes null.
+            (
+                t.cast(DataType::Int64),
+                Some((
+                    outside(&present, &vc, lit(min), lit(max)),
+                    format!("{} buiten bereik (verwacht {range})", c.name),
+                )),
+            )
+        }
+        Kind::Number { min, max } => (
+            t.str()
+                .replace_all(lit(","), lit("."), true)
+                .cast(DataType::Float64),
+            Some((
+                outside(&present, &vc, lit(min), lit(max)),
+                format!("{} buiten bereik (verwacht {min}–{max})", c.name),
+            )),
+        ),
+        Kind::Form => (
+            canonical(t, crate::vocab::Form::SPELLINGS),
+            Some((
+                vc.is_null(),
+                format!(
+                    "onbekende {} (verwacht Informatie en advies, Leun- en steuncontact of \
+                     Individueel traject)",
+                    c.name
+                ),
+            )),
+        ),
+        Kind::Gender => {
+            let pairs: Vec<(&str, &str)> = crate::vocab::GENDERS.iter().map(|g| (*g, *g)).collect();
+            (canonical(t, &pairs).fill_null(lit("Onbekend")), None)
+        }
+        Kind::ZrmType => (
+            canonical(t, &[("Meting", "Meting"), ("Doel", "Doel")]),
+            Some((
+                present.and(vc.is_null()),
+                format!("onbekend {} (verwacht Meting of Doel)", c.name),
+            )),
+        ),
+        Kind::YesNo => (
+            t.str().to_lowercase().eq(lit("ja")).fill_null(lit(false)),
+            None,
+        ),
+    }
+}
+
+/// The rows without a defect, and the defective ones counted by their first defect.
+fn set_defects_apart(
+    all: DataFrame,
+    kinds: Vec<String>,
+    spec: &TableSpec,
+    origin: &Origin,
+) -> Result<(DataFrame, Vec<Exclusion>), LoadError> {
+    let defective = all
+        .column(DEFECT)
+        .map_err(polars_bug)?
+        .bool()
+        .map_err(polars_bug)?
+        .clone();
+    let flags = kinds.len();
+    let (frame, exclusions) = if defective.any() {
+        // Only the defective rows, usually few, get their first defect's name.
+        let bad = all.filter(&defective).map_err(polars_bug)?;
+        let named = first_defect(
+            (0..flags)
+                .map(|i| col(flag(i).as_str()))
+                .zip(kinds)
+                .collect(),
+        );
+        let bad = bad
+            .lazy()
+            .with_column(named.alias(DEFECT))
+            .collect()
+            .map_err(polars_bug)?;
+        let exclusions = summarise(&bad, spec.name, origin)?;
+        (all.filter(&!&defective).map_err(polars_bug)?, exclusions)
+    } else {
+        (all, Vec::new())
+    };
+    let keep: Vec<PlSmallStr> = frame
+        .get_column_names()
+        .into_iter()
+        .filter(|n| *n != DEFECT && !n.starts_with("__d"))
+        .cloned()
+        .collect();
+    Ok((frame.select(keep).map_err(polars_bug)?, exclusions))
 }
 
 /// Present, but no number or out of `min..=max`.

@@ -148,8 +148,18 @@ fn total_row(domein: &str, thema: &str, lines: &[(&BudgetLine, Amounts)]) -> Fin
 
 /// The finance view and its figures for the report quarter's year to date.
 pub fn compute(f: &mut Figures, budget: &Budget, quarter: Quarter, settings: &Settings) -> Finance {
-    let q = quarter.number();
     let period = quarter.year_to_date().label;
+    let mut finance = view(budget, quarter.number(), settings);
+    push_rows(f, &finance, &period);
+    push_saldi(f, &finance, &period);
+    push_taakstellingen(f, &mut finance, budget, &period);
+    push_volumes(f, budget, quarter);
+    finance
+}
+
+/// The tables: per Domein its Thema's with their lines, in the workbook's order, through
+/// quarter `q`.
+fn view(budget: &Budget, q: u8, settings: &Settings) -> Finance {
     let mut finance = Finance::default();
     let mut domeinen: Vec<String> = Vec::new();
     for l in &budget.lines {
@@ -209,7 +219,12 @@ pub fn compute(f: &mut Figures, budget: &Budget, quarter: Quarter, settings: &Se
         });
     }
 
-    // Figures: lines, then Thema totals, then Domein totals.
+    finance
+}
+
+/// The amounts of every row as figures: lines, then Thema totals, then Domein totals.
+fn push_rows(f: &mut Figures, finance: &Finance, period: &str) {
+    let period = period.to_string();
     let levels: Vec<Vec<&FinanceRow>> = vec![
         finance
             .domeinen
@@ -262,13 +277,17 @@ pub fn compute(f: &mut Figures, budget: &Budget, quarter: Quarter, settings: &Se
                         key: FigureKey::new(indicator, category, period.clone()),
                         dimension,
                         value: a.besteed_pct().map_or(Value::Missing, Value::Pct),
-                        n: Some(count_lines(&finance, row, soort)),
+                        n: Some(count_lines(finance, row, soort)),
                     });
                 }
             }
         }
     }
-    // The saldo per Domein: lasten min baten.
+}
+
+/// The saldo per Domein: lasten min baten.
+fn push_saldi(f: &mut Figures, finance: &Finance, period: &str) {
+    let period = period.to_string();
     for d in &finance.domeinen {
         let (l, b) = (
             d.total.lasten.clone().unwrap_or_default(),
@@ -282,7 +301,11 @@ pub fn compute(f: &mut Figures, budget: &Budget, quarter: Quarter, settings: &Se
             push_amount(f, indicator, &d.total, &period, Some(value));
         }
     }
+}
 
+/// The taakstellingen, each and per Domein.
+fn push_taakstellingen(f: &mut Figures, finance: &mut Finance, budget: &Budget, period: &str) {
+    let period = period.to_string();
     let mut per_domein: Vec<(String, f64, Option<f64>)> = Vec::new();
     for t in &budget.taakstellingen {
         finance.taakstellingen.push((
@@ -325,7 +348,10 @@ pub fn compute(f: &mut Figures, budget: &Budget, quarter: Quarter, settings: &Se
             });
         }
     }
+}
 
+/// The clients per Domein and onderdeel, per quarter of the year so far.
+fn push_volumes(f: &mut Figures, budget: &Budget, quarter: Quarter) {
     for q in quarter.quarters_of_year_so_far() {
         let label = q.to_string();
         for v in budget.volumes.iter().filter(|v| v.kwartaal == label) {
@@ -339,7 +365,6 @@ pub fn compute(f: &mut Figures, budget: &Budget, quarter: Quarter, settings: &Se
             );
         }
     }
-    finance
 }
 
 /// The five amounts of one Soort, each with its indicator.

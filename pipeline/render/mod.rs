@@ -384,6 +384,10 @@ pub fn compile(engine: &Engine, job: Job) -> Result<Vec<u8>, RenderError> {
         output,
         warnings: _,
     } = typst::compile::<PagedDocument>(&world);
+    // Typst memoises every compilation in process-wide caches that nothing empties: a
+    // daemon (or a test process) compiling thousands of documents grew to 17 GB and was
+    // killed. Entries unused for the last ten compilations are dropped.
+    typst::comemo::evict(10);
     let document = output.map_err(|errors| RenderError::Layout {
         layout: layout.clone(),
         message: describe(&world, &errors[..]),

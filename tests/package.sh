@@ -5,6 +5,8 @@
 # nothing of it is left but the publications and ledger, then purge those too on request.
 # Needs root, dpkg and cargo-deb; .ci/run runs it after the test suite.
 set -euo pipefail
+# Under pipefail, `producer | grep -q` fails when grep stops at its first match and the
+# producer dies of SIGPIPE (a race that made CI red once): grep reads captured output instead.
 cd "$(dirname "$0")/.."
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-target}"
 [ "$(id -u)" -eq 0 ] || { echo "tests/package.sh: needs root (dpkg -i)" >&2; exit 1; }
@@ -26,7 +28,7 @@ for path in /usr/bin/pipeline /usr/lib/systemd/system/pipeline.service /etc/pipe
     /usr/share/doc/pipeline/examples/pipeline.example.toml; do
     grep -qx "$path" "$work/contents" || fail "the package lacks $path"
 done
-dpkg-deb --ctrl-tarfile "$deb" | tar -x -O ./conffiles | grep -qx /etc/pipeline/pipeline.toml \
+grep -qx /etc/pipeline/pipeline.toml <<<"$(dpkg-deb --ctrl-tarfile "$deb" | tar -x -O ./conffiles)" \
     || fail "/etc/pipeline/pipeline.toml is not a conffile"
 grep -q "^ExecStart=/usr/bin/pipeline daemon$" <(dpkg-deb --fsys-tarfile "$deb" | tar -x -O ./usr/lib/systemd/system/pipeline.service) \
     || fail "the unit does not start /usr/bin/pipeline daemon"
@@ -83,10 +85,10 @@ pdfs="$(find /var/lib/pipeline/output -name '*.pdf' | wc -l)"
 [ "$pdfs" -ge 2 ] || fail "the run published $pdfs PDFs"
 for pdf in $(find /var/lib/pipeline/output -name '*.pdf'); do
     [ "$(stat -c %U "$pdf")" = pipeline ] || fail "$pdf is not the service user's"
-    pdftotext "$pdf" - | tr -s " \n" "  " | grep -q "Monitor Sociaal Domein" || fail "$pdf does not read as the monitor"
+    grep -q "Monitor Sociaal Domein" <<<"$(pdftotext "$pdf" - | tr -s " \n" "  ")" || fail "$pdf does not read as the monitor"
 done
 ls /var/lib/pipeline/output/*/outbox/*.eml >/dev/null || fail "no mail in the outbox"
-(cd /var/lib/pipeline && as_pipeline /usr/bin/pipeline history) | grep -q published || fail "history shows no publication"
+grep -q published <<<"$(cd /var/lib/pipeline && as_pipeline /usr/bin/pipeline history)" || fail "history shows no publication"
 
 step "purge keeps the publications and the ledger"
 dpkg --purge pipeline >"$work/purge.log" 2>&1 || { cat "$work/purge.log"; fail "dpkg --purge"; }
@@ -95,7 +97,7 @@ for path in $(grep -v '/$' "$work/contents") /etc/pipeline /usr/share/pipeline /
 done
 dpkg -s pipeline >/dev/null 2>&1 && fail "dpkg still knows the package"
 [ -f /var/lib/pipeline/ledger.sqlite ] || fail "purge removed the ledger"
-find /var/lib/pipeline/output -name '*.pdf' | grep -q . || fail "purge removed the publications"
+[ -n "$(find /var/lib/pipeline/output -name '*.pdf')" ] || fail "purge removed the publications"
 
 step "purge with PIPELINE_PURGE_STATE=yes removes those too"
 dpkg -i "$deb" >/dev/null 2>&1 || fail "reinstall"

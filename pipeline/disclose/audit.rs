@@ -1,7 +1,8 @@
 //! The audit of contracts/disclosure.md: for every cell a view withholds, the smallest and
 //! largest value a reader can work out from every number the view shows, every relation
 //! between figures, and the facts that counts are whole numbers ≥ 0 and that `<T` means 1
-//! to T − 1. A `<T` cell passes when that range is still 1 to T − 1; an `x` cell when the
+//! to T − 1, and what a mean shown beside its count of records tells about that count
+//! (a number: at least T records; `n<T`: 1 to T − 1; `–`: none). A `<T` cell passes when that range is still 1 to T − 1; an `x` cell when the
 //! range holds more than one whole number. This is the standard audit of statistical
 //! disclosure control for linked tables (as in τ-ARGUS), solved as small linear programs:
 //! the shown numbers are constants, so each program holds only the cells a reader cannot
@@ -14,7 +15,7 @@ use good_lp::{Expression, ProblemVariables, ResolutionError, Solution, SolverMod
 use good_lp::{constraint, microlp, variable};
 
 use super::{DiscloseError, Shown, View};
-use crate::figures::{FigureKey, Figures, Relation, Value};
+use crate::figures::{FigureKey, Figures, Relation, Value, records};
 
 const EPS: f64 = 1e-6;
 
@@ -48,6 +49,15 @@ pub struct AuditFailure {
 
 impl AuditFailure {
     pub fn error(&self, view: &View, relations: &[Relation]) -> DiscloseError {
+        if let Shown::Value(v) = self.shown {
+            return DiscloseError::Audit(format!(
+                "{} is a count from 1 to {} shown as the number {}: it must be <{}",
+                self.cell,
+                view.threshold - 1,
+                v.csv(),
+                view.threshold
+            ));
+        }
         let relation = relations
             .iter()
             .find(|r| r.keys().any(|k| *k == self.cell))
@@ -99,7 +109,7 @@ impl System {
             unknowns: Vec::new(),
             rows: Vec::new(),
         };
-        let mut index: HashMap<&FigureKey, usize> = HashMap::new();
+        let mut index: HashMap<FigureKey, usize> = HashMap::new();
         for relation in relations {
             let mut row = Row {
                 terms: Vec::new(),
@@ -117,7 +127,7 @@ impl System {
                     continue;
                 }
                 debug_assert!(figures.get(key).is_some(), "{key} in a relation");
-                let i = *index.entry(key).or_insert_with(|| {
+                let i = *index.entry(key.clone()).or_insert_with(|| {
                     let (min, max, target) = match shown {
                         Some(Shown::Small) => (1.0, Some(t - 1.0), Some(Shown::Small)),
                         Some(Shown::Withheld) => (0.0, None, Some(Shown::Withheld)),
@@ -148,7 +158,59 @@ impl System {
                 system.rows.push(row);
             }
         }
+        system.bound_by_means(view, figures, &mut index);
         system
+    }
+
+    /// What a mean shown beside a withheld count tells about that count: a number, at
+    /// least T records; `n<T`, 1 to T − 1; `–`, none (`figures::records`).
+    fn bound_by_means(
+        &mut self,
+        view: &View,
+        figures: &Figures,
+        index: &mut HashMap<FigureKey, usize>,
+    ) {
+        let t = f64::from(view.threshold);
+        for link in records(figures) {
+            let Some(mean) = view.cells.get(&link.mean).copied() else {
+                continue;
+            };
+            let (min, max) = match mean {
+                Shown::Value(Value::Missing) | Shown::Missing => (0.0, Some(0.0)),
+                Shown::Value(_) => (t, None),
+                Shown::FewRecords => (1.0, Some(t - 1.0)),
+                Shown::Small | Shown::Withheld => continue,
+            };
+            let i = match index.get(&link.count) {
+                Some(&i) => i,
+                None => {
+                    let target = match view.cells.get(&link.count) {
+                        Some(Shown::Value(Value::Count(_))) => continue,
+                        Some(s @ (Shown::Small | Shown::Withheld)) => Some(*s),
+                        _ => None,
+                    };
+                    let (own_min, own_max) = match target {
+                        Some(Shown::Small) => (1.0, Some(t - 1.0)),
+                        _ => (0.0, None),
+                    };
+                    self.unknowns.push(Unknown {
+                        key: Some(link.count.clone()),
+                        min: own_min,
+                        max: own_max,
+                        target,
+                    });
+                    let i = self.unknowns.len() - 1;
+                    index.insert(link.count.clone(), i);
+                    i
+                }
+            };
+            let u = &mut self.unknowns[i];
+            u.min = u.min.max(min);
+            u.max = match (u.max, max) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                (a, b) => a.or(b),
+            };
+        }
     }
 
     /// Groups of unknowns tied to each other by some row.
@@ -235,6 +297,29 @@ pub fn audit(
     }
     let t = f64::from(view.threshold);
     let mut audit = Audit::default();
+    // The primary rule, checked again: a count from 1 to T − 1 is never shown as a number.
+    let mut small_shown: Vec<(&FigureKey, i64)> = view
+        .cells
+        .iter()
+        .filter_map(|(k, s)| match s {
+            Shown::Value(Value::Count(c)) if *c > 0 && *c < i64::from(view.threshold) => {
+                Some((k, *c))
+            }
+            _ => None,
+        })
+        .collect();
+    small_shown.sort();
+    for (key, c) in small_shown {
+        audit.failures.push(AuditFailure {
+            cell: key.clone(),
+            shown: Shown::Value(Value::Count(c)),
+            range: Range {
+                min: c as f64,
+                max: Some(c as f64),
+            },
+            group: usize::MAX,
+        });
+    }
     let mut group_ids: Vec<usize> = members.keys().copied().collect();
     group_ids.sort_unstable();
     for g in group_ids {

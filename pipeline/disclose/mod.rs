@@ -11,7 +11,8 @@
 //!    `<T` cell could be narrowed or an `x` cell pinned down, one more cell of a relation
 //!    it is in is withheld (the smallest shown count first), and the audit runs again
 //!    ([`secondary`]);
-//! 3. derived values (a rate over a withheld count) follow what they are derived from.
+//! 3. derived values (a mean over a withheld count of records, a rate over a withheld
+//!    count) follow what they are derived from; step 2 settles them before every audit.
 //!
 //! For a correction, what a reader of an earlier version could learn by subtracting is
 //! withheld before step 2 ([`versions`]).
@@ -256,7 +257,7 @@ pub fn disclose_after(
             secondary::protect(&mut view, f, &relations)?;
             derived(&mut view, f);
             if crate::failpoint::action("disclose::before_audit").is_some() {
-                reveal_one(&mut view, f);
+                reveal_one(&mut view, f, &relations);
             }
             let report = audit(&view, f, &relations)?;
             if let Some(failure) = report.failures.first() {
@@ -268,26 +269,47 @@ pub fn disclose_after(
 }
 
 /// The tests' stand-in for a wrong decision (failpoint `disclose::before_audit`): one
-/// withheld cell (an `x` where there is one, else a `<T`) is shown as it is, which the
-/// audit must catch before anything is published.
-fn reveal_one(view: &mut View, f: &Figures) {
-    let pick = |wanted: Shown| {
-        view.cells
+/// cell withheld to protect another is shown as it is, the first (in key order) whose
+/// showing lets a reader work out a hidden count; failing such a cell, a `<T` count is
+/// shown. The audit must catch either before anything is published.
+fn reveal_one(view: &mut View, f: &Figures, relations: &[crate::figures::Relation]) {
+    let of = |wanted: Shown| {
+        let mut keys: Vec<FigureKey> = view
+            .cells
             .iter()
-            .filter(|(_, s)| **s == wanted)
+            .filter(|(k, s)| **s == wanted && k.indicator.kind() == Kind::Count)
             .map(|(k, _)| k.clone())
-            .min()
+            .collect();
+        keys.sort();
+        keys
     };
-    if let Some(key) = pick(Shown::Withheld).or_else(|| pick(Shown::Small))
-        && let Ok(figure) = f.expect(&key)
-    {
-        view.cells.insert(key, Shown::Value(figure.value));
+    let shown = |view: &View, key: &FigureKey| {
+        let mut v = view.clone();
+        if let Ok(figure) = f.expect(key) {
+            v.cells.insert(key.clone(), Shown::Value(figure.value));
+        }
+        v
+    };
+    let exposing = of(Shown::Withheld)
+        .into_iter()
+        .find(|key| audit(&shown(view, key), f, relations).is_ok_and(|a| !a.failures.is_empty()));
+    if let Some(key) = exposing.or_else(|| of(Shown::Small).into_iter().next()) {
+        *view = shown(view, &key);
     }
 }
 
-/// Visitors of thuiskamers per week is the thuiskamers' attendance divided by the weeks:
-/// shown only when that attendance is.
+/// Values that follow what they are derived from. A mean whose count of records is
+/// withheld as `x` is withheld too: shown, it would tell that count is at least T, and
+/// `–` that it is 0. Visitors of thuiskamers per week is the thuiskamers' attendance
+/// divided by the weeks: shown only when that attendance is.
 fn derived(view: &mut View, f: &Figures) {
+    for link in crate::figures::records(f) {
+        if view.cells.get(&link.count) == Some(&Shown::Withheld)
+            && view.cells.contains_key(&link.mean)
+        {
+            view.cells.insert(link.mean, Shown::Withheld);
+        }
+    }
     let rates: Vec<FigureKey> = view
         .cells
         .keys()

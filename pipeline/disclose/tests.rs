@@ -260,3 +260,112 @@ fn a_correction_withholds_what_a_reader_of_the_earlier_version_could_subtract() 
     versions::protect(&mut view, &after, &earlier);
     assert_eq!(view.cells[&k], Shown::FewRecords);
 }
+
+/// Afgesloten IT 5, LS 1, IA 0, total 6, and the mean doorlooptijd of the 5 IT cases.
+fn closed_with_a_mean() -> (Figures, Vec<Relation>, View) {
+    let closed = |form: &str| FigureKey::new(Indicator::Afgesloten, form, P);
+    let mut f = Figures::default();
+    for (form, c) in [("IT", 5), ("LS", 1), ("IA", 0)] {
+        f.count(closed(form), c);
+    }
+    f.count(FigureKey::total(Indicator::Afgesloten, P), 6);
+    f.push(Figure {
+        key: FigureKey::new(Indicator::Doorlooptijd, "IT", P),
+        dimension: "vorm",
+        value: Value::Mean(120.5),
+        n: Some(5),
+    });
+    let relations = vec![Relation {
+        name: "forms add up".into(),
+        parts: vec![closed("IT"), closed("LS"), closed("IA")],
+        whole: vec![FigureKey::total(Indicator::Afgesloten, P)],
+        exact: true,
+    }];
+    let view = public_view(&f);
+    (f, relations, view)
+}
+
+#[test]
+fn a_mean_shown_beside_its_withheld_count_tells_the_audit_that_count_is_at_least_t() {
+    let (f, r, mut view) = closed_with_a_mean();
+    let it = FigureKey::new(Indicator::Afgesloten, "IT", P);
+    let mean = FigureKey::new(Indicator::Doorlooptijd, "IT", P);
+    // What secondary suppression chose before means were modelled: IT as x, the mean shown.
+    // With IT + LS = 6 and LS 1 to 4, IT looked like 2 to 5; the mean over IT's cases says
+    // IT ≥ 5, which pins IT = 5 and LS = 1.
+    view.cells.insert(it.clone(), Withheld);
+    let a = audit(&view, &f, &r).unwrap();
+    assert!(
+        a.failures.iter().any(|x| x.cell == it
+            && x.range
+                == Range {
+                    min: 5.0,
+                    max: Some(5.0)
+                }),
+        "{:?}",
+        a.failures
+    );
+
+    let (f, r, mut view) = closed_with_a_mean();
+    secondary::protect(&mut view, &f, &r).unwrap();
+    assert_eq!(view.cells[&it], Withheld);
+    assert_eq!(view.cells[&mean], Withheld, "the mean follows its count");
+    let a = audit(&view, &f, &r).unwrap();
+    assert!(a.failures.is_empty(), "{:?}", a.failures);
+}
+
+#[test]
+fn a_mean_shown_as_missing_tells_the_audit_its_count_is_zero() {
+    let closed = |form: &str| FigureKey::new(Indicator::Afgesloten, form, P);
+    let mean = FigureKey::new(Indicator::Doorlooptijd, "LS", P);
+    let mut f = Figures::default();
+    for (form, c) in [("IT", 7), ("LS", 0), ("IA", 9)] {
+        f.count(closed(form), c);
+    }
+    f.count(FigureKey::total(Indicator::Afgesloten, P), 16);
+    f.push(Figure {
+        key: mean.clone(),
+        dimension: "vorm",
+        value: Value::Missing,
+        n: Some(0),
+    });
+    let r = vec![Relation {
+        name: "forms add up".into(),
+        parts: vec![closed("IT"), closed("LS"), closed("IA")],
+        whole: vec![FigureKey::total(Indicator::Afgesloten, P)],
+        exact: true,
+    }];
+    let mut view = public_view(&f);
+    view.cells.insert(closed("LS"), Withheld);
+    view.cells.insert(closed("IA"), Withheld);
+    // LS + IA = 9: either could be anything from 0 to 9, unless `–` says LS has no cases.
+    view.cells.insert(mean.clone(), Shown::Withheld);
+    assert!(audit(&view, &f, &r).unwrap().failures.is_empty());
+    view.cells.insert(mean.clone(), Shown::Missing);
+    let a = audit(&view, &f, &r).unwrap();
+    assert!(
+        a.failures.iter().any(|x| x.cell == closed("IA")
+            && x.range
+                == Range {
+                    min: 9.0,
+                    max: Some(9.0)
+                }),
+        "{:?}",
+        a.failures
+    );
+    derived(&mut view, &f);
+    assert_eq!(view.cells[&mean], Withheld);
+}
+
+#[test]
+fn the_audit_catches_a_small_count_shown_as_a_number() {
+    let (f, r, mut view) = breakdown(&[3, 40, 12]);
+    secondary::protect(&mut view, &f, &r).unwrap();
+    view.cells.insert(key("t0"), num(3));
+    let a = audit(&view, &f, &r).unwrap();
+    // Showing t0 also gives away its secondary partner, which the relation reports on its own.
+    let small = a.failures.iter().find(|x| x.cell == key("t0"));
+    let message = small.expect("t0 is reported").error(&view, &r).to_string();
+    assert!(message.contains("shown as the number 3"), "{message}");
+    assert!(secondary::protect(&mut view, &f, &r).is_err());
+}

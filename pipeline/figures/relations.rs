@@ -162,6 +162,11 @@ pub fn relations(figures: &Figures, spans: &[Span]) -> Vec<Relation> {
         b.breakdown(Leeftijd, p, vec![total(Clienten, p)]);
         b.breakdown(Geslacht, p, vec![total(Clienten, p)]);
         b.at_most(total(Clienten, p), total(InBehandeling, p));
+        // A case opgestart in the period is in behandeling in it (its Einddatum is not
+        // before its Startdatum). Not so for afgesloten: a case can close while waiting.
+        for category in Form::ALL.iter().map(|f| f.code()).chain([""]) {
+            b.at_most(key(Opgestart, category, p), key(InBehandeling, category, p));
+        }
         b.breakdown(
             Werksoort,
             p,
@@ -233,4 +238,36 @@ pub fn relations(figures: &Figures, spans: &[Span]) -> Vec<Relation> {
         );
     }
     b.out
+}
+
+/// A mean over exactly the records a count figure counts. A reader who sees the mean knows
+/// that count is at least T (a mean over fewer is `n<T`), who sees `n<T` that it is 1 to
+/// T − 1, who sees `–` that it is 0: the audit takes that into account
+/// (contracts/disclosure.md, "Derived values").
+#[derive(Debug, Clone, PartialEq)]
+pub struct Records {
+    pub mean: FigureKey,
+    pub count: FigureKey,
+}
+
+/// Every mean among `figures` whose records a count figure counts: the duration and the
+/// contacts of the IT and LS cases afgesloten, per form, and the wait of the cases
+/// opgestart.
+pub fn records(figures: &Figures) -> Vec<Records> {
+    figures
+        .rows()
+        .iter()
+        .filter_map(|figure| {
+            let k = &figure.key;
+            let count = match k.indicator {
+                Doorlooptijd | Contactmomenten => key(Afgesloten, &k.category, &k.period),
+                Wachttijd => total(Opgestart, &k.period),
+                _ => return None,
+            };
+            figures.get(&count).is_some().then(|| Records {
+                mean: k.clone(),
+                count,
+            })
+        })
+        .collect()
 }

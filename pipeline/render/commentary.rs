@@ -159,9 +159,126 @@ pub fn parse(markdown: &str) -> Vec<TextBlock> {
     b.done
 }
 
+/// A number in commentary a public edition would print: analysts write with every figure
+/// unsuppressed in front of them, and nothing else checks their text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NumberInCommentary {
+    pub file: String,
+    pub number: String,
+    /// The words around it, to find it in the file.
+    pub context: String,
+}
+
+/// Checks every commentary file of `quarter` that a public edition prints: none may hold a
+/// number other than a year (1900–2099) or a quarter (`Q1`–`Q4`). A count or mean written
+/// in commentary would bypass the disclosure view, which decides every number a public
+/// document shows. An unreadable file is no commentary (as [`read`] treats it).
+pub fn check_public(dir: &Path, quarter: &str) -> Result<(), NumberInCommentary> {
+    let folder = dir.join(quarter);
+    let Ok(entries) = std::fs::read_dir(&folder) else {
+        return Ok(());
+    };
+    let mut files: Vec<_> = entries
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|e| e == "md"))
+        .collect();
+    files.sort();
+    for path in files {
+        let Ok(text) = std::fs::read_to_string(&path) else {
+            continue;
+        };
+        for mut block in parse(&text) {
+            let joined: String = block.texts().iter().map(|t| t.as_str()).collect();
+            if let Some((number, context)) = first_number(&joined) {
+                return Err(NumberInCommentary {
+                    file: path.display().to_string(),
+                    number,
+                    context,
+                });
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The first number in `text` that is no year or quarter, with the words around it.
+fn first_number(text: &str) -> Option<(String, String)> {
+    let chars: Vec<char> = text.chars().collect();
+    let mut i = 0;
+    while i < chars.len() {
+        if !chars[i].is_ascii_digit() {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        // Digits with Dutch separators inside: 1.234 or 12,5.
+        while i < chars.len()
+            && (chars[i].is_ascii_digit()
+                || (matches!(chars[i], '.' | ',')
+                    && chars.get(i + 1).is_some_and(char::is_ascii_digit)))
+        {
+            i += 1;
+        }
+        let number: String = chars[start..i].iter().collect();
+        let year = number.len() == 4
+            && number
+                .parse::<u32>()
+                .is_ok_and(|y| (1900..2100).contains(&y));
+        let quarter = matches!(number.as_str(), "1" | "2" | "3" | "4")
+            && start > 0
+            && chars[start - 1] == 'Q';
+        if !year && !quarter {
+            let from = start.saturating_sub(30);
+            let to = (i + 30).min(chars.len());
+            let context: String = chars[from..to].iter().collect();
+            return Some((number, context.trim().to_string()));
+        }
+    }
+    None
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_public_edition_refuses_commentary_with_a_number_in_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let q = dir.path().join("2024Q4");
+        std::fs::create_dir_all(&q).unwrap();
+        std::fs::write(
+            q.join("samenvatting.md"),
+            "Het jaar 2024 sloot af; in 2024Q4 en Q3 groeide de vraag.\n\n1. eerst\n2. dan\n",
+        )
+        .unwrap();
+        assert_eq!(check_public(dir.path(), "2024Q4"), Ok(()));
+        std::fs::write(
+            q.join("individueel.md"),
+            "De wachtlijst.\n\n- In Zandeweer kregen **3** vrouwen van 63 hulp.\n",
+        )
+        .unwrap();
+        let err = check_public(dir.path(), "2024Q4").unwrap_err();
+        assert!(err.file.ends_with("individueel.md"), "{err:?}");
+        assert_eq!(err.number, "3");
+        assert!(
+            err.context.contains("Zandeweer kregen 3 vrouwen"),
+            "{err:?}"
+        );
+        for (text, number) in [
+            ("gemiddeld 12,5 dagen", "12,5"),
+            ("1.234 contacten", "1.234"),
+            ("in 1850", "1850"),
+            ("Q5", "5"),
+        ] {
+            assert_eq!(
+                first_number(text).map(|(n, _)| n),
+                Some(number.to_string()),
+                "{text}"
+            );
+        }
+        assert_eq!(first_number("kwartaal Q4 van 2024, zie 2023."), None);
+    }
 
     fn plain(text: &str) -> Inline {
         Inline {

@@ -40,6 +40,11 @@ pub enum RenderError {
     Layout { layout: String, message: String },
     #[error("brand logo {path}: {reason}")]
     Logo { path: String, reason: String },
+    #[error(
+        "{}: the commentary holds the number \"{}\" (\"{}\"); a public edition prints commentary as written, and only the disclosure view may decide which numbers a public document shows. Leave numbers out of commentary (years and quarters such as 2024 or Q4 are fine), or publish the kwartaalrapportage internally only",
+        .0.file, .0.number, .0.context
+    )]
+    PublicCommentary(commentary::NumberInCommentary),
     /// A channel asked for a cell its audience's view does not hold: a bug.
     #[error("rendering: {0}")]
     NotInView(#[from] NotInView),

@@ -227,17 +227,21 @@ fn disclose_stage(
     Ok(views)
 }
 
-/// The edition a document's mail list reads: the internal one when there is one.
+/// The edition a document's mail list reads. The kwartaalrapportage's list is
+/// management's: the internal edition when there is one. The raadsmemo's list is the
+/// council's, to whom it is addressed: the public edition when there is one, so that a
+/// memo configured in both editions never mails the council every figure unsuppressed.
 fn lead_audience(req: &RunRequest, document: Document) -> Audience {
-    if req
-        .tenant
-        .documents
-        .editions(document)
-        .contains(&Audience::Intern)
-    {
-        Audience::Intern
+    let editions = req.tenant.documents.editions(document);
+    let readers = match document {
+        Document::Kwartaalrapportage => Audience::Intern,
+        Document::Raadsmemo => Audience::Openbaar,
+    };
+    if editions.contains(&readers) {
+        readers
     } else {
-        Audience::Openbaar
+        // The only edition there is (a config names at least one).
+        editions[0]
     }
 }
 
@@ -305,6 +309,17 @@ fn render_stage(
     version: u32,
 ) -> Result<Rendered, RunError> {
     let tenant = req.tenant;
+    if tenant
+        .documents
+        .editions(Document::Kwartaalrapportage)
+        .contains(&Audience::Openbaar)
+    {
+        render::commentary::check_public(
+            &req.config.commentary_dir.join(&tenant.id),
+            &req.quarter.to_string(),
+        )
+        .map_err(render::RenderError::PublicCommentary)?;
+    }
     let date = req.date.unwrap_or_else(|| document_date(req.quarter));
     let mut jobs = Vec::new();
     for (document, audience) in editions(req) {
@@ -592,13 +607,7 @@ pub fn mail_request<'a>(
         match document {
             // Management reads the memo too, to know what the council reads.
             Document::Kwartaalrapportage => {
-                let memo = Document::Raadsmemo;
-                let memo_audience = if has(memo, Audience::Openbaar) {
-                    Audience::Openbaar
-                } else {
-                    lead(memo)
-                };
-                attachments.push(pdf(memo, memo_audience));
+                attachments.push(pdf(Document::Raadsmemo, lead(Document::Raadsmemo)));
             }
             // The council gets the public kwartaalrapportage with the memo, as its Bijlage.
             Document::Raadsmemo

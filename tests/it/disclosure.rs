@@ -300,6 +300,7 @@ proptest! {
             prop_assert!(d.complete(), "{d}");
         }
         let monitor = monitor_of(&config, quarter);
+        relations_hold(&monitor);
         let v1 = check_version(dir.path(), &monitor.figures, &monitor, first.publication.version, threshold, None);
         if correction {
             correct_one_case(&data, 2024);
@@ -309,6 +310,26 @@ proptest! {
                 check_version(dir.path(), &monitor.figures, &monitor, second.publication.version, threshold, Some(&v1));
             }
         }
+    }
+}
+
+/// What disclosure assumes a reader knows holds for the figures of a real run: every
+/// declared relation, and every mean linked to a count is over exactly that many records.
+fn relations_hold(monitor: &pipeline::monitor::Monitor) {
+    let f = &monitor.figures;
+    for r in relations(f, &monitor.spans) {
+        assert!(r.holds(f), "{}", r.name);
+    }
+    for link in pipeline::figures::records(f) {
+        let n = f.get(&link.mean).unwrap().n;
+        let count = f.count_of(&link.count).unwrap();
+        assert_eq!(
+            n,
+            Some(count as u64),
+            "{} is over {}",
+            link.mean,
+            link.count
+        );
     }
 }
 

@@ -285,6 +285,7 @@ pub fn audit(
     figures: &Figures,
     relations: &[Relation],
 ) -> Result<Audit, DiscloseError> {
+    let view = &*view.as_known();
     let system = System::build(view, figures, relations);
     let groups = system.groups();
     let mut members: HashMap<usize, Vec<usize>> = HashMap::new();

@@ -14,8 +14,8 @@
 //! 3. derived values (a mean over a withheld count of records, a rate over a withheld
 //!    count) follow what they are derived from; step 2 settles them before every audit.
 //!
-//! For a correction, what a reader of an earlier version could learn by subtracting is
-//! withheld before step 2 ([`versions`]).
+//! For a correction, what a reader of an earlier version could learn by subtracting, or
+//! by seeing which cells turned `x`, is withheld before step 2 ([`versions`]).
 //!
 //! One view serves every public document of an audience: a council member reads the memo
 //! and the public kwartaalrapportage side by side, so both must show each cell alike.
@@ -131,6 +131,10 @@ pub struct View {
     pub audience: Audience,
     pub threshold: u32,
     cells: HashMap<FigureKey, Shown>,
+    /// Counts a reader knows although this view may withhold them: what an earlier public
+    /// version showed of a count that has not changed since. The audit takes them as shown,
+    /// and secondary suppression never withholds one to protect another.
+    known: HashMap<FigureKey, i64>,
 }
 
 impl View {
@@ -145,7 +149,28 @@ impl View {
             audience,
             threshold,
             cells: cells.into_iter().collect(),
+            known: HashMap::new(),
         }
+    }
+
+    /// The same view for a reader who also knows `known` (counts of an earlier version that
+    /// have not changed since), to audit a correction as that reader would.
+    pub fn knowing(mut self, known: impl IntoIterator<Item = (FigureKey, i64)>) -> View {
+        self.known.extend(known);
+        self
+    }
+
+    /// The cells as a reader who knows [`View::knowing`]'s counts sees them.
+    fn as_known(&self) -> std::borrow::Cow<'_, View> {
+        if self.known.is_empty() {
+            return std::borrow::Cow::Borrowed(self);
+        }
+        let mut view = self.clone();
+        for (key, &count) in &self.known {
+            view.cells
+                .insert(key.clone(), Shown::Value(Value::Count(count)));
+        }
+        std::borrow::Cow::Owned(view)
     }
 
     /// How `key` is shown.
@@ -237,6 +262,7 @@ pub fn disclose_after(
         audience,
         threshold: settings.threshold,
         cells: HashMap::new(),
+        known: HashMap::new(),
     };
     match audience {
         Audience::Intern => {

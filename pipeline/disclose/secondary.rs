@@ -83,14 +83,16 @@ fn next_to_withhold(
     of_key: &HashMap<&FigureKey, Vec<usize>>,
     exposed: &FigureKey,
 ) -> Option<FigureKey> {
+    // A count the reader knows from an earlier version is no hiding place, withheld or not.
     let hidden = |k: &FigureKey| {
-        matches!(
-            view.cells.get(k),
-            Some(Shown::Small | Shown::Withheld) | None
-        )
+        !view.known.contains_key(k)
+            && matches!(
+                view.cells.get(k),
+                Some(Shown::Small | Shown::Withheld) | None
+            )
     };
     let count = |k: &FigureKey| match view.cells.get(k) {
-        Some(Shown::Value(Value::Count(c))) => Some(*c),
+        Some(Shown::Value(Value::Count(c))) if !view.known.contains_key(k) => Some(*c),
         _ => None,
     };
     // Relations in rings around the exposed cell.

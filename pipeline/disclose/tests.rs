@@ -34,6 +34,7 @@ fn breakdown(cells: &[i64]) -> (Figures, Vec<Relation>, View) {
 
 fn public_view(f: &Figures) -> View {
     View {
+        known: HashMap::new(),
         audience: Audience::Openbaar,
         threshold: 5,
         cells: f
@@ -210,35 +211,103 @@ proptest! {
 }
 
 /// A correction that adds one case to team t1: the teams' counts of v1 were published; a
-/// reader subtracting would find the case's team. The changed cells are withheld, and the
-/// relation keeps them from being worked out.
+/// reader subtracting would find the case's team, and so would a reader who sees which
+/// cells turned `x`. Fewer than T registrations changed, so every figure of the period is
+/// withheld, moved or not, and the period that did not change stays as it was.
 #[test]
-fn a_correction_withholds_what_a_reader_of_the_earlier_version_could_subtract() {
-    let (f1, _, v1) = breakdown(&[30, 12, 40]);
-    let (f2, r, mut view) = breakdown(&[30, 13, 40]);
+fn a_small_correction_withholds_its_period_not_only_the_cells_that_moved() {
+    const EARLIER: &str = "2023Q1-Q4";
+    let teams = |cells: &[i64]| {
+        let (mut f, r, _) = breakdown(cells);
+        for (i, c) in [20, 30].into_iter().enumerate() {
+            f.count(FigureKey::new(Indicator::Team, format!("t{i}"), EARLIER), c);
+        }
+        f.count(FigureKey::total(Indicator::Team, EARLIER), 50);
+        let view = public_view(&f);
+        (f, r, view)
+    };
+    let (f1, _, v1) = teams(&[30, 12, 40]);
+    let (f2, r, mut view) = teams(&[30, 13, 40]);
     let earlier = [versions::Earlier {
         version: 1,
         shown: v1.cells.clone(),
         figures: Some(&f1),
     }];
-    assert_eq!(
-        versions::protect(&mut view, &f2, &earlier),
-        2,
-        "t1 and the total"
-    );
+    assert_eq!(versions::protect(&mut view, &f2, &earlier), 4);
     secondary::protect(&mut view, &f2, &r).unwrap();
-    let (parts, total) = shown_of(&view, 3);
     assert_eq!(
-        (parts[0], parts[2]),
-        (num(30), num(40)),
-        "unchanged cells stay"
+        shown_of(&view, 3),
+        (vec![Withheld, Withheld, Withheld], Withheld),
+        "t0 and t2 did not move, and showing them would point at t1"
     );
-    assert_eq!((parts[1], total), (Withheld, Withheld));
+    for (k, s) in view.cells() {
+        if k.period == EARLIER {
+            assert_eq!(s, v1.cells[k], "{k}");
+        }
+    }
     assert!(audit(&view, &f2, &r).unwrap().failures.is_empty());
-    // A change of T or more tells nothing about one registration.
+    // Without the earlier figures (an unreadable figures.csv), what both versions show
+    // decides alike.
+    let (_, _, mut view) = teams(&[30, 13, 40]);
+    let blind = [versions::Earlier {
+        version: 1,
+        shown: v1.cells.clone(),
+        figures: None,
+    }];
+    assert_eq!(versions::protect(&mut view, &f2, &blind), 4);
+}
+
+/// A correction of at least T registrations: only the cells that moved by 1 to T − 1 are
+/// withheld (what they tell is what a `<T` in a table of the differences tells), and the
+/// relation keeps them from being worked out.
+#[test]
+fn a_larger_correction_withholds_the_cells_that_moved_by_less_than_t() {
+    let (f1, _, v1) = breakdown(&[30, 12, 40]);
+    let (f2, r, mut view) = breakdown(&[30, 13, 47]);
+    let earlier = [versions::Earlier {
+        version: 1,
+        shown: v1.cells.clone(),
+        figures: Some(&f1),
+    }];
+    assert_eq!(versions::protect(&mut view, &f2, &earlier), 1, "t1 only");
+    assert_eq!(view.cells[&key("t1")], Withheld);
+    assert_eq!(view.cells[&key("t2")], num(47));
+    secondary::protect(&mut view, &f2, &r).unwrap();
+    assert!(audit(&view, &f2, &r).unwrap().failures.is_empty());
+    // t0 is the smallest count, but the reader has its 30 from v1 whether v2 shows it or
+    // not: t1 = 90 − 30 − 47 all the same. t2 moved, so only v2 can tell it.
+    assert_eq!(
+        shown_of(&view, 3),
+        (vec![num(30), Withheld, Withheld], num(90))
+    );
+    // A change of T or more in every cell that moved tells nothing about one registration.
     let (f3, _, mut view) = breakdown(&[30, 17, 40]);
     assert_eq!(versions::protect(&mut view, &f3, &earlier), 0);
-    // A mean over the same records that moved gives one record's new value away.
+}
+
+/// v1 withheld t1 (12) to protect t0 (`<5`). The correction moves only t2, which becomes
+/// the smallest count; t1 shown again would give v1's t0 away (55 − 12 − 40), since t1 did
+/// not change.
+#[test]
+fn a_cell_withheld_before_and_unchanged_stays_withheld() {
+    let (f1, r, mut v1) = breakdown(&[3, 12, 40]);
+    secondary::protect(&mut v1, &f1, &r).unwrap();
+    assert_eq!(shown_of(&v1, 3).0, vec![Small, Withheld, num(40)]);
+    let (f2, r, mut view) = breakdown(&[3, 12, 5]);
+    let earlier = [versions::Earlier {
+        version: 1,
+        shown: v1.cells.clone(),
+        figures: Some(&f1),
+    }];
+    versions::protect(&mut view, &f2, &earlier);
+    secondary::protect(&mut view, &f2, &r).unwrap();
+    assert_eq!(view.cells[&key("t1")], Withheld);
+    assert!(audit(&view, &f2, &r).unwrap().failures.is_empty());
+}
+
+/// A mean over the same records that moved gives one record's new value away.
+#[test]
+fn a_mean_that_moved_with_one_record_is_withheld() {
     let k = FigureKey::total(Indicator::Wachttijd, P);
     let mean = |v: f64, n: u64| {
         let mut f = Figures::default();
@@ -257,8 +326,11 @@ fn a_correction_withholds_what_a_reader_of_the_earlier_version_could_subtract() 
         figures: Some(&before),
     }];
     let mut view = public_view(&after);
-    versions::protect(&mut view, &after, &earlier);
-    assert_eq!(view.cells[&k], Shown::FewRecords);
+    assert_eq!(versions::protect(&mut view, &after, &earlier), 1);
+    assert_eq!(view.cells[&k], Withheld);
+    // The same mean again is no correction of it.
+    let mut view = public_view(&before);
+    assert_eq!(versions::protect(&mut view, &before, &earlier), 0);
 }
 
 /// Afgesloten IT 5, LS 1, IA 0, total 6, and the mean doorlooptijd of the 5 IT cases.

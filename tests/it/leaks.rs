@@ -389,6 +389,11 @@ fn a_reader_with_both_versions_learns_nothing_about_the_corrected_case() {
         }
     }
     assert!(compared > 0);
+    for doc in ["kwartaalrapportage", "raadsmemo"] {
+        let (before, after) = (published(&v1, doc), published(&v2, doc));
+        let moved = crate::disclosure::no_cell_points_at_the_correction(&before, &after);
+        assert!(moved > 0, "{doc}: the added case changes what v2 shows");
+    }
     // Not vacuous: the added case moves cells both versions publish (each of them hidden
     // in one version or the other, or moved by at least T, as checked above).
     assert!(touched > 0, "the added case changes published cells");

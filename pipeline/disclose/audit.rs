@@ -285,6 +285,7 @@ pub fn audit(
     figures: &Figures,
     relations: &[Relation],
 ) -> Result<Audit, DiscloseError> {
+    let shown = view;
     let view = &*view.as_known();
     let system = System::build(view, figures, relations);
     let groups = system.groups();
@@ -299,7 +300,9 @@ pub fn audit(
     let t = f64::from(view.threshold);
     let mut audit = Audit::default();
     // The primary rule, checked again: a count from 1 to T − 1 is never shown as a number.
-    let mut small_shown: Vec<(&FigureKey, i64)> = view
+    // (On what the view shows: an earlier version's number the reader knows was checked
+    // against that version's threshold.)
+    let mut small_shown: Vec<(&FigureKey, i64)> = shown
         .cells
         .iter()
         .filter_map(|(k, s)| match s {
@@ -347,8 +350,20 @@ pub fn audit(
             audit.ranges.insert(key.clone(), range);
             let fails = match shown {
                 Shown::Small => min > 1.0 + EPS || max.is_none_or(|m| m < t - 1.0 - EPS),
-                // More than one whole number between min and max.
-                _ => max.is_some_and(|m| (m + EPS).floor() - (min - EPS).ceil() < 1.0),
+                // More than one whole number between min and max, none of them a value
+                // the reader knows the cell no longer has.
+                _ => max.is_some_and(|m| {
+                    let (lo, hi) = ((min - EPS).ceil(), (m + EPS).floor());
+                    let ruled_out = view.changed_from.get(key).map_or(0, |old| {
+                        let mut old: Vec<i64> = old.clone();
+                        old.sort_unstable();
+                        old.dedup();
+                        old.iter()
+                            .filter(|&&p| (lo..=hi).contains(&(p as f64)))
+                            .count()
+                    });
+                    hi - lo + 1.0 - (ruled_out as f64) < 2.0
+                }),
             };
             if fails {
                 audit.failures.push(AuditFailure {

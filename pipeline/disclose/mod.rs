@@ -135,6 +135,10 @@ pub struct View {
     /// version showed of a count that has not changed since. The audit takes them as shown,
     /// and secondary suppression never withholds one to protect another.
     known: HashMap<FigureKey, i64>,
+    /// What earlier versions showed of a count that has changed since: where this view
+    /// withholds it, a reader knows it is none of these (`versions`), and the audit
+    /// leaves them out of what the cell could be.
+    changed_from: HashMap<FigureKey, Vec<i64>>,
 }
 
 impl View {
@@ -150,6 +154,7 @@ impl View {
             threshold,
             cells: cells.into_iter().collect(),
             known: HashMap::new(),
+            changed_from: HashMap::new(),
         }
     }
 
@@ -157,6 +162,16 @@ impl View {
     /// have not changed since), to audit a correction as that reader would.
     pub fn knowing(mut self, known: impl IntoIterator<Item = (FigureKey, i64)>) -> View {
         self.known.extend(known);
+        self
+    }
+
+    /// The same view for a reader who knows that these counts are no longer what an
+    /// earlier version showed.
+    pub fn knowing_changed(
+        mut self,
+        changed: impl IntoIterator<Item = (FigureKey, Vec<i64>)>,
+    ) -> View {
+        self.changed_from.extend(changed);
         self
     }
 
@@ -263,6 +278,7 @@ pub fn disclose_after(
         threshold: settings.threshold,
         cells: HashMap::new(),
         known: HashMap::new(),
+        changed_from: HashMap::new(),
     };
     match audience {
         Audience::Intern => {
@@ -279,6 +295,8 @@ pub fn disclose_after(
                 );
             }
             versions::protect(&mut view, f, earlier);
+            let with_zeros = with_shown_zeros(f, &view);
+            let f = &*with_zeros;
             let relations = relations(f, &monitor.spans);
             secondary::protect(&mut view, f, &relations)?;
             derived(&mut view, f);
@@ -292,6 +310,26 @@ pub fn disclose_after(
         }
     }
     Ok(view)
+}
+
+/// `f` with a zero for every count `view` holds that has no figure: a category a correction
+/// emptied is still a row of its tables (withheld, [`versions`]), and a reader adds it up
+/// with the other rows.
+pub fn with_shown_zeros<'a>(f: &'a Figures, view: &View) -> std::borrow::Cow<'a, Figures> {
+    let mut missing: Vec<&FigureKey> = view
+        .cells
+        .keys()
+        .filter(|k| k.indicator.kind() == Kind::Count && f.get(k).is_none())
+        .collect();
+    if missing.is_empty() {
+        return std::borrow::Cow::Borrowed(f);
+    }
+    missing.sort();
+    let mut all = f.clone();
+    for key in missing {
+        all.count(key.clone(), 0);
+    }
+    std::borrow::Cow::Owned(all)
 }
 
 /// The tests' stand-in for a wrong decision (failpoint `disclose::before_audit`): one
@@ -387,7 +425,11 @@ pub fn public_csv(view: &View, figures: &Figures, keys: &[FigureKey]) -> Vec<u8>
             Shown::Withheld => "x".into(),
             Shown::FewRecords => format!("n<{}", view.threshold),
         };
-        let dimension = figures.get(key).map_or("", |f| f.dimension);
+        // A category that counted nothing in this version has no figure (a correction
+        // withholds it, `versions`).
+        let dimension = figures
+            .get(key)
+            .map_or(key.indicator.dimension(), |f| f.dimension);
         out.write_record([
             key.indicator.code(),
             key.indicator.label(),

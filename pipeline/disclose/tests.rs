@@ -35,6 +35,7 @@ fn breakdown(cells: &[i64]) -> (Figures, Vec<Relation>, View) {
 fn public_view(f: &Figures) -> View {
     View {
         known: HashMap::new(),
+        changed_from: HashMap::new(),
         audience: Audience::Openbaar,
         threshold: 5,
         cells: f
@@ -257,6 +258,34 @@ fn a_small_correction_withholds_its_period_not_only_the_cells_that_moved() {
     assert_eq!(versions::protect(&mut view, &f2, &blind), 4);
 }
 
+/// The correction removes the only case of t2: v2 has no figure for it, and a table that
+/// lists t2 for another period would read 0 where v1 read `<5`.
+#[test]
+fn a_category_emptied_by_a_small_correction_is_withheld_not_zero() {
+    let (f1, _, v1) = breakdown(&[30, 12, 1]);
+    let (f2, r, mut view) = breakdown(&[30, 12]);
+    let earlier = [versions::Earlier {
+        version: 1,
+        shown: v1.cells.clone(),
+        figures: Some(&f1),
+    }];
+    versions::protect(&mut view, &f2, &earlier);
+    assert!(f2.get(&key("t2")).is_none());
+    assert_eq!(view.shown(&key("t2")), Ok(Withheld));
+    // Its row is still there: a reader adds it up with the others (as zero, unseen).
+    let f2 = with_shown_zeros(&f2, &view).into_owned();
+    let mut r = r;
+    r[0].parts.push(key("t2"));
+    secondary::protect(&mut view, &f2, &r).unwrap();
+    assert!(audit(&view, &f2, &r).unwrap().failures.is_empty());
+    let csv = String::from_utf8(public_csv(&view, &f2, &[key("t2")])).unwrap();
+    assert!(csv.ends_with(",t2,2024Q1-Q4,x\n"), "{csv}");
+    // The same in a larger correction: `<5` → 0 would tell 1 to 4 were removed there.
+    let (f3, _, mut view) = breakdown(&[30, 22]);
+    versions::protect(&mut view, &f3, &earlier);
+    assert_eq!(view.shown(&key("t2")), Ok(Withheld));
+}
+
 /// A correction of at least T registrations: only the cells that moved by 1 to T − 1 are
 /// withheld (what they tell is what a `<T` in a table of the differences tells), and the
 /// relation keeps them from being worked out.
@@ -303,6 +332,129 @@ fn a_cell_withheld_before_and_unchanged_stays_withheld() {
     secondary::protect(&mut view, &f2, &r).unwrap();
     assert_eq!(view.cells[&key("t1")], Withheld);
     assert!(audit(&view, &f2, &r).unwrap().failures.is_empty());
+}
+
+/// What v1 withheld does not come back on the size of its move: were a former `<5` shown
+/// once it moved by 5 or more, 6 in v2 would say it was 1 in v1.
+#[test]
+fn a_former_small_count_is_shown_only_where_no_earlier_value_could_be_near() {
+    let (f1, r, mut v1) = breakdown(&[1, 3, 10, 60]);
+    secondary::protect(&mut v1, &f1, &r).unwrap();
+    assert_eq!(shown_of(&v1, 4).0, vec![Small, Small, Withheld, num(60)]);
+    let earlier = |v1: &View| {
+        [versions::Earlier {
+            version: 1,
+            shown: v1.cells.clone(),
+            figures: Some(&f1),
+        }]
+    };
+    // Five cases added to t0 and twenty to t3: a larger correction.
+    let (f2, r, mut view) = breakdown(&[6, 3, 10, 80]);
+    versions::protect(&mut view, &f2, &earlier(&v1));
+    secondary::protect(&mut view, &f2, &r).unwrap();
+    let (parts, _) = shown_of(&view, 4);
+    assert_eq!(parts[0], Withheld, "6 is less than 2T − 1 = 9 from <5");
+    assert_eq!(parts[2], Withheld, "withheld in v1, withheld in v2");
+    assert_eq!(parts[3], num(80));
+    // 12 is at least 5 away from every value a `<5` could have had.
+    let (f3, _, mut view) = breakdown(&[12, 3, 10, 80]);
+    versions::protect(&mut view, &f3, &earlier(&v1));
+    assert_eq!(view.cells[&key("t0")], num(12));
+}
+
+/// A larger correction: a number of v1 that v2 withholds has changed, and the reader knows
+/// it, so it is no longer one of the values the audit may count.
+#[test]
+fn the_audit_leaves_out_a_value_the_reader_knows_a_cell_no_longer_has() {
+    // t0 + t1 = 51 and t0 ≥ 50 (the count c0 of a table beside it): t0 is 50 or 51.
+    let mut f = Figures::default();
+    for (c, v) in [("t0", 51), ("t1", 0), ("", 51), ("c0", 50)] {
+        f.count(key(c), v);
+    }
+    let r = vec![
+        Relation {
+            name: "teams add up".into(),
+            parts: vec![key("t0"), key("t1")],
+            whole: vec![key("")],
+            exact: true,
+        },
+        Relation {
+            name: "c0 is at most t0".into(),
+            parts: vec![key("c0")],
+            whole: vec![key("t0")],
+            exact: false,
+        },
+    ];
+    let mut view = public_view(&f);
+    view.cells.insert(key("t0"), Withheld);
+    view.cells.insert(key("t1"), Withheld);
+    assert!(audit(&view, &f, &r).unwrap().failures.is_empty());
+    let view = view.knowing_changed([(key("t0"), vec![50])]);
+    let a = audit(&view, &f, &r).unwrap();
+    assert!(a.failures.iter().any(|x| x.cell == key("t0")), "{a:?}");
+}
+
+/// One meeting with eight participants added to one category of collective work: eight
+/// participants are one registration, not eight, so the correction is small and the whole
+/// period of that source is withheld.
+#[test]
+fn participants_are_no_number_of_registrations() {
+    let collective = |meetings: [i64; 2], participants: [i64; 2]| {
+        let mut f = Figures::default();
+        for (indicator, values) in [
+            (Indicator::ColBijeenkomsten, meetings),
+            (Indicator::ColDeelnemers, participants),
+        ] {
+            for (c, v) in ["a", "b"].iter().zip(values) {
+                f.count(FigureKey::new(indicator, *c, P), v);
+            }
+            f.count(FigureKey::total(indicator, P), values.iter().sum());
+        }
+        f
+    };
+    let f1 = collective([10, 20], [100, 200]);
+    let f2 = collective([11, 20], [108, 200]);
+    let earlier = [versions::Earlier {
+        version: 1,
+        shown: public_view(&f1).cells,
+        figures: Some(&f1),
+    }];
+    let mut view = public_view(&f2);
+    versions::protect(&mut view, &f2, &earlier);
+    for (k, s) in view.cells() {
+        assert_eq!(s, Withheld, "{k}");
+    }
+}
+
+/// A percentage over 20 records becomes one over 25: five records more, but its numerator
+/// moved by one (10 of 20 → 11 of 25), which tells what one of them holds.
+#[test]
+fn a_percentage_whose_numerator_moved_by_less_than_t_is_withheld() {
+    let k = FigureKey::new(Indicator::ZrmDoelBehaald, "Financien", P);
+    let pct = |v: f64, n: u64| {
+        let mut f = Figures::default();
+        f.push(Figure {
+            key: k.clone(),
+            dimension: "domein",
+            value: Value::Pct(v),
+            n: Some(n),
+        });
+        f
+    };
+    let (before, after) = (pct(50.0, 20), pct(44.0, 25));
+    let earlier = [versions::Earlier {
+        version: 1,
+        shown: public_view(&before).cells,
+        figures: Some(&before),
+    }];
+    let mut view = public_view(&after);
+    versions::protect(&mut view, &after, &earlier);
+    assert_eq!(view.cells[&k], Shown::FewRecords);
+    // 10 of 20 → 15 of 25: five more reach the goal, as many as the records added.
+    let moved_by_t = pct(60.0, 25);
+    let mut view = public_view(&moved_by_t);
+    versions::protect(&mut view, &moved_by_t, &earlier);
+    assert_eq!(view.cells[&k], Shown::Value(Value::Pct(60.0)));
 }
 
 /// A mean over the same records that moved gives one record's new value away.

@@ -43,6 +43,13 @@ fn source(indicator: Indicator) -> &'static str {
     code.split_once('_').map_or(code, |(s, _)| s)
 }
 
+/// Whether a count's difference is a number of registrations changed: not so for the
+/// participants of collective meetings (a sum over one meeting's record) or the clients
+/// per budget line (a number typed into the workbook).
+fn counts_registrations(indicator: Indicator) -> bool {
+    !matches!(indicator, Indicator::ColDeelnemers | Indicator::FinClienten)
+}
+
 /// Per source and period, whether a correction touched it and the largest number of
 /// registrations one of its figures proves changed.
 #[derive(Default)]
@@ -51,6 +58,24 @@ struct Touched {
     at_least: u64,
 }
 
+/// How a figure moved since an earlier version.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Move {
+    /// Whether it moved at all.
+    any: bool,
+    /// How many registrations it proves changed.
+    at_least: u64,
+    /// Whether a difference from 1 to T − 1 can be read off it: a count's, a percentage's
+    /// numerator's, or the records of a mean or percentage.
+    small: bool,
+}
+
+const STILL: Move = Move {
+    any: false,
+    at_least: 0,
+    small: false,
+};
+
 /// Withholds in `view` what a difference with an earlier version would tell. Returns how
 /// many cells it withheld.
 pub fn protect(view: &mut View, f: &Figures, earlier: &[Earlier]) -> usize {
@@ -58,11 +83,10 @@ pub fn protect(view: &mut View, f: &Figures, earlier: &[Earlier]) -> usize {
     let mut hidden: HashMap<FigureKey, Shown> = HashMap::new();
     for e in earlier {
         // What the reader has for certain, the correction's cells aside: the earlier
-        // version's counts that have not changed.
+        // version's counts that have not changed (whatever the threshold was then).
         for (key, then) in &e.shown {
             if let (Shown::Value(Value::Count(p)), Some(figure)) = (then, f.get(key))
                 && figure.value == Value::Count(*p)
-                && (*p == 0 || p.unsigned_abs() >= t)
             {
                 view.known.insert(key.clone(), *p);
             }
@@ -75,36 +99,61 @@ pub fn protect(view: &mut View, f: &Figures, earlier: &[Earlier]) -> usize {
                 continue;
             }
             let then = e.shown.get(key).copied();
-            let moved = match (then, e.figures) {
-                (Some(then), _) => {
-                    moved(figure, e.figures.and_then(|old| old.get(key)), *shown, then)
-                }
+            let m = match (then, e.figures) {
+                (Some(then), _) => moved(
+                    figure,
+                    e.figures.and_then(|old| old.get(key)),
+                    *shown,
+                    then,
+                    t,
+                ),
                 // A category the earlier version did not have at all (a first case in a
                 // village): it moved from nothing.
                 (None, Some(old)) if old.get(key).is_none() => match figure.value {
-                    Value::Count(c) => c.unsigned_abs(),
-                    _ => 1,
+                    Value::Count(0) => STILL,
+                    Value::Count(c) if counts_registrations(key.indicator) => Move {
+                        any: true,
+                        at_least: c.unsigned_abs(),
+                        small: false,
+                    },
+                    _ => Move {
+                        any: true,
+                        at_least: 1,
+                        small: false,
+                    },
                 },
-                (None, _) => 0,
+                (None, _) => STILL,
             };
-            if moved == 0 {
-                // Withheld before and the same now: shown, it would give away what the
-                // earlier version withheld it for.
-                if let Some(then @ (Shown::Withheld | Shown::FewRecords)) = then
-                    && matches!(shown, Shown::Value(_) | Shown::Missing)
+            // What an earlier version withheld stays withheld, moved or not: were it shown
+            // when it moved enough, that it is shown would tell what it was. A former `<T`
+            // is shown only as a number that every value from 1 to T − 1 is at least T
+            // away from.
+            let keep = match (then, shown) {
+                (
+                    Some(then @ (Shown::Withheld | Shown::FewRecords)),
+                    Shown::Value(_) | Shown::Missing,
+                ) => Some(then),
+                (Some(Shown::Small), Shown::Value(Value::Count(c)))
+                    if c.unsigned_abs() < 2 * t - 1 =>
                 {
-                    hidden.entry(key.clone()).or_insert(then);
+                    Some(Shown::Withheld)
                 }
+                _ => None,
+            };
+            if let Some(keep) = keep {
+                hidden.entry(key.clone()).or_insert(keep);
+            }
+            if !m.any {
                 continue;
             }
             let entry = touched
                 .entry((source(key.indicator), key.period.clone()))
                 .or_default();
             entry.any = true;
-            entry.at_least = entry.at_least.max(moved);
+            entry.at_least = entry.at_least.max(m.at_least);
             if let Shown::Value(_) = shown
                 && then.is_some()
-                && moved < t
+                && m.small
             {
                 let hide = match kind {
                     Kind::Count => Shown::Withheld,
@@ -119,14 +168,32 @@ pub fn protect(view: &mut View, f: &Figures, earlier: &[Earlier]) -> usize {
             .filter(|(_, w)| w.any && w.at_least < t)
             .map(|(k, _)| k)
             .collect();
-        for (key, shown) in &view.cells {
-            let kind = key.indicator.kind();
-            if matches!(kind, Kind::Count | Kind::Mean | Kind::Pct)
+        let in_small = |key: &FigureKey| {
+            matches!(key.indicator.kind(), Kind::Count | Kind::Mean | Kind::Pct)
                 && small.contains(&(source(key.indicator), key.period.clone()))
-                && matches!(shown, Shown::Value(_) | Shown::Small | Shown::Missing)
-            {
+        };
+        for (key, shown) in &view.cells {
+            if in_small(key) && matches!(shown, Shown::Value(_) | Shown::Small | Shown::Missing) {
                 tracing::debug!(cell = %key, against = e.version, "withheld: a small correction touched its period");
                 hidden.insert(key.clone(), Shown::Withheld);
+            }
+        }
+        for (key, then) in &e.shown {
+            // A category the earlier version showed that counts nothing now (the
+            // corrected case was its only one) would read 0 where it read `<T` or `x`.
+            if !view.cells.contains_key(key)
+                && f.get(key).is_none()
+                && (in_small(key) || then.is_hidden())
+            {
+                hidden.insert(key.clone(), Shown::Withheld);
+            }
+            // Outside a small correction, a number of the earlier version that is `x`
+            // now has changed, and the reader knows it: the audit leaves that value out.
+            if let (Shown::Value(Value::Count(p)), Some(figure)) = (then, f.get(key))
+                && figure.value != Value::Count(*p)
+                && !in_small(key)
+            {
+                view.changed_from.entry(key.clone()).or_default().push(*p);
             }
         }
     }
@@ -135,29 +202,55 @@ pub fn protect(view: &mut View, f: &Figures, earlier: &[Earlier]) -> usize {
     count
 }
 
-/// How many registrations `figure` proves changed since the earlier version (0: it did not
-/// move): a count's difference; for a mean or percentage, how many more or fewer records it
-/// is over, and at least one when its value moved. Without the earlier figures, what the
-/// two versions show.
-fn moved(figure: &Figure, before: Option<&Figure>, shown: Shown, then: Shown) -> u64 {
+/// How `figure` moved since the earlier version. Without the earlier figures, what the two
+/// versions show, and a hidden cell may have moved a little.
+fn moved(figure: &Figure, before: Option<&Figure>, shown: Shown, then: Shown, t: u64) -> Move {
     let was = before.map(|b| b.value).or(match then {
         Shown::Value(v) => Some(v),
         _ => None,
     });
     let Some(was) = was else {
-        return u64::from(shown != then);
+        let any = shown != then || then.is_hidden();
+        return Move {
+            any,
+            at_least: u64::from(any),
+            small: any,
+        };
     };
     match (figure.value, was) {
-        (Value::Count(c), Value::Count(p)) => c.abs_diff(p),
+        (Value::Count(c), Value::Count(p)) => {
+            let d = c.abs_diff(p);
+            Move {
+                any: d > 0,
+                at_least: if counts_registrations(figure.key.indicator) {
+                    d
+                } else {
+                    u64::from(d > 0)
+                },
+                small: d > 0 && d < t,
+            }
+        }
         (now, was) => {
-            let records = match (figure.n, before.and_then(|b| b.n)) {
+            let (n, m) = (figure.n, before.and_then(|b| b.n));
+            let records = match (n, m) {
                 (Some(n), Some(m)) => n.abs_diff(m),
                 _ => 0,
             };
-            if records > 0 || now.csv() != was.csv() {
-                records.max(1)
-            } else {
-                0
+            if records == 0 && now.csv() == was.csv() {
+                return STILL;
+            }
+            // A percentage over n records says how many of them count: its numerator.
+            let numerator = match (now, was, n, m) {
+                (Value::Pct(a), Value::Pct(b), Some(n), Some(m)) => {
+                    let of = |pct: f64, n: u64| (pct * n as f64 / 100.0).round() as i64;
+                    of(a, n).abs_diff(of(b, m))
+                }
+                _ => 0,
+            };
+            Move {
+                any: true,
+                at_least: records.max(numerator).max(1),
+                small: records < t || (numerator > 0 && numerator < t),
             }
         }
     }

@@ -63,7 +63,7 @@ fn public(input: &Input) -> Vec<Block> {
     if input.meta.version_note.is_some() {
         blocks.push(Block::Paragraph {
             text: format!(
-                "Dit is een gecorrigeerde versie. Zijn in een periode minder dan {t} registraties gecorrigeerd, dan worden alle aantallen, gemiddelden en percentages van die periode uit dezelfde bron als x getoond, ook de onveranderde: welke cijfers veranderden, zou anders iets zeggen over de gecorrigeerde registraties. Bij een grotere correctie wordt een aantal dat ten opzichte van een eerdere versie met minder dan {t} is veranderd als x getoond, en een gemiddelde of percentage waarvan minder dan {t} registraties zijn veranderd als n<{t}. Een cijfer dat een eerdere versie als x toonde en dat niet is veranderd, blijft x."
+                "Dit is een gecorrigeerde versie. Zijn in een periode minder dan {t} registraties gecorrigeerd, dan worden alle aantallen, gemiddelden en percentages van die periode uit dezelfde bron als x getoond, ook de onveranderde: welke cijfers veranderden, zou anders iets zeggen over de gecorrigeerde registraties. Bij een grotere correctie wordt een aantal dat ten opzichte van een eerdere versie met minder dan {t} is veranderd als x getoond, en een gemiddelde of percentage waarvan minder dan {t} registraties zijn veranderd als n<{t}. Een cijfer dat een eerdere versie als x toonde, blijft x; een aantal dat een eerdere versie als <{t} toonde, wordt als x getoond zolang niet is uit te sluiten dat het minder dan {t} is veranderd."
             ),
         });
     }

@@ -10,7 +10,7 @@ use lettre::message::{Attachment, Mailbox, MultiPart, SinglePart};
 use sha2::{Digest, Sha256};
 
 use crate::Quarter;
-use crate::disclose::{NotInView, View};
+use crate::disclose::{NotInView, Shown, View};
 use crate::figures::FigureKey;
 use crate::monitor::Monitor;
 use crate::notation;
@@ -86,11 +86,35 @@ fn key_figures(f: &Facts, view: &View) -> Result<Vec<String>, NotInView> {
 }
 
 /// A correction's changes, in the document's words: `- <label, breakdown, period>: old → new`.
-fn change_lines(view: &View, changes: &[CellChange]) -> Vec<String> {
-    changes
+/// More cells newly withheld than a reader goes through line by line: a small correction
+/// withholds whole periods (`disclose::versions`), and then the list says so per period.
+const WITHHELD_LINES: usize = 12;
+
+pub(super) fn change_lines(view: &View, changes: &[CellChange]) -> Vec<String> {
+    let newly_withheld = |c: &&CellChange| {
+        c.new == Some(Shown::Withheld) && c.old.is_some_and(|s| s != Shown::Withheld)
+    };
+    let summarise = changes.iter().filter(newly_withheld).count() > WITHHELD_LINES;
+    let mut lines: Vec<String> = changes
         .iter()
+        .filter(|c| !(summarise && newly_withheld(c)))
         .map(|c| format!("- {}", crate::publish::changes::line(c, view)))
-        .collect()
+        .collect();
+    if summarise {
+        let mut periods: Vec<(&str, String)> = changes
+            .iter()
+            .filter(newly_withheld)
+            .map(|c| (c.key.period.as_str(), c.key.period_words()))
+            .collect();
+        periods.sort();
+        periods.dedup();
+        for (_, words) in periods {
+            lines.push(format!(
+                "- {words}: een deel van de cijfers die eerder werden getoond, staat in deze versie als x, omdat het verschil met de vorige versie anders iets zou zeggen over de gecorrigeerde registraties."
+            ));
+        }
+    }
+    lines
 }
 
 pub fn body(

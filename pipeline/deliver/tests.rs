@@ -169,3 +169,41 @@ fn temporary_failures_give_up_at_the_limit() {
     assert_eq!(record.state, MailState::Failed);
     assert!(out.2.unwrap().contains("gave up after 3 attempts"));
 }
+
+/// A small correction withholds whole periods: the council's list names each period once
+/// instead of a line per withheld cell, and still lists every other change.
+#[test]
+fn a_correction_that_withholds_whole_periods_lists_them_once() {
+    use crate::disclose::{Audience, Shown, View};
+    use crate::figures::{FigureKey, Indicator, Value};
+    use crate::publish::CellChange;
+    let view = View::from_cells(Audience::Openbaar, 5, []);
+    let change = |category: String, period: &str, new| CellChange {
+        key: FigureKey::new(Indicator::Team, category, period),
+        old: Some(Shown::Value(Value::Count(40))),
+        new: Some(new),
+    };
+    let few: Vec<CellChange> = (0..3)
+        .map(|i| change(format!("t{i}"), "2024Q1-Q4", Shown::Withheld))
+        .collect();
+    assert_eq!(message::change_lines(&view, &few).len(), 3);
+    let mut many: Vec<CellChange> = (0..20)
+        .map(|i| {
+            let period = if i % 2 == 0 { "2024Q1-Q4" } else { "2024Q4" };
+            change(format!("t{i}"), period, Shown::Withheld)
+        })
+        .collect();
+    many.push(change(
+        "t99".into(),
+        "2024Q1-Q4",
+        Shown::Value(Value::Count(50)),
+    ));
+    let lines = message::change_lines(&view, &many);
+    assert_eq!(lines.len(), 3, "{lines:#?}");
+    assert!(lines[0].ends_with(": 40 → 50"), "{lines:#?}");
+    assert!(
+        lines[1].starts_with("- 1 januari t/m 31 december 2024: een deel van de cijfers"),
+        "{lines:#?}"
+    );
+    assert!(lines[2].starts_with("- Q4 2024: "), "{lines:#?}");
+}

@@ -49,15 +49,17 @@ impl FigureKey {
             };
             parts.push(crate::vocab::category_name(dimension, &self.category));
         }
-        parts.push(match crate::quarter::Period::from_label(&self.period) {
-            Some(p) if p.label.contains('-') => crate::notation::period(p.start, p.end),
-            Some(p) => {
-                let q = crate::Quarter::containing(p.start);
-                q.label_nl()
-            }
-            None => self.period.clone(),
-        });
+        parts.push(self.period_words());
         parts.join(", ")
+    }
+
+    /// The figure's period as a reader names it (`1 januari t/m 31 december 2024`, `Q4 2024`).
+    pub fn period_words(&self) -> String {
+        match crate::quarter::Period::from_label(&self.period) {
+            Some(p) if p.label.contains('-') => crate::notation::period(p.start, p.end),
+            Some(p) => crate::Quarter::containing(p.start).label_nl(),
+            None => self.period.clone(),
+        }
     }
 }
 

@@ -3,13 +3,13 @@
 use polars::prelude::*;
 
 use super::frames::{
-    Result, days_between, explode_multi, floats, in_behandeling, ints, mean, pct, push_counts,
+    Result, days_between, explode_multi, floats, in_behandeling, ints, mean, push_counts,
     push_fixed, push_total, strings, within,
 };
 use crate::figures::{FigureKey, Figures, Indicator};
 use crate::load::Export;
 use crate::quarter::Period;
-use crate::spelling::{Spellings, Unknown, respell};
+use crate::spelling::{Spellings, Unknown};
 use crate::vocab::{AGE_BANDS, Form, GENDERS, Recidive, UNKNOWN, ZRM_DOMAINS};
 
 pub(super) const VORM: &str = "Ondersteuningsvorm";
@@ -19,12 +19,9 @@ const FORM_CODES: [&str; 3] = [
     Form::ALL[2].code(),
 ];
 
-/// Known domains spelled as the contract does (matching ignores case); others as given.
-fn canonical_domain(e: Expr) -> Expr {
-    respell(e, &domain_pairs(), Unknown::Keep)
-}
-
-fn domain_pairs() -> Vec<(&'static str, &'static str)> {
+/// The contract's domains as (spelling, canonical) pairs: matching ignores case, other domains
+/// stay as given.
+pub(super) fn domain_pairs() -> Vec<(&'static str, &'static str)> {
     ZRM_DOMAINS.iter().map(|d| (*d, *d)).collect()
 }
 
@@ -274,7 +271,7 @@ pub fn compute(f: &mut Figures, x: &Export, d: &Derived, p: &Period) -> Result<(
     team(f, &cases, label)?;
     woonplaats(f, &cases, label)?;
     zrm_hoofddomein(f, d, &cases, label)?;
-    crate::logging::timed("zrm", || zrm(f, x, &cases.closed, label))?;
+    crate::logging::timed("zrm", || super::zrm::figures(f, x, &cases.closed, label))?;
     verwijzer(f, &cases, label)?;
     samenwerking(f, &cases, label)?;
     afsluitreden(f, &cases, label)?;
@@ -554,97 +551,6 @@ fn tevredenheid(f: &mut Figures, x: &Export, p: &Period) -> Result<()> {
 }
 
 /// ZRM growth and goals over the IT cases afgesloten in the period.
-fn zrm(f: &mut Figures, x: &Export, closed: &LazyFrame, label: &str) -> Result<()> {
-    let it_closed = closed
-        .clone()
-        .filter(col(VORM).eq(lit(Form::It.code())))
-        .select([col("Casusnummer")]);
-    // "The latest" is by Datum, then by file order.
-    let rows = x
-        .zrm
-        .clone()
-        .lazy()
-        .join(
-            it_closed,
-            [col("Casusnummer")],
-            [col("Casusnummer")],
-            JoinArgs::new(JoinType::Inner),
-        )
-        .with_column(canonical_domain(col("Domein")).alias("Domein"))
-        .sort(["Datum", "__row"], Default::default())
-        // Once: the growth and the goals below both read these rows.
-        .collect()?
-        .lazy();
-    let series = rows
-        .clone()
-        .filter(col("Type").eq(lit("Meting")))
-        .group_by([col("Casusnummer"), col("Domein")])
-        .agg([
-            col("Score").first().alias("first"),
-            col("Score").last().alias("last"),
-            len().alias("metingen"),
-        ]);
-    let growth = series
-        .clone()
-        .filter(col("metingen").gt_eq(lit(2)))
-        .group_by([col("Domein")])
-        .agg([
-            (col("last") - col("first"))
-                .cast(DataType::Float64)
-                .mean()
-                .alias("m"),
-            len().alias("n"),
-        ])
-        .collect()?;
-    let goals = rows
-        .filter(col("Type").eq(lit("Doel")))
-        .group_by([col("Casusnummer"), col("Domein")])
-        .agg([col("Score").last().alias("doel")]);
-    let reached = series
-        .join(
-            goals,
-            [col("Casusnummer"), col("Domein")],
-            [col("Casusnummer"), col("Domein")],
-            JoinArgs::new(JoinType::Inner),
-        )
-        .group_by([col("Domein")])
-        .agg([
-            (col("last")
-                .gt_eq(col("doel"))
-                .cast(DataType::Float64)
-                .mean()
-                * lit(100.0))
-            .alias("m"),
-            len().alias("n"),
-        ])
-        .collect()?;
-    let push =
-        |f: &mut Figures, frame: &DataFrame, indicator: Indicator, as_pct: bool| -> Result<()> {
-            let keys = strings(frame, "Domein")?;
-            let (values, ns) = (floats(frame, "m")?, ints(frame, "n")?);
-            let mut domains: Vec<String> = ZRM_DOMAINS.iter().map(|d| d.to_string()).collect();
-            domains.extend(
-                keys.iter()
-                    .filter(|k| !ZRM_DOMAINS.contains(&k.as_str()))
-                    .cloned(),
-            );
-            for d in &domains {
-                let i = keys.iter().position(|k| k == d);
-                let (v, n) = (i.and_then(|i| values[i]), i.map_or(0, |i| ns[i] as u64));
-                let key = FigureKey::new(indicator, d.as_str(), label);
-                if as_pct {
-                    pct(f, key, v, n)
-                } else {
-                    mean(f, key, v, n)
-                }
-            }
-            Ok(())
-        };
-    push(f, &growth, Indicator::ZrmGroei, false)?;
-    push(f, &reached, Indicator::ZrmDoelBehaald, true)?;
-    Ok(())
-}
-
 /// Recidive over the IT cases opgestart: clients with an earlier case closed before this one started.
 fn recidive(
     f: &mut Figures,

@@ -9,6 +9,7 @@ pub mod explain;
 pub mod finance;
 mod frames;
 pub mod individual;
+mod zrm;
 
 use polars::prelude::{IntoLazy, PolarsError};
 use serde::Deserialize;

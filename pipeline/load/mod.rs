@@ -8,6 +8,7 @@ pub mod budget;
 pub mod dates;
 mod export;
 mod hidden;
+mod key_index;
 mod keys;
 pub mod quality;
 pub mod table;

@@ -109,20 +109,24 @@ pub struct Reference {
     pub rows: Arc<KeyRows>,
 }
 
-/// The rows of a table by their unique key.
-pub type KeyRows = PlHashMap<PlSmallStr, u32>;
+pub use super::key_index::KeyRows;
 
 /// The index of a loaded table's rows by `column`, whose values are unique.
 pub fn row_index(frame: &DataFrame, column: &str) -> Arc<KeyRows> {
-    let mut rows = KeyRows::with_capacity(frame.height());
-    if let Ok(keys) = frame.column(column).and_then(|c| c.str().cloned()) {
-        for (i, key) in keys.iter().enumerate() {
-            if let Some(key) = key {
-                rows.insert(key.into(), i as u32);
-            }
-        }
-    }
-    Arc::new(rows)
+    let keys = frame.column(column).and_then(|c| c.str().cloned());
+    let rows = keys.as_ref().map_or_else(
+        |_| Ok(KeyRows::Hashed(PlHashMap::new())),
+        |keys| KeyRows::build(|| positioned(keys)),
+    );
+    // The uniqueness check passed when the table loaded, so no key repeats.
+    Arc::new(rows.unwrap_or_else(|_| KeyRows::Hashed(PlHashMap::new())))
+}
+
+/// Every key present with its position in the column.
+fn positioned(keys: &StringChunked) -> impl Iterator<Item = (u32, &str)> {
+    keys.iter()
+        .enumerate()
+        .filter_map(|(i, k)| Some((i as u32, k?)))
 }
 
 /// The row each key names, null where it names none.
@@ -130,7 +134,7 @@ fn look_up(c: Column, rows: &KeyRows) -> PolarsResult<Column> {
     let codes: UInt32Chunked = c
         .str()?
         .iter()
-        .map(|v| v.and_then(|k| rows.get(k).copied()))
+        .map(|v| v.and_then(|k| rows.get(k)))
         .collect();
     Ok(codes.with_name(c.name().clone()).into_column())
 }
@@ -807,21 +811,18 @@ fn check_unique(frame: &DataFrame, key: &str, origin: &Origin) -> Result<Arc<Key
         .cast(&DataType::UInt64)
         .map_err(polars_bug)?;
     let rows = rows.u64().map_err(polars_bug)?;
-    let mut seen = KeyRows::with_capacity(keys.len());
     // Name the two rows only; the repeated value itself is client-level data.
-    for (position, (k, row)) in keys.iter().zip(rows.iter()).enumerate() {
-        let (Some(k), Some(row)) = (k, row) else {
-            continue;
-        };
-        if let Some(first) = seen.insert(k.into(), position as u32) {
-            return Err(LoadError::Duplicate {
-                at: origin.row(row),
+    match KeyRows::build(|| positioned(&keys)) {
+        Ok(index) => Ok(Arc::new(index)),
+        Err(repeated) => {
+            let row = |position: u32| rows.get(position as usize).unwrap_or_default();
+            Err(LoadError::Duplicate {
+                at: origin.row(row(repeated.position)),
                 column: key.to_string(),
-                first_row: origin.line(rows.get(first as usize).unwrap_or_default()),
-            });
+                first_row: origin.line(row(repeated.first)),
+            })
         }
     }
-    Ok(Arc::new(seen))
 }
 
 fn summarise(bad: &DataFrame, table: &str, origin: &Origin) -> Result<Vec<Exclusion>, LoadError> {

@@ -10,7 +10,7 @@ use crate::figures::{FigureKey, Figures, Indicator};
 use crate::load::Export;
 use crate::quarter::Period;
 use crate::spelling::{Spellings, Unknown};
-use crate::vocab::{AGE_BANDS, Form, GENDERS, Recidive, UNKNOWN, ZRM_DOMAINS};
+use crate::vocab::{AGE_BANDS, Form, GENDERS, UNKNOWN, ZRM_DOMAINS};
 
 pub(super) const VORM: &str = "Ondersteuningsvorm";
 const FORM_CODES: [&str; 3] = [
@@ -237,13 +237,33 @@ struct Cases {
 impl Cases {
     fn of(x: &Export, p: &Period) -> Result<Cases> {
         let all = x.cases.clone().lazy();
-        let subset = |condition: Expr| -> Result<LazyFrame> {
-            Ok(all.clone().filter(condition).collect()?.lazy())
+        // Each subset keeps only the columns its figures read: filtering copies every
+        // column kept, and the cases' text columns are most of a national export's cases.
+        let subset = |condition: Expr, columns: &[&str]| -> Result<LazyFrame> {
+            let keep: Vec<Expr> = columns.iter().map(|c| col(*c)).collect();
+            Ok(all.clone().filter(condition).select(keep).collect()?.lazy())
         };
+        let (case, client, start, end) = ("Casusnummer", "Clientnummer", "Startdatum", "Einddatum");
         Ok(Cases {
-            active: subset(in_behandeling(p, "Startdatum", "Einddatum"))?,
-            started: subset(within(p, "Startdatum"))?,
-            closed: subset(within(p, "Einddatum"))?,
+            active: subset(
+                in_behandeling(p, start, end),
+                &[case, client, VORM, "Werksoort", "Team", "Woonplaats"],
+            )?,
+            started: subset(
+                within(p, start),
+                &[case, client, VORM, start, "Aanmelddatum", "Verwijzer"],
+            )?,
+            closed: subset(
+                within(p, end),
+                &[
+                    case,
+                    VORM,
+                    start,
+                    end,
+                    "Samenwerkingspartners",
+                    "Afsluitreden",
+                ],
+            )?,
             all,
         })
     }
@@ -263,23 +283,36 @@ fn count_rows(frame: LazyFrame) -> Result<i64> {
 
 /// Every `ind_*` figure of one period, one function per row of the contract.
 pub fn compute(f: &mut Figures, x: &Export, d: &Derived, p: &Period) -> Result<()> {
+    use crate::logging::timed;
     let label = p.label.as_str();
-    counts_per_form(f, &x.cases.clone().lazy(), p)?;
-    let cases = Cases::of(x, p)?;
-    clients(f, x, &cases, p)?;
-    werksoort(f, &cases, label)?;
-    team(f, &cases, label)?;
-    woonplaats(f, &cases, label)?;
-    zrm_hoofddomein(f, d, &cases, label)?;
-    crate::logging::timed("zrm", || super::zrm::figures(f, x, &cases.closed, label))?;
-    verwijzer(f, &cases, label)?;
-    samenwerking(f, &cases, label)?;
-    afsluitreden(f, &cases, label)?;
-    crate::logging::timed("recidive", || recidive(f, x, d, &cases.started, label))?;
-    doorlooptijd_contactmomenten(f, d, &cases, label)?;
-    wachtlijst(f, &cases.all, p)?;
-    wachttijd(f, &cases.started, label)?;
-    tevredenheid(f, x, p)
+    timed("counts per form", || {
+        counts_per_form(f, &x.cases.clone().lazy(), p)
+    })?;
+    let cases = timed("period's cases", || Cases::of(x, p))?;
+    timed("clients", || clients(f, x, &cases, p))?;
+    timed("werksoort, team, woonplaats", || {
+        werksoort(f, &cases, label)?;
+        team(f, &cases, label)?;
+        woonplaats(f, &cases, label)
+    })?;
+    timed("zrm hoofddomein", || zrm_hoofddomein(f, d, &cases, label))?;
+    timed("zrm", || super::zrm::figures(f, x, &cases.closed, label))?;
+    timed("verwijzer, samenwerking, afsluitreden", || {
+        verwijzer(f, &cases, label)?;
+        samenwerking(f, &cases, label)?;
+        afsluitreden(f, &cases, label)
+    })?;
+    timed("recidive", || {
+        super::recidive::figures(f, x, d, &cases.started, label)
+    })?;
+    timed("doorlooptijd, contactmomenten", || {
+        doorlooptijd_contactmomenten(f, d, &cases, label)
+    })?;
+    timed("wachtlijst, wachttijd, tevredenheid", || {
+        wachtlijst(f, &cases.all, p)?;
+        wachttijd(f, &cases.started, label)?;
+        tevredenheid(f, x, p)
+    })
 }
 
 /// `ind_clienten`, `ind_leeftijd`, `ind_geslacht`: the clients of the cases in
@@ -547,82 +580,6 @@ fn tevredenheid(f: &mut Figures, x: &Export, p: &Period) -> Result<()> {
         floats(&survey, "m")?[0],
         ints(&survey, "n")?[0] as u64,
     );
-    Ok(())
-}
-
-/// ZRM growth and goals over the IT cases afgesloten in the period.
-/// Recidive over the IT cases opgestart: clients with an earlier case closed before this one started.
-fn recidive(
-    f: &mut Figures,
-    x: &Export,
-    d: &Derived,
-    started: &LazyFrame,
-    label: &str,
-) -> Result<()> {
-    let it = started
-        .clone()
-        .filter(col(VORM).eq(lit(Form::It.code())))
-        .select([col("Casusnummer"), col("Clientnummer"), col("Startdatum")]);
-    let history = x
-        .cases
-        .clone()
-        .lazy()
-        .filter(col("Einddatum").is_not_null())
-        .select([
-            col("Casusnummer").alias("eerder"),
-            col("Clientnummer"),
-            col("Einddatum"),
-        ]);
-    let pairs = it
-        .clone()
-        .join(
-            history,
-            [col("Clientnummer")],
-            [col("Clientnummer")],
-            JoinArgs::new(JoinType::Inner),
-        )
-        .filter(col("Einddatum").lt(col("Startdatum")))
-        .select([col("Casusnummer"), col("eerder")])
-        // Once: the shared-domain count and the per-case count both read the pairs.
-        .collect()?
-        .lazy();
-    let domains = d.case_domains.clone().lazy();
-    let shared = pairs
-        .clone()
-        .join(
-            domains.clone(),
-            [col("Casusnummer")],
-            [col("Casusnummer")],
-            JoinArgs::new(JoinType::Inner),
-        )
-        .join(
-            domains.select([col("Casusnummer").alias("eerder"), col("domein")]),
-            [col("eerder"), col("domein")],
-            [col("eerder"), col("domein")],
-            JoinArgs::new(JoinType::Inner),
-        )
-        .select([col("Casusnummer").n_unique().alias("n")])
-        .collect()?;
-    let per_case = pairs.group_by([col("Casusnummer")]).agg([len().alias("k")]);
-    let counts = per_case
-        .select([
-            len().alias("recidive"),
-            col("k").gt_eq(lit(2)).sum().alias("meerdere"),
-        ])
-        .collect()?;
-    let opgestart = ints(&it.select([len().alias("n")]).collect()?, "n")?[0];
-    let recidive = ints(&counts, "recidive")?.first().copied().unwrap_or(0);
-    let meerdere = ints(&counts, "meerdere")?.first().copied().unwrap_or(0);
-    let gelijk = ints(&shared, "n")?.first().copied().unwrap_or(0);
-    for (soort, n) in [
-        (Recidive::Opgestart, opgestart),
-        (Recidive::Recidive, recidive),
-        (Recidive::MeerdereVoorgaande, meerdere),
-        (Recidive::GelijkeVraag, gelijk),
-        (Recidive::AlleenNieuweVragen, recidive - gelijk),
-    ] {
-        f.count(FigureKey::new(Indicator::Recidive, soort.code(), label), n);
-    }
     Ok(())
 }
 

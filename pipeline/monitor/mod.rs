@@ -9,6 +9,7 @@ pub mod explain;
 pub mod finance;
 mod frames;
 pub mod individual;
+mod recidive;
 mod zrm;
 
 use polars::prelude::{IntoLazy, PolarsError};

@@ -126,7 +126,9 @@ def compare(ours: dict, peer: dict, limit: int, out=sys.stdout, quiet: bool = Fa
                     p(f"    {fmt_key(k)}: ours value={va} n={na or '-'} | peer value={vb} n={nb or '-'}"
                       f"  [{'+'.join(problems)}]")
     return {"only_ours": len(only_ours), "only_peer": len(only_peer), "both": len(both), "disagree": n_bad,
-            "disagree_by_indicator": {k: len(v) for k, v in bad.items()}}
+            "disagree_by_indicator": {k: len(v) for k, v in bad.items()},
+            # per indicator, what each disagreeing figure disagrees on ("value", "n" or both)
+            "disagree_fields": {k: [problems for *_, problems in v] for k, v in bad.items()}}
 
 
 def main() -> int:

@@ -97,6 +97,7 @@ pub(super) fn change_lines(view: &View, changes: &[CellChange]) -> Vec<String> {
     let summarise = changes.iter().filter(newly_withheld).count() > WITHHELD_LINES;
     let mut lines: Vec<String> = changes
         .iter()
+        .filter(|c| crate::publish::changes::visible(c, view))
         .filter(|c| !(summarise && newly_withheld(c)))
         .map(|c| format!("- {}", crate::publish::changes::line(c, view)))
         .collect();

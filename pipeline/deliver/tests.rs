@@ -207,3 +207,27 @@ fn a_correction_that_withholds_whole_periods_lists_them_once() {
     );
     assert!(lines[2].starts_with("- Q4 2024: "), "{lines:#?}");
 }
+
+/// A public edition's list shows a mean as its documents do (one decimal): a mean that moved
+/// in its second decimal reads the same there and is no line; the internal list shows it
+/// with the second decimal.
+#[test]
+fn a_public_list_shows_means_as_the_documents_do() {
+    use crate::disclose::{Audience, Shown, View};
+    use crate::figures::{FigureKey, Indicator, Value};
+    use crate::publish::CellChange;
+    let mean = |old: f64, new: f64| CellChange {
+        key: FigureKey::total(Indicator::Wachttijd, "2024Q1-Q4"),
+        old: Some(Shown::Value(Value::Mean(old))),
+        new: Some(Shown::Value(Value::Mean(new))),
+    };
+    let public = View::from_cells(Audience::Openbaar, 5, []);
+    let internal = View::from_cells(Audience::Intern, 5, []);
+    let changes = [mean(181.81, 181.84), mean(12.0, 14.26)];
+    let lines = message::change_lines(&public, &changes);
+    assert_eq!(lines.len(), 1, "{lines:#?}");
+    assert!(lines[0].ends_with(": 12,0 → 14,3"), "{lines:#?}");
+    let lines = message::change_lines(&internal, &changes);
+    assert_eq!(lines.len(), 2, "{lines:#?}");
+    assert!(lines[0].ends_with(": 181,81 → 181,84"), "{lines:#?}");
+}

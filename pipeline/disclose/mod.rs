@@ -29,7 +29,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use serde::{Deserialize, Serialize};
 
-use crate::figures::{FigureKey, Figures, Indicator, Kind, Value, relations};
+use crate::figures::{Figure, FigureKey, Figures, Indicator, Kind, Value, relations};
 use crate::monitor::{Change, Monitor};
 use crate::notation;
 
@@ -139,6 +139,10 @@ pub struct View {
     /// withholds it, a reader knows it is none of these (`versions`), and the audit
     /// leaves them out of what the cell could be.
     changed_from: HashMap<FigureKey, Vec<i64>>,
+    /// The categories a breakdown lists, where a correction fixed them: the rows of the
+    /// earlier version, when fewer than T registrations changed in the breakdown's source
+    /// (`versions`). A row that appeared or went would tell what the correction was about.
+    rows: HashMap<Indicator, Vec<String>>,
 }
 
 impl View {
@@ -155,7 +159,14 @@ impl View {
             cells: cells.into_iter().collect(),
             known: HashMap::new(),
             changed_from: HashMap::new(),
+            rows: HashMap::new(),
         }
+    }
+
+    /// The categories `indicator`'s breakdown lists when a correction fixed them; `None`
+    /// when the document lists the categories that occurred.
+    pub fn fixed_rows(&self, indicator: Indicator) -> Option<&[String]> {
+        self.rows.get(&indicator).map(Vec::as_slice)
     }
 
     /// The same view for a reader who also knows `known` (counts of an earlier version that
@@ -279,6 +290,7 @@ pub fn disclose_after(
         cells: HashMap::new(),
         known: HashMap::new(),
         changed_from: HashMap::new(),
+        rows: HashMap::new(),
     };
     match audience {
         Audience::Intern => {
@@ -293,6 +305,9 @@ pub fn disclose_after(
                     figure.key.clone(),
                     primary::shown(figure, settings.threshold),
                 );
+            }
+            for key in zero_cells(f, &in_scope) {
+                view.cells.insert(key, Shown::Value(Value::Count(0)));
             }
             versions::protect(&mut view, f, earlier);
             let with_zeros = with_shown_zeros(f, &view);
@@ -310,6 +325,85 @@ pub fn disclose_after(
         }
     }
     Ok(view)
+}
+
+/// The zeros a document shows: the cells of a breakdown's categories in a period where
+/// they did not occur (the monitor writes only categories that occurred; a table lists a
+/// category of either period in both). They are cells like any other: the public figures
+/// file lists them, a correction compares them and withholds them with their period.
+fn zero_cells(f: &Figures, in_scope: &dyn Fn(&FigureKey) -> bool) -> Vec<FigureKey> {
+    let mut out = Vec::new();
+    // Every period of the run: a table may show a period in which its breakdown counted
+    // nothing at all.
+    let mut periods: Vec<&str> = f.rows().iter().map(|r| r.key.period.as_str()).collect();
+    periods.sort_unstable();
+    periods.dedup();
+    for indicator in Indicator::ALL.iter().copied() {
+        let dimension = indicator.dimension();
+        if dimension.is_empty() || indicator.kind() != Kind::Count {
+            continue;
+        }
+        let own: Vec<&Figure> = f
+            .rows()
+            .iter()
+            .filter(|r| r.key.indicator == indicator && !r.key.category.is_empty())
+            .collect();
+        if own.is_empty() {
+            continue;
+        }
+        // The categories a table of the breakdown can list: for a combination (form and
+        // domain) every value of each part, else every category of the dimension.
+        let categories: Vec<String> = if dimension.contains('+') {
+            let names: Vec<&str> = dimension.split('+').collect();
+            let mut combos = vec![String::new()];
+            for (i, name) in names.iter().enumerate() {
+                let mut parts: Vec<String> = if *name == "vorm" {
+                    crate::vocab::Form::ALL
+                        .iter()
+                        .map(|f| f.code().to_string())
+                        .collect()
+                } else {
+                    own.iter()
+                        .filter_map(|r| r.key.category.split('+').nth(i).map(str::to_string))
+                        .collect()
+                };
+                parts.sort_unstable();
+                parts.dedup();
+                combos = combos
+                    .iter()
+                    .flat_map(|c| {
+                        parts.iter().map(move |p| {
+                            if i == 0 {
+                                p.clone()
+                            } else {
+                                format!("{c}+{p}")
+                            }
+                        })
+                    })
+                    .collect();
+            }
+            combos
+        } else {
+            let mut all: Vec<String> = f
+                .rows()
+                .iter()
+                .filter(|r| r.key.indicator.dimension() == dimension && !r.key.category.is_empty())
+                .map(|r| r.key.category.clone())
+                .collect();
+            all.sort_unstable();
+            all.dedup();
+            all
+        };
+        for category in &categories {
+            for period in &periods {
+                let key = FigureKey::new(indicator, category.as_str(), *period);
+                if f.get(&key).is_none() && in_scope(&key) {
+                    out.push(key);
+                }
+            }
+        }
+    }
+    out
 }
 
 /// `f` with a zero for every count `view` holds that has no figure: a category a correction

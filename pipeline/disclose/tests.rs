@@ -36,6 +36,7 @@ fn public_view(f: &Figures) -> View {
     View {
         known: HashMap::new(),
         changed_from: HashMap::new(),
+        rows: HashMap::new(),
         audience: Audience::Openbaar,
         threshold: 5,
         cells: f
@@ -284,6 +285,36 @@ fn a_category_emptied_by_a_small_correction_is_withheld_not_zero() {
     let (f3, _, mut view) = breakdown(&[30, 22]);
     versions::protect(&mut view, &f3, &earlier);
     assert_eq!(view.shown(&key("t2")), Ok(Withheld));
+}
+
+/// A small correction that gives a category its first case, or takes the last one away:
+/// the breakdown lists the rows v1 listed, so no row appears (the new category's cell is
+/// not shown at all) and none goes (the emptied one reads `x`). A larger one lists what
+/// occurred.
+#[test]
+fn a_small_correction_keeps_the_rows_of_the_version_before() {
+    let (f1, _, v1) = breakdown(&[30, 12, 1]);
+    let earlier = [versions::Earlier {
+        version: 1,
+        shown: v1.cells.clone(),
+        figures: Some(&f1),
+    }];
+    let rows = |view: &View| view.fixed_rows(key("").indicator).map(<[String]>::to_vec);
+    let v1_rows = Some(vec!["t0".to_string(), "t1".into(), "t2".into()]);
+    // t3 gets its first case.
+    let (f2, _, mut view) = breakdown(&[30, 12, 1, 1]);
+    versions::protect(&mut view, &f2, &earlier);
+    assert_eq!(rows(&view), v1_rows);
+    assert_eq!(view.shown(&key("t3")), Ok(Withheld));
+    // t2 loses its only case.
+    let (f2, _, mut view) = breakdown(&[30, 12]);
+    versions::protect(&mut view, &f2, &earlier);
+    assert_eq!(rows(&view), v1_rows);
+    assert_eq!(view.shown(&key("t2")), Ok(Withheld));
+    // Twenty cases more: the rows are what occurred.
+    let (f2, _, mut view) = breakdown(&[30, 32, 1, 1]);
+    versions::protect(&mut view, &f2, &earlier);
+    assert_eq!(rows(&view), None);
 }
 
 /// A correction of at least T registrations: only the cells that moved by 1 to T − 1 are

@@ -81,19 +81,35 @@ const STILL: Move = Move {
 pub fn protect(view: &mut View, f: &Figures, earlier: &[Earlier]) -> usize {
     let t = u64::from(view.threshold);
     let mut hidden: HashMap<FigureKey, Shown> = HashMap::new();
+    // The sources in which some earlier version saw a small correction.
+    let mut small_sources: HashSet<&'static str> = HashSet::new();
     for e in earlier {
         // What the reader has for certain, the correction's cells aside: the earlier
         // version's counts that have not changed (whatever the threshold was then).
         for (key, then) in &e.shown {
-            if let (Shown::Value(Value::Count(p)), Some(figure)) = (then, f.get(key))
-                && figure.value == Value::Count(*p)
+            if let Shown::Value(Value::Count(p)) = then
+                && count_now(f, key) == Some(*p)
             {
                 view.known.insert(key.clone(), *p);
             }
         }
         let mut touched: HashMap<(&'static str, String), Touched> = HashMap::new();
         for (key, shown) in &view.cells {
-            let Some(figure) = f.get(key) else { continue };
+            // A zero a table shows (`zero_cells`) is a count like the others.
+            let zero;
+            let figure = match f.get(key) {
+                Some(figure) => figure,
+                None if count_now(f, key) == Some(0) => {
+                    zero = Figure {
+                        key: key.clone(),
+                        dimension: key.indicator.dimension(),
+                        value: Value::Count(0),
+                        n: None,
+                    };
+                    &zero
+                }
+                None => continue,
+            };
             let kind = key.indicator.kind();
             if !matches!(kind, Kind::Count | Kind::Mean | Kind::Pct) {
                 continue;
@@ -178,28 +194,64 @@ pub fn protect(view: &mut View, f: &Figures, earlier: &[Earlier]) -> usize {
                 hidden.insert(key.clone(), Shown::Withheld);
             }
         }
+        small_sources.extend(small.iter().map(|(source, _)| *source));
         for (key, then) in &e.shown {
             // A category the earlier version showed that counts nothing now (the
             // corrected case was its only one) would read 0 where it read `<T` or `x`.
-            if !view.cells.contains_key(key)
-                && f.get(key).is_none()
-                && (in_small(key) || then.is_hidden())
-            {
-                hidden.insert(key.clone(), Shown::Withheld);
+            if !view.cells.contains_key(key) && f.get(key).is_none() {
+                if in_small(key) || then.is_hidden() {
+                    hidden.insert(key.clone(), Shown::Withheld);
+                } else if count_now(f, key) == Some(0) {
+                    // Otherwise its row, where it is still listed, reads 0: a cell like
+                    // the others, in the figures file and the list of changes.
+                    view.cells
+                        .insert(key.clone(), Shown::Value(Value::Count(0)));
+                }
             }
             // Outside a small correction, a number of the earlier version that is `x`
             // now has changed, and the reader knows it: the audit leaves that value out.
-            if let (Shown::Value(Value::Count(p)), Some(figure)) = (then, f.get(key))
-                && figure.value != Value::Count(*p)
+            if let (Shown::Value(Value::Count(p)), Some(now)) = (then, count_now(f, key))
+                && now != *p
                 && !in_small(key)
             {
                 view.changed_from.entry(key.clone()).or_default().push(*p);
             }
         }
     }
+    // Where fewer than T registrations changed, each breakdown of the source lists exactly
+    // the rows the latest earlier version listed: a row that appeared would tell what the
+    // corrected registration is (a first case in a village), one that went what it was.
+    // Their cells in the corrected period are withheld with it; a new category's are
+    // not shown at all.
+    if let Some(latest) = earlier.iter().max_by_key(|e| e.version) {
+        for indicator in Indicator::ALL.iter().copied() {
+            if indicator.dimension().is_empty() || !small_sources.contains(source(indicator)) {
+                continue;
+            }
+            let mut rows: Vec<String> = latest
+                .shown
+                .keys()
+                .filter(|k| k.indicator == indicator && !k.category.is_empty())
+                .map(|k| k.category.clone())
+                .collect();
+            rows.sort_unstable();
+            rows.dedup();
+            view.rows.insert(indicator, rows);
+        }
+    }
     let count = hidden.len();
     view.cells.extend(hidden);
     count
+}
+
+/// A count as it is now: its figure, or 0 for a category of a breakdown that has none (the
+/// monitor writes only categories that occurred; a table shows the others as 0).
+fn count_now(f: &Figures, key: &FigureKey) -> Option<i64> {
+    match f.get(key) {
+        Some(figure) => figure.value.count(),
+        None if !key.category.is_empty() && key.indicator.kind() == Kind::Count => Some(0),
+        None => None,
+    }
 }
 
 /// How `figure` moved since the earlier version. Without the earlier figures, what the two

@@ -119,11 +119,13 @@ pub fn line(change: &CellChange, view: &View) -> String {
         Some(s) => view.text_of(s, digits),
         None => "(niet getoond)".to_string(),
     };
-    // A mean that moved by less than its printed decimal gets a second one, so that no
-    // line reads "8,8 → 8,8".
-    let mut digits = 1;
-    if shown(change.old, 1) == shown(change.new, 1) {
-        digits = 2;
+    // For the internal edition, a mean that moved by less than its printed decimal gets a
+    // second one, so that no line reads "8,8 → 8,8". A public edition's lines show
+    // numbers exactly as its documents do (contracts/disclosure.md), and one that reads
+    // the same is not a change a reader of the document can see ([`visible`]).
+    let mut digits = crate::render::cells::digits(change.key.indicator);
+    if view.audience == Audience::Intern && shown(change.old, digits) == shown(change.new, digits) {
+        digits += 1;
     }
     format!(
         "{}: {} → {}",
@@ -131,6 +133,14 @@ pub fn line(change: &CellChange, view: &View) -> String {
         shown(change.old, digits),
         shown(change.new, digits)
     )
+}
+
+/// Whether a reader of the edition sees the change: its old and new cells do not read the
+/// same (a mean that moved in its second decimal reads the same in a public document).
+pub fn visible(change: &CellChange, view: &View) -> bool {
+    let digits = crate::render::cells::digits(change.key.indicator);
+    let text = |s: Option<Shown>| s.map(|s| view.text_of(s, digits));
+    view.audience == Audience::Intern || text(change.old) != text(change.new)
 }
 
 /// What changed between two published versions of a quarter, for `audience`: for the

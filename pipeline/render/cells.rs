@@ -8,6 +8,16 @@ use std::cell::RefCell;
 use crate::disclose::{NotInView, Shown, View};
 use crate::figures::{FigureKey, Figures, Indicator, Value};
 
+/// The decimals a document shows a mean of `indicator` with: the one place that decides
+/// it, so that a mail's list of changes shows it as the document does.
+pub fn digits(indicator: Indicator) -> usize {
+    match indicator {
+        Indicator::ZrmGroei | Indicator::ColKrachtGroei => 2,
+        Indicator::ColThuiskamerBezoekWeek => 0,
+        _ => 1,
+    }
+}
+
 pub struct Cells<'a> {
     pub view: &'a View,
     pub figures: &'a Figures,
@@ -44,14 +54,22 @@ impl<'a> Cells<'a> {
     /// the view.
     pub fn count_in(&self, key: &FigureKey) -> Result<String, NotInView> {
         if !self.view.has(key) && self.is_category(key) {
+            self.shown_zero(key);
             return Ok("0".into());
         }
         self.count(key)
     }
 
+    /// A zero the view does not hold (a view of every figure as it is): still a cell the
+    /// document shows, so that the public view is decided over it too.
+    fn shown_zero(&self, key: &FigureKey) {
+        self.used.borrow_mut().push(key.clone());
+    }
+
     /// The bar of [`Cells::count_in`].
     pub fn bar_in(&self, key: &FigureKey) -> Result<(Option<f64>, String), NotInView> {
         if !self.view.has(key) && self.is_category(key) {
+            self.shown_zero(key);
             return Ok((Some(0.0), "0".into()));
         }
         self.bar(key, 0)
@@ -62,6 +80,7 @@ impl<'a> Cells<'a> {
     /// part must be one the breakdown knows.
     pub fn count_or_zero(&self, key: &FigureKey) -> Result<String, NotInView> {
         if !self.view.has(key) && self.is_combination(key) {
+            self.shown_zero(key);
             return Ok("0".into());
         }
         self.count(key)
@@ -72,11 +91,16 @@ impl<'a> Cells<'a> {
     fn is_category(&self, key: &FigureKey) -> bool {
         let dimension = key.indicator.dimension();
         !key.category.is_empty()
-            && self
-                .figures
-                .rows()
-                .iter()
-                .any(|f| f.key.indicator.dimension() == dimension && f.key.category == key.category)
+            && (self.figures.rows().iter().any(|f| {
+                f.key.indicator.dimension() == dimension && f.key.category == key.category
+            }) || self
+                .view
+                .fixed_rows(key.indicator)
+                .is_some_and(|rows| rows.contains(&key.category))
+                // A category a correction emptied that the view still holds.
+                || self.view.cells().any(|(k, _)| {
+                    k.indicator.dimension() == dimension && k.category == key.category
+                }))
     }
 
     /// Whether each `+`-joined part of `key`'s category is a value of its part of the
@@ -90,6 +114,10 @@ impl<'a> Cells<'a> {
                     f.key.indicator == key.indicator
                         && f.key.category.split('+').nth(i) == Some(part)
                 })
+                || self
+                    .view
+                    .fixed_rows(key.indicator)
+                    .is_some_and(|rows| rows.iter().any(|r| r.split('+').nth(i) == Some(part)))
         })
     }
 
@@ -134,9 +162,9 @@ impl<'a> Cells<'a> {
     pub fn ranked(&self, indicator: Indicator, periods: &[&str]) -> Vec<String> {
         let mut cats: Vec<String> = Vec::new();
         for p in periods {
-            for f in self.figures.categories(indicator, p) {
-                if !cats.contains(&f.key.category) {
-                    cats.push(f.key.category.clone());
+            for category in self.categories(indicator, p) {
+                if !cats.contains(&category) {
+                    cats.push(category);
                 }
             }
         }
@@ -158,6 +186,36 @@ impl<'a> Cells<'a> {
             .then_with(|| a.cmp(b))
         });
         cats
+    }
+
+    /// The categories of `indicator` a table lists for `period`: those that occurred in it,
+    /// and those a correction emptied that the view withholds (a row that went would read
+    /// 0); or, where a correction fixed the breakdown's rows, exactly the earlier version's.
+    pub fn categories(&self, indicator: Indicator, period: &str) -> Vec<String> {
+        if let Some(rows) = self.view.fixed_rows(indicator) {
+            return rows.to_vec();
+        }
+        let mut out: Vec<String> = self
+            .figures
+            .categories(indicator, period)
+            .into_iter()
+            .map(|f| f.key.category.clone())
+            .collect();
+        let mut emptied: Vec<String> = self
+            .view
+            .cells()
+            .filter(|(k, shown)| {
+                k.indicator == indicator
+                    && k.period == period
+                    && !k.category.is_empty()
+                    && shown.is_hidden()
+                    && self.figures.get(k).is_none()
+            })
+            .map(|(k, _)| k.category.clone())
+            .collect();
+        emptied.sort_unstable();
+        out.extend(emptied);
+        out
     }
 
     /// Every cell looked up so far, in order, once each.

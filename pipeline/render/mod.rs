@@ -5,7 +5,7 @@
 //! made printable and measured ([`prepare`]), serialised once, and compiled ([`compile`]).
 
 pub mod brand;
-mod cells;
+pub mod cells;
 mod charts;
 pub mod commentary;
 pub mod displayable;

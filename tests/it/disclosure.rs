@@ -193,7 +193,7 @@ fn check_version(
     let known = old.into_iter().flatten().filter_map(|(k, s)| match s {
         Shown::Value(v) => {
             let c = v.count()?;
-            (monitor_figures.count_of(k).ok() == Some(c)).then(|| (k.clone(), c))
+            (count_now(monitor_figures, k) == Some(c)).then(|| (k.clone(), c))
         }
         _ => None,
     });
@@ -219,7 +219,7 @@ fn check_version(
             && still_shown.contains(&(source(k), k.period.clone()))
         {
             assert_ne!(
-                monitor_figures.count_of(k).ok(),
+                count_now(monitor_figures, k),
                 Some(p),
                 "v{version}: {k} did not change, yet v2 withholds what v1 showed"
             );
@@ -236,6 +236,19 @@ fn check_version(
         "v{version}: {:?}",
         report.failures
     );
+    // A row whose count v1 hid does not go: gone, it would read 0 (and `<T` → 0 tells
+    // that 1 to T − 1 registrations were removed there).
+    for (k, then) in old.into_iter().flatten() {
+        if k.indicator.kind() == pipeline::figures::Kind::Count
+            && !k.category.is_empty()
+            && then.is_hidden()
+        {
+            assert!(
+                all.contains_key(k),
+                "v{version}: {k} was {then:?} and is gone: its row went"
+            );
+        }
+    }
     // A reader with the version before subtracts: no count shown in both moved by 1 to
     // T − 1 (it would tell what the corrected registrations are).
     if let Some(old) = old {
@@ -290,6 +303,16 @@ fn check_version(
     all
 }
 
+/// A count as it is: its figure, or 0 for a category of a breakdown without one (the
+/// monitor writes only the categories that occurred; the documents show the others as 0).
+fn count_now(figures: &pipeline::figures::Figures, k: &FigureKey) -> Option<i64> {
+    match figures.count_of(k) {
+        Ok(c) => Some(c),
+        Err(_) if figures.get(k).is_none() && !k.category.is_empty() => Some(0),
+        Err(_) => None,
+    }
+}
+
 /// What a reader sees move between two versions that corrected fewer than T
 /// registrations: in every source (`ind`, `col`, …) and period where some cell shown in both
 /// changed, no count, mean or percentage the earlier version showed is still shown — which
@@ -310,6 +333,16 @@ pub(crate) fn no_cell_points_at_the_correction(
         .filter(|(k, now)| old.get(*k).is_some_and(|then| !same(then, now)))
         .map(|(k, _)| (source(k), k.period.clone()))
         .collect();
+    // No row came or went: a category's first case or its last one would be in the
+    // table's rows.
+    for (k, shown) in old.iter().chain(new.iter()) {
+        if k.indicator.kind() == Kind::Count && !k.category.is_empty() {
+            assert!(
+                old.contains_key(k) && new.contains_key(k),
+                "{k} ({shown:?}) is in one version only: a row came or went"
+            );
+        }
+    }
     for (k, now) in new {
         let Some(then) = old.get(k) else { continue };
         if matches!(k.indicator.kind(), Kind::Count | Kind::Mean | Kind::Pct)
@@ -354,6 +387,51 @@ fn correct_cases(data: &Path, year: i32, n: usize) {
     std::fs::write(&path, lines.join("\n") + "\n").unwrap();
 }
 
+/// Corrects `n` cases of the export so that breakdowns gain and lose categories: the first
+/// `n` cases of the year get a werksoort no case had, and the cases of the smallest team,
+/// when there are at most `n`, move to the largest (its row would empty).
+fn correct_categories(data: &Path, year: i32, n: usize) {
+    let path = data.join("casussen.csv");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let mut lines: Vec<Vec<String>> = text
+        .lines()
+        .map(|l| l.split(';').map(String::from).collect())
+        .collect();
+    let column = |name: &str| lines[0].iter().position(|h| h == name).unwrap();
+    let (werksoort, team) = (column("Werksoort"), column("Team"));
+    let marker = format!("-{year}");
+    let mut left = n;
+    for line in lines.iter_mut().skip(1) {
+        if left > 0
+            && line
+                .iter()
+                .any(|c| c.ends_with(&marker) || c.starts_with(&format!("{year}-")))
+        {
+            line[werksoort] = "Buurtbemiddeling".into();
+            left -= 1;
+        }
+    }
+    let mut teams: HashMap<String, usize> = HashMap::new();
+    for line in lines.iter().skip(1) {
+        *teams.entry(line[team].clone()).or_default() += 1;
+    }
+    let mut by_size: Vec<(usize, String)> = teams.into_iter().map(|(t, c)| (c, t)).collect();
+    by_size.sort();
+    if let (Some((few, smallest)), Some((_, largest))) =
+        (by_size.first().cloned(), by_size.last().cloned())
+        && few <= n
+        && smallest != largest
+    {
+        for line in lines.iter_mut().skip(1) {
+            if line[team] == smallest {
+                line[team] = largest.clone();
+            }
+        }
+    }
+    let out: Vec<String> = lines.iter().map(|l| l.join(";")).collect();
+    std::fs::write(&path, out.join("\n") + "\n").unwrap();
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: cases(), max_shrink_iters: 20, ..ProptestConfig::default() })]
 
@@ -365,6 +443,7 @@ proptest! {
         q in 1u8..=4,
         correction in proptest::bool::weighted(0.34),
         corrected in prop_oneof![3 => Just(1usize), 1 => Just(15usize)],
+        categories in proptest::bool::weighted(0.5),
     ) {
         let dir = tempfile::tempdir().unwrap();
         let quarter = pipeline::Quarter::new(2024, q).unwrap();
@@ -379,13 +458,24 @@ proptest! {
         relations_hold(&monitor);
         let v1 = check_version(dir.path(), &monitor.figures, &monitor, first.publication.version, threshold, None);
         if correction {
-            correct_cases(&data, 2024, corrected);
+            if categories {
+                correct_categories(&data, 2024, corrected);
+            } else {
+                correct_cases(&data, 2024, corrected);
+            }
             let second = publish(&config, quarter);
             if second.publication.new {
                 let monitor = monitor_of(&config, quarter);
                 let v2 = check_version(dir.path(), &monitor.figures, &monitor, second.publication.version, threshold, Some(&v1));
-                if corrected < threshold as usize {
+                // At most two registrations per corrected case changed (a category one's
+                // werksoort, another's team).
+                if 2 * corrected < threshold as usize {
                     no_cell_points_at_the_correction(&v1, &v2);
+                    // Nothing appears that v1 did not show: no new row, no new category.
+                    for mail in council_mails(&dir.path().join("output/noorderkwartier/outbox"), second.publication.version) {
+                        let body = mail_body(&mail);
+                        prop_assert!(!body.contains("(niet getoond) →"), "a cell appeared:\n{body}");
+                    }
                 }
             }
         }

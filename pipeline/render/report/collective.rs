@@ -4,6 +4,7 @@
 use super::Input;
 use crate::figures::{FigureKey, Indicator};
 use crate::render::RenderError;
+use crate::render::cells;
 use crate::render::charts::{self, Bars};
 use crate::render::document::*;
 
@@ -19,9 +20,9 @@ fn per_category(input: &Input) -> Result<Table, RenderError> {
     let c = input.cells;
     let now = input.now();
     let mut cats = c.ranked(Indicator::ColTrajecten, &[now, input.before()]);
-    for fig in c.figures.categories(Indicator::ColBijeenkomsten, now) {
-        if !cats.contains(&fig.key.category) {
-            cats.push(fig.key.category.clone());
+    for category in c.categories(Indicator::ColBijeenkomsten, now) {
+        if !cats.contains(&category) {
+            cats.push(category);
         }
     }
     let columns = [
@@ -94,7 +95,10 @@ fn callouts(input: &Input) -> Result<Block, RenderError> {
     let c = input.cells;
     let (now, before) = (input.now(), input.before());
     let total = |indicator| FigureKey::total(indicator, now);
-    let rate = c.text(&total(Indicator::ColThuiskamerBezoekWeek), 0)?;
+    let rate = c.text(
+        &total(Indicator::ColThuiskamerBezoekWeek),
+        cells::digits(Indicator::ColThuiskamerBezoekWeek),
+    )?;
     let visitors = if rate.starts_with('n') {
         format!("bezoekers per week: {rate}")
     } else {
@@ -117,7 +121,10 @@ fn callouts(input: &Input) -> Result<Block, RenderError> {
                 ),
             },
             Callout {
-                value: c.text(&total(Indicator::ColKrachtGroei), 2)?,
+                value: c.text(
+                    &total(Indicator::ColKrachtGroei),
+                    cells::digits(Indicator::ColKrachtGroei),
+                )?,
                 label: "groei kracht van de groep".into(),
                 detail: "gemiddelde stijging van start tot eind (schaal 1–5)".into(),
             },

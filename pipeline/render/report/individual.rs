@@ -4,6 +4,7 @@ use super::Input;
 use crate::figures::{FigureKey, Indicator};
 use crate::notation;
 use crate::render::RenderError;
+use crate::render::cells;
 use crate::render::charts::{self, Bars};
 use crate::render::document::*;
 use crate::vocab::{AGE_BANDS, Form, GENDERS, Recidive};
@@ -202,17 +203,30 @@ fn zrm_domains(input: &Input) -> Result<Table, RenderError> {
     // Which five: by their cases this year over all forms (the domains left out show no
     // number at all). In which order: by the numbers the view shows, so that a withheld
     // cell's true value never moves a row.
+    // A correction that fixed the rows keeps the earlier version's five.
     let mut totals: Vec<(String, i64)> = Vec::new();
-    for fig in c.figures.categories(Indicator::ZrmHoofddomein, now) {
-        let domain = fig.key.category.split_once('+').map_or("", |(_, d)| d);
-        let n = fig.value.count().unwrap_or(0);
-        match totals.iter_mut().find(|(d, _)| d == domain) {
-            Some((_, total)) => *total += n,
-            None => totals.push((domain.to_string(), n)),
+    match c.view.fixed_rows(Indicator::ZrmHoofddomein) {
+        Some(rows) => {
+            for category in rows {
+                let domain = category.split_once('+').map_or("", |(_, d)| d);
+                if !totals.iter().any(|(d, _)| d == domain) {
+                    totals.push((domain.to_string(), 0));
+                }
+            }
+        }
+        None => {
+            for fig in c.figures.categories(Indicator::ZrmHoofddomein, now) {
+                let domain = fig.key.category.split_once('+').map_or("", |(_, d)| d);
+                let n = fig.value.count().unwrap_or(0);
+                match totals.iter_mut().find(|(d, _)| d == domain) {
+                    Some((_, total)) => *total += n,
+                    None => totals.push((domain.to_string(), n)),
+                }
+            }
+            totals.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+            totals.truncate(5);
         }
     }
-    totals.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
-    totals.truncate(5);
     let forms = [Form::It, Form::Ls, Form::Ia];
     let key = |form: Form, domain: &str, period: &str| {
         FigureKey::new(
@@ -280,7 +294,7 @@ fn zrm_growth(input: &Input) -> Result<Block, RenderError> {
                 shown.into_iter().map(|s| s.2).collect(),
             )],
             unit: "punten",
-            digits: 2,
+            digits: cells::digits(Indicator::ZrmGroei),
             norm: Some(Norm {
                 value: norm,
                 label: format!("norm {}", notation::decimal(norm, 1)),
@@ -351,15 +365,15 @@ fn durations(input: &Input) -> Result<Table, RenderError> {
     let c = input.cells;
     let (now, before) = (input.now(), input.before());
     let mut rows = Vec::new();
-    let mut row =
-        |label: String, key: &dyn Fn(&str) -> FigureKey, digits| -> Result<(), RenderError> {
-            rows.push(TableRow::new(vec![
-                label,
-                c.text(&key(before), digits)?,
-                c.text(&key(now), digits)?,
-            ]));
-            Ok(())
-        };
+    let mut row = |label: String, key: &dyn Fn(&str) -> FigureKey| -> Result<(), RenderError> {
+        let digits = cells::digits(key(now).indicator);
+        rows.push(TableRow::new(vec![
+            label,
+            c.text(&key(before), digits)?,
+            c.text(&key(now), digits)?,
+        ]));
+        Ok(())
+    };
     for form in Form::GUIDED {
         for (indicator, what) in [
             (Indicator::Doorlooptijd, "gemiddelde doorlooptijd (dagen)"),
@@ -368,27 +382,20 @@ fn durations(input: &Input) -> Result<Table, RenderError> {
                 "gemiddeld aantal contactmomenten",
             ),
         ] {
-            row(
-                format!("{}: {what}", form.name()),
-                &|p| FigureKey::new(indicator, form.code(), p),
-                1,
-            )?;
+            row(format!("{}: {what}", form.name()), &|p| {
+                FigureKey::new(indicator, form.code(), p)
+            })?;
         }
     }
-    row(
-        "Gemiddelde wachttijd tot de start (dagen)".into(),
-        &|p| FigureKey::total(Indicator::Wachttijd, p),
-        1,
-    )?;
-    row(
-        "Wachtenden aan het einde van de periode".into(),
-        &|p| FigureKey::total(Indicator::Wachtlijst, p),
-        0,
-    )?;
+    row("Gemiddelde wachttijd tot de start (dagen)".into(), &|p| {
+        FigureKey::total(Indicator::Wachttijd, p)
+    })?;
+    row("Wachtenden aan het einde van de periode".into(), &|p| {
+        FigureKey::total(Indicator::Wachtlijst, p)
+    })?;
     row(
         "Gemiddelde waardering door cliënten (1–10)".into(),
         &|p| FigureKey::total(Indicator::Tevredenheid, p),
-        1,
     )?;
     Ok(Table::new(
         "Doorlooptijd, contactmomenten, wachtlijst en waardering",

@@ -91,9 +91,11 @@ fn key_figures(f: &Facts, view: &View) -> Result<Vec<String>, NotInView> {
 const WITHHELD_LINES: usize = 12;
 
 pub(super) fn change_lines(view: &View, changes: &[CellChange]) -> Vec<String> {
-    let newly_withheld = |c: &&CellChange| {
-        c.new == Some(Shown::Withheld) && c.old.is_some_and(|s| s != Shown::Withheld)
-    };
+    // A cell not in the earlier figures file was a zero its table showed (a version
+    // published before zeros were listed there) or not shown at all; either way it is one
+    // of the period's cells now withheld.
+    let newly_withheld =
+        |c: &&CellChange| c.new == Some(Shown::Withheld) && c.old != Some(Shown::Withheld);
     let summarise = changes.iter().filter(newly_withheld).count() > WITHHELD_LINES;
     let mut lines: Vec<String> = changes
         .iter()

@@ -163,6 +163,30 @@ impl View {
         }
     }
 
+    /// A published document's view, read back from its figures file: its cells, and as the
+    /// rows of every breakdown the categories it listed (rebuilt from the figures, the
+    /// document lists exactly these, also where a correction kept a category out).
+    pub fn published(
+        audience: Audience,
+        threshold: u32,
+        cells: impl IntoIterator<Item = (FigureKey, Shown)>,
+    ) -> View {
+        let mut view = View::from_cells(audience, threshold, cells);
+        for key in view.cells.keys() {
+            if !key.category.is_empty() {
+                view.rows
+                    .entry(key.indicator)
+                    .or_default()
+                    .push(key.category.clone());
+            }
+        }
+        for rows in view.rows.values_mut() {
+            rows.sort_unstable();
+            rows.dedup();
+        }
+        view
+    }
+
     /// The categories `indicator`'s breakdown lists when a correction fixed them; `None`
     /// when the document lists the categories that occurred.
     pub fn fixed_rows(&self, indicator: Indicator) -> Option<&[String]> {

@@ -317,6 +317,51 @@ fn a_small_correction_keeps_the_rows_of_the_version_before() {
     assert_eq!(rows(&view), None);
 }
 
+/// A version published before zeros were listed in its figures file showed them all the
+/// same: after a small correction of the period, such a zero (withheld with its period) is
+/// known to the reader like v1's unchanged numbers, instead of a cell the audit finds
+/// pinned to 0 by them, which no further withholding could repair.
+#[test]
+fn a_zero_an_older_version_showed_without_listing_it_is_known() {
+    const BEFORE: &str = "2023Q1-Q4";
+    let build = |elsewhere: i64| {
+        let mut f = Figures::default();
+        f.count(key("t0"), 30);
+        f.count(key("t1"), 12);
+        f.count(key(""), 42);
+        // t2 occurred only last year: this year's table reads 0 for it.
+        f.count(FigureKey::new(Indicator::Team, "t2", BEFORE), 7);
+        // What the correction changed: another figure of the same source and period.
+        f.count(FigureKey::total(Indicator::InBehandeling, P), elsewhere);
+        f
+    };
+    let (f1, f2) = (build(100), build(101));
+    let v1 = public_view(&f1);
+    assert!(
+        !v1.has(&key("t2")),
+        "the older version did not list its zero"
+    );
+    let earlier = [versions::Earlier {
+        version: 1,
+        shown: v1.cells.clone(),
+        figures: Some(&f1),
+    }];
+    let relations = vec![Relation {
+        name: "teams add up".into(),
+        parts: vec![key("t0"), key("t1"), key("t2")],
+        whole: vec![key("")],
+        exact: true,
+    }];
+    let mut view = public_view(&f2);
+    view.cells.insert(key("t2"), Shown::Value(Value::Count(0)));
+    versions::protect(&mut view, &f2, &earlier);
+    assert_eq!(view.shown(&key("t2")), Ok(Withheld));
+    assert_eq!(view.known.get(&key("t2")), Some(&0));
+    let f2 = with_shown_zeros(&f2, &view).into_owned();
+    secondary::protect(&mut view, &f2, &relations).unwrap();
+    assert!(audit(&view, &f2, &relations).unwrap().failures.is_empty());
+}
+
 /// A correction of at least T registrations: only the cells that moved by 1 to T − 1 are
 /// withheld (what they tell is what a `<T` in a table of the differences tells), and the
 /// relation keeps them from being worked out.

@@ -93,6 +93,27 @@ pub fn protect(view: &mut View, f: &Figures, earlier: &[Earlier]) -> usize {
                 view.known.insert(key.clone(), *p);
             }
         }
+        // A version published before zeros were cells of the view showed them all the
+        // same, in the rows it listed, without listing them in its figures file: one that
+        // is still nothing is known too.
+        if let Some(old) = e.figures {
+            let listed: HashSet<(Indicator, &str)> = e
+                .shown
+                .keys()
+                .map(|k| (k.indicator, k.category.as_str()))
+                .collect();
+            for key in view.cells.keys() {
+                if !key.category.is_empty()
+                    && f.get(key).is_none()
+                    && old.get(key).is_none()
+                    && count_now(f, key) == Some(0)
+                    && !e.shown.contains_key(key)
+                    && listed.contains(&(key.indicator, key.category.as_str()))
+                {
+                    view.known.insert(key.clone(), 0);
+                }
+            }
+        }
         let mut touched: HashMap<(&'static str, String), Touched> = HashMap::new();
         for (key, shown) in &view.cells {
             // A zero a table shows (`zero_cells`) is a count like the others.

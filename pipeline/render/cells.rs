@@ -53,11 +53,18 @@ impl<'a> Cells<'a> {
     /// as 0 (the monitor writes only categories that occurred). Any other key must be in
     /// the view.
     pub fn count_in(&self, key: &FigureKey) -> Result<String, NotInView> {
-        if !self.view.has(key) && self.is_category(key) {
+        if self.is_zero(key) && self.is_category(key) {
             self.shown_zero(key);
             return Ok("0".into());
         }
         self.count(key)
+    }
+
+    /// Whether `key` counted nothing: no figure, and not in the view. A figure the view does
+    /// not hold is never shown as 0 (it is a cell the view was not decided over: a bug that
+    /// fails the run rather than print a false number).
+    fn is_zero(&self, key: &FigureKey) -> bool {
+        !self.view.has(key) && self.figures.get(key).is_none()
     }
 
     /// A zero the view does not hold (a view of every figure as it is): still a cell the
@@ -68,7 +75,7 @@ impl<'a> Cells<'a> {
 
     /// The bar of [`Cells::count_in`].
     pub fn bar_in(&self, key: &FigureKey) -> Result<(Option<f64>, String), NotInView> {
-        if !self.view.has(key) && self.is_category(key) {
+        if self.is_zero(key) && self.is_category(key) {
             self.shown_zero(key);
             return Ok((Some(0.0), "0".into()));
         }
@@ -79,7 +86,7 @@ impl<'a> Cells<'a> {
     /// ZRM domains per form): a combination that did not occur counted nothing, 0. Each
     /// part must be one the breakdown knows.
     pub fn count_or_zero(&self, key: &FigureKey) -> Result<String, NotInView> {
-        if !self.view.has(key) && self.is_combination(key) {
+        if self.is_zero(key) && self.is_combination(key) {
             self.shown_zero(key);
             return Ok("0".into());
         }
@@ -232,5 +239,26 @@ impl<'a> Cells<'a> {
     /// How many of the cells looked up so far are shown as `<T` or `x`.
     pub fn withheld(&self) -> usize {
         self.view.withheld_among(self.used().iter())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A category that counted nothing in a period reads 0; a figure the view was not
+    /// decided over never does (it is an error, not a false 0).
+    #[test]
+    fn only_a_category_without_a_figure_reads_zero() {
+        let mut f = Figures::default();
+        f.count(FigureKey::new(Indicator::Team, "t1", "2023Q1-Q4"), 14);
+        let view = View::from_cells(crate::disclose::Audience::Openbaar, 5, []);
+        let c = Cells::new(&view, &f);
+        let this_year = FigureKey::new(Indicator::Team, "t1", "2024Q1-Q4");
+        assert_eq!(c.count_in(&this_year).unwrap(), "0");
+        assert_eq!(c.used(), vec![this_year]);
+        let last_year = FigureKey::new(Indicator::Team, "t1", "2023Q1-Q4");
+        assert!(c.count_in(&last_year).is_err());
+        assert!(c.bar_in(&last_year).is_err());
     }
 }

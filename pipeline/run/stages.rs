@@ -206,7 +206,12 @@ fn disclose_stage(
         })
         .collect();
     let mut views = BTreeMap::new();
-    for (audience, keys) in shown {
+    for (audience, mut keys) in shown {
+        // A correction's public documents list the rows the earlier version listed where
+        // it was small (`disclose::versions`): their cells are decided over too.
+        if audience == Audience::Openbaar {
+            keys.extend(earlier.iter().flat_map(|e| e.shown.keys().cloned()));
+        }
         let started = Instant::now();
         let view = disclose::disclose_after(
             monitor,

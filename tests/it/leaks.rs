@@ -94,7 +94,7 @@ fn version_dir(p: &Published, version: u32) -> PathBuf {
 fn public_report(p: &Published) -> (render::document::ReportDoc, View) {
     let monitor = monitor_of(&p.config, quarter());
     let cells = published(&version_dir(p, 2), "kwartaalrapportage");
-    let view = View::from_cells(Audience::Openbaar, THRESHOLD, cells);
+    let view = View::published(Audience::Openbaar, THRESHOLD, cells);
     let tenant = &p.config.tenants[0];
     let letter = tenant.documents.raadsmemo.letter();
     let ctx = render::Context {

@@ -317,6 +317,46 @@ fn a_small_correction_keeps_the_rows_of_the_version_before() {
     assert_eq!(rows(&view), None);
 }
 
+/// A correction small in one period and larger in another: a category the larger change
+/// brought gets its row (that period explains it, and the rows add up to its total there),
+/// one that only the small change brought does not.
+#[test]
+fn a_category_a_larger_change_brought_gets_its_row() {
+    const BEFORE: &str = "2023Q1-Q4";
+    let before = |c: &str| FigureKey::new(Indicator::Team, c, BEFORE);
+    let build = |now: &[(&str, i64)], then: &[(&str, i64)]| {
+        let mut f = Figures::default();
+        for (c, n) in now {
+            f.count(key(c), *n);
+        }
+        f.count(key(""), now.iter().map(|(_, n)| n).sum());
+        for (c, n) in then {
+            f.count(before(c), *n);
+        }
+        f.count(before(""), then.iter().map(|(_, n)| n).sum());
+        f
+    };
+    let f1 = build(&[("t0", 30), ("t1", 12)], &[("t0", 20), ("t1", 9)]);
+    let v1 = public_view(&f1);
+    let earlier = [versions::Earlier {
+        version: 1,
+        shown: v1.cells.clone(),
+        figures: Some(&f1),
+    }];
+    // This year 20 cases more, 15 of them of a new team t8; last year one case of t9.
+    let f2 = build(
+        &[("t0", 35), ("t1", 12), ("t8", 15)],
+        &[("t0", 20), ("t1", 9), ("t9", 1)],
+    );
+    let mut view = public_view(&f2);
+    versions::protect(&mut view, &f2, &earlier);
+    assert_eq!(
+        view.fixed_rows(Indicator::Team).map(<[String]>::to_vec),
+        Some(vec!["t0".to_string(), "t1".into(), "t8".into()])
+    );
+    assert_eq!(view.shown(&before("t9")), Ok(Withheld));
+}
+
 /// A version published before zeros were listed in its figures file showed them all the
 /// same: after a small correction of the period, such a zero (withheld with its period) is
 /// known to the reader like v1's unchanged numbers, instead of a cell the audit finds

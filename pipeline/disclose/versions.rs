@@ -81,8 +81,10 @@ const STILL: Move = Move {
 pub fn protect(view: &mut View, f: &Figures, earlier: &[Earlier]) -> usize {
     let t = u64::from(view.threshold);
     let mut hidden: HashMap<FigureKey, Shown> = HashMap::new();
-    // The sources in which some earlier version saw a small correction.
+    // The sources in which some earlier version saw a small correction, and the sources and
+    // periods in which one saw a larger one.
     let mut small_sources: HashSet<&'static str> = HashSet::new();
+    let mut large: HashSet<(&'static str, String)> = HashSet::new();
     for e in earlier {
         // What the reader has for certain, the correction's cells aside: the earlier
         // version's counts that have not changed (whatever the threshold was then).
@@ -200,6 +202,12 @@ pub fn protect(view: &mut View, f: &Figures, earlier: &[Earlier]) -> usize {
                 tracing::debug!(cell = %key, against = e.version, "withheld: a difference with an earlier version would tell it");
             }
         }
+        large.extend(
+            touched
+                .iter()
+                .filter(|(_, w)| w.any && w.at_least >= t)
+                .map(|(k, _)| k.clone()),
+        );
         let small: HashSet<(&'static str, String)> = touched
             .into_iter()
             .filter(|(_, w)| w.any && w.at_least < t)
@@ -255,6 +263,23 @@ pub fn protect(view: &mut View, f: &Figures, earlier: &[Earlier]) -> usize {
                 .filter(|k| k.indicator == indicator && !k.category.is_empty())
                 .map(|k| k.category.clone())
                 .collect();
+            // A category that occurred in a period a larger correction touched owes its row
+            // to that period, whose cells may tell what moved there; its cells in the
+            // periods of the small correction are withheld with them. (Not so in the
+            // ZRM table's combinations: it shows a choice of five domains, kept as listed.)
+            let whole_breakdown = !indicator.dimension().contains('+');
+            rows.extend(
+                f.rows()
+                    .iter()
+                    .filter(|r| {
+                        whole_breakdown
+                            && r.key.indicator == indicator
+                            && !r.key.category.is_empty()
+                            && r.value != Value::Count(0)
+                            && large.contains(&(source(indicator), r.key.period.clone()))
+                    })
+                    .map(|r| r.key.category.clone()),
+            );
             rows.sort_unstable();
             rows.dedup();
             view.rows.insert(indicator, rows);

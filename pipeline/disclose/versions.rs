@@ -95,9 +95,11 @@ pub fn protect(view: &mut View, f: &Figures, earlier: &[Earlier]) -> usize {
                 view.known.insert(key.clone(), *p);
             }
         }
-        // A version published before zeros were cells of the view showed them all the
-        // same, in the rows it listed, without listing them in its figures file: one that
-        // is still nothing is known too.
+        // A zero that was nothing in the earlier version too is known: a version published
+        // before zeros were cells of the view showed it all the same in the rows it listed
+        // without listing it in its figures file, and a whole breakdown that did not list
+        // a category at all said it counted nothing (a category a larger change brought
+        // in another period, whose row now shows this period too).
         if let Some(old) = e.figures {
             let listed: HashSet<(Indicator, &str)> = e
                 .shown
@@ -110,7 +112,8 @@ pub fn protect(view: &mut View, f: &Figures, earlier: &[Earlier]) -> usize {
                     && old.get(key).is_none()
                     && count_now(f, key) == Some(0)
                     && !e.shown.contains_key(key)
-                    && listed.contains(&(key.indicator, key.category.as_str()))
+                    && (listed.contains(&(key.indicator, key.category.as_str()))
+                        || !key.indicator.dimension().contains('+'))
                 {
                     view.known.insert(key.clone(), 0);
                 }

@@ -378,10 +378,9 @@ fn zero_cells(f: &Figures, in_scope: &dyn Fn(&FigureKey) -> bool) -> Vec<FigureK
         // The categories a table of the breakdown can list: for a combination (form and
         // domain) every value of each part, else every category of the dimension.
         let categories: Vec<String> = if dimension.contains('+') {
-            let names: Vec<&str> = dimension.split('+').collect();
-            let mut combos = vec![String::new()];
-            for (i, name) in names.iter().enumerate() {
-                let mut parts: Vec<String> = if *name == "vorm" {
+            let mut combos: Vec<String> = Vec::new();
+            for (i, name) in dimension.split('+').enumerate() {
+                let mut parts: Vec<String> = if name == "vorm" {
                     crate::vocab::Form::ALL
                         .iter()
                         .map(|f| f.code().to_string())
@@ -393,18 +392,14 @@ fn zero_cells(f: &Figures, in_scope: &dyn Fn(&FigureKey) -> bool) -> Vec<FigureK
                 };
                 parts.sort_unstable();
                 parts.dedup();
-                combos = combos
-                    .iter()
-                    .flat_map(|c| {
-                        parts.iter().map(move |p| {
-                            if i == 0 {
-                                p.clone()
-                            } else {
-                                format!("{c}+{p}")
-                            }
-                        })
-                    })
-                    .collect();
+                combos = if i == 0 {
+                    parts
+                } else {
+                    combos
+                        .iter()
+                        .flat_map(|c| parts.iter().map(move |p| format!("{c}+{p}")))
+                        .collect()
+                };
             }
             combos
         } else {

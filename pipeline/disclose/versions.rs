@@ -79,6 +79,9 @@ const STILL: Move = Move {
 /// Withholds in `view` what a difference with an earlier version would tell. Returns how
 /// many cells it withheld.
 pub fn protect(view: &mut View, f: &Figures, earlier: &[Earlier]) -> usize {
+    // The zeros a table shows (`zero_cells`) are counts like the others.
+    let zeros = super::with_shown_zeros(f, view);
+    let f = &*zeros;
     let t = u64::from(view.threshold);
     let mut hidden: HashMap<FigureKey, Shown> = HashMap::new();
     // The sources in which some earlier version saw a small correction, and the sources and
@@ -108,7 +111,6 @@ pub fn protect(view: &mut View, f: &Figures, earlier: &[Earlier]) -> usize {
                 .collect();
             for key in view.cells.keys() {
                 if !key.category.is_empty()
-                    && f.get(key).is_none()
                     && old.get(key).is_none()
                     && count_now(f, key) == Some(0)
                     && !e.shown.contains_key(key)
@@ -121,21 +123,7 @@ pub fn protect(view: &mut View, f: &Figures, earlier: &[Earlier]) -> usize {
         }
         let mut touched: HashMap<(&'static str, String), Touched> = HashMap::new();
         for (key, shown) in &view.cells {
-            // A zero a table shows (`zero_cells`) is a count like the others.
-            let zero;
-            let figure = match f.get(key) {
-                Some(figure) => figure,
-                None if count_now(f, key) == Some(0) => {
-                    zero = Figure {
-                        key: key.clone(),
-                        dimension: key.indicator.dimension(),
-                        value: Value::Count(0),
-                        n: None,
-                    };
-                    &zero
-                }
-                None => continue,
-            };
+            let Some(figure) = f.get(key) else { continue };
             let kind = key.indicator.kind();
             if !matches!(kind, Kind::Count | Kind::Mean | Kind::Pct) {
                 continue;

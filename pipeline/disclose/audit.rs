@@ -377,3 +377,111 @@ pub fn audit(
     }
     Ok(audit)
 }
+
+/// The counts a reader of the earlier versions alone pins down by propagation: a relation
+/// with one count left open gives it; one whose open counts all add up on one side to
+/// nothing gives them 0 (counts are never negative). Taken as known before secondary
+/// suppression, so that no cell is withheld in vain to hide one; [`known_value`] finds
+/// what only a combination of relations pins down, where the audit fails on it.
+pub(super) fn pinned_by_known(
+    view: &View,
+    figures: &Figures,
+    relations: &[Relation],
+) -> HashMap<FigureKey, i64> {
+    let mut pinned = HashMap::new();
+    if view.known.is_empty() {
+        return pinned;
+    }
+    let system = System::build(&earlier_only(view), figures, relations);
+    let mut value: Vec<Option<f64>> = vec![None; system.unknowns.len()];
+    let mut changed = true;
+    while changed {
+        changed = false;
+        for row in &system.rows {
+            let mut rhs = row.rhs;
+            let mut open = Vec::new();
+            for &(i, c) in &row.terms {
+                match value[i] {
+                    Some(v) => rhs -= c * v,
+                    None => open.push((i, c)),
+                }
+            }
+            let fixed: Vec<(usize, f64)> = match open.as_slice() {
+                [] => continue,
+                [(i, c)] => vec![(*i, rhs / c)],
+                _ if rhs.abs() < EPS
+                    && (open.iter().all(|(_, c)| *c > 0.0)
+                        || open.iter().all(|(_, c)| *c < 0.0)) =>
+                {
+                    open.iter().map(|&(i, _)| (i, 0.0)).collect()
+                }
+                _ => continue,
+            };
+            for (i, v) in fixed {
+                value[i] = Some(v);
+                changed = true;
+            }
+        }
+    }
+    for (u, v) in system.unknowns.iter().zip(value) {
+        if let (Some(key), Some(v)) = (&u.key, v)
+            && v > -EPS
+            && (v - v.round()).abs() < EPS
+        {
+            pinned.insert(key.clone(), v.round() as i64);
+        }
+    }
+    pinned
+}
+
+/// `view` as a reader of the earlier versions alone has it: every cell withheld but the
+/// counts they showed that have not changed.
+fn earlier_only(view: &View) -> View {
+    let mut earlier = view.clone();
+    for shown in earlier.cells.values_mut() {
+        *shown = Shown::Withheld;
+    }
+    earlier.as_known().into_owned()
+}
+
+/// What a reader of the earlier versions alone works out for `key`: its value, when the
+/// counts they showed that have not changed ([`View::knowing`]) and the relations leave one
+/// whole number. Such a count is known before this view shows anything, and withholding
+/// more cannot hide it again.
+pub(super) fn known_value(
+    view: &View,
+    figures: &Figures,
+    relations: &[Relation],
+    key: &FigureKey,
+) -> Result<Option<i64>, DiscloseError> {
+    if view.known.is_empty() {
+        return Ok(None);
+    }
+    let system = System::build(&earlier_only(view), figures, relations);
+    let Some(target) = system
+        .unknowns
+        .iter()
+        .position(|u| u.key.as_ref() == Some(key))
+    else {
+        return Ok(None);
+    };
+    let groups = system.groups();
+    let members: Vec<usize> = (0..system.unknowns.len())
+        .filter(|&i| groups[i] == groups[target])
+        .collect();
+    let rows: Vec<usize> = (0..system.rows.len())
+        .filter(|&r| groups[system.rows[r].terms[0].0] == groups[target])
+        .collect();
+    let solve = |maximise| {
+        system
+            .extreme(&members, &rows, target, maximise)
+            .map_err(|e| DiscloseError::Solver {
+                cell: Box::new(key.clone()),
+                reason: e.to_string(),
+            })
+    };
+    let min = solve(false)?.unwrap_or(0.0);
+    Ok(solve(true)?
+        .filter(|max| max - min < EPS && (min - min.round()).abs() < EPS)
+        .map(|_| min.round() as i64))
+}

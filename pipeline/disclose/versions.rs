@@ -21,7 +21,9 @@
 //! stays withheld: shown now, it would give away what it protected then. And a count the
 //! earlier version showed that has not changed is known to the reader even where this
 //! version withholds it: the audit takes it as shown, so secondary suppression protects
-//! with cells the reader cannot look up in the earlier version ([`View::knowing`]).
+//! with cells the reader cannot look up in the earlier version ([`View::knowing`]). What
+//! those counts pin down through the relations is known as well (secondary suppression
+//! adds it before withholding anything).
 
 use std::collections::{HashMap, HashSet};
 
@@ -129,14 +131,22 @@ pub fn protect(view: &mut View, f: &Figures, earlier: &[Earlier]) -> usize {
                 continue;
             }
             let then = e.shown.get(key).copied();
+            // A category the earlier version showed without a figure counted nothing then.
+            let was_zero;
+            let before = match e.figures.map(|old| (old.get(key), count_now(old, key))) {
+                Some((Some(before), _)) => Some(before),
+                Some((None, Some(0))) => {
+                    was_zero = Figure {
+                        value: Value::Count(0),
+                        n: None,
+                        ..figure.clone()
+                    };
+                    Some(&was_zero)
+                }
+                _ => None,
+            };
             let m = match (then, e.figures) {
-                (Some(then), _) => moved(
-                    figure,
-                    e.figures.and_then(|old| old.get(key)),
-                    *shown,
-                    then,
-                    t,
-                ),
+                (Some(then), _) => moved(figure, before, *shown, then, t),
                 // A category the earlier version did not have at all (a first case in a
                 // village): it moved from nothing.
                 (None, Some(old)) if old.get(key).is_none() => match figure.value {

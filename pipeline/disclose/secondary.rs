@@ -28,11 +28,7 @@ pub fn protect(
             of_key.entry(k).or_default().push(i);
         }
     }
-    // What the earlier versions' numbers pin down through the relations is known too:
-    // withholding other cells to hide it would hide nothing.
-    for (key, count) in audit::pinned_by_known(view, figures, relations) {
-        view.known.entry(key).or_insert(count);
-    }
+    known_zeros(view, figures, relations);
     for _ in 0..MAX_ROUNDS {
         // A mean follows its withheld count before the audit sees it, so that what it
         // tells about that count is never what needs repairing.
@@ -54,36 +50,45 @@ pub fn protect(
             }
             repaired_groups.push(failure.group);
             let Some(next) = next_to_withhold(view, relations, &of_key, &failure.cell) else {
-                // Nothing left to withhold: where the earlier versions alone pin the cell
-                // down (a breakdown they listed no row of adds up to it), the reader knew
-                // it before this view, and the audit takes it as known.
-                if let Some(count) = audit::known_value(view, figures, relations, &failure.cell)? {
-                    tracing::debug!(cell = %failure.cell, count, "known from the earlier versions alone");
-                    view.known.insert(failure.cell.clone(), count);
-                    continue;
-                }
-                if std::env::var_os("PIPELINE_DEBUG_DISCLOSE").is_some() {
-                    for &r in of_key.get(&failure.cell).into_iter().flatten() {
-                        let rel = &relations[r];
-                        let cells: Vec<String> = rel
-                            .keys()
-                            .map(|k| {
-                                format!(
-                                    "{k}={:?}/{:?}",
-                                    view.cells.get(k),
-                                    figures.count_of(k).ok()
-                                )
-                            })
-                            .collect();
-                        eprintln!("DEBUG {}: {}", rel.name, cells.join("; "));
-                    }
-                }
                 return Err(failure.error(view, relations));
             };
             view.cells.insert(next, Shown::Withheld);
         }
     }
     unreachable!("secondary suppression did not settle in {MAX_ROUNDS} rounds")
+}
+
+/// The counts a reader knows to be 0 from what they know already: a relation whose parts
+/// all count nothing (a breakdown that lists no row: `figures::relations`) says its whole
+/// does too, and one whose whole counts nothing says its parts do (counts are never
+/// negative). Such a count is no hiding place, and the audit takes it as known.
+///
+/// Only what the reader knows counts here (the earlier versions' numbers, [`View::knowing`]),
+/// not the zeros this view shows: those may still be withheld to protect another cell.
+fn known_zeros(view: &mut View, figures: &Figures, relations: &[Relation]) {
+    let zero = |view: &View, keys: &[FigureKey]| keys.iter().all(|k| view.known.get(k) == Some(&0));
+    let mut changed = true;
+    while changed {
+        changed = false;
+        for r in relations {
+            let learnt: &[FigureKey] = if r.exact && zero(view, &r.parts) {
+                &r.whole
+            } else if zero(view, &r.whole) {
+                &r.parts
+            } else {
+                continue;
+            };
+            for key in learnt {
+                // Never taken as known against the figures: a relation that does not hold
+                // (a table not delivered) tells nothing.
+                if !view.known.contains_key(key) && figures.count_of(key).ok() == Some(0) {
+                    tracing::debug!(cell = %key, relation = %r.name, "known to count nothing");
+                    view.known.insert(key.clone(), 0);
+                    changed = true;
+                }
+            }
+        }
+    }
 }
 
 /// The cell to withhold so that `exposed` is protected better: the smallest shown count

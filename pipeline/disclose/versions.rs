@@ -21,9 +21,10 @@
 //! stays withheld: shown now, it would give away what it protected then. And a count the
 //! earlier version showed that has not changed is known to the reader even where this
 //! version withholds it: the audit takes it as shown, so secondary suppression protects
-//! with cells the reader cannot look up in the earlier version ([`View::knowing`]). What
-//! those counts pin down through the relations is known as well (secondary suppression
-//! adds it before withholding anything).
+//! with cells the reader cannot look up in the earlier version ([`View::knowing`]). A count
+//! they add up to nothing with is known too: a breakdown whose rows the earlier version
+//! showed as 0, or did not list at all, says its whole counted nothing (secondary
+//! suppression adds such zeros before withholding anything).
 
 use std::collections::{HashMap, HashSet};
 
@@ -135,7 +136,7 @@ pub fn protect(view: &mut View, f: &Figures, earlier: &[Earlier]) -> usize {
             let was_zero;
             let before = match e.figures.map(|old| (old.get(key), count_now(old, key))) {
                 Some((Some(before), _)) => Some(before),
-                Some((None, Some(0))) => {
+                Some((None, Some(0))) if !matches!(then, Some(Shown::Value(_))) => {
                     was_zero = Figure {
                         value: Value::Count(0),
                         n: None,

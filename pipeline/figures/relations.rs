@@ -107,6 +107,23 @@ impl Builder<'_> {
                 .join(" + ")
         );
         let parts = self.cells(indicator, period);
+        // A table that lists no row for the period tells its reader that the whole counts
+        // nothing there. Where the whole does count something, the breakdown was not
+        // delivered and says nothing.
+        if parts.is_empty() {
+            if whole
+                .iter()
+                .all(|k| self.figures.count_of(k).ok() == Some(0))
+            {
+                self.out.push(Relation {
+                    name,
+                    parts,
+                    whole,
+                    exact: true,
+                });
+            }
+            return;
+        }
         self.add(name, parts, whole, true);
     }
 
@@ -270,4 +287,58 @@ pub fn records(figures: &Figures) -> Vec<Records> {
             })
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn span() -> Span {
+        Span {
+            label: "2024Q1-Q4".into(),
+            quarters: vec!["2024Q1".into(), "2024Q2".into()],
+        }
+    }
+
+    /// The IT and LS cases in behandeling, as figures.
+    fn guided(it: i64, ls: i64) -> Figures {
+        let mut f = Figures::default();
+        f.count(key(InBehandeling, Form::It.code(), "2024Q1-Q4"), it);
+        f.count(key(InBehandeling, Form::Ls.code(), "2024Q1-Q4"), ls);
+        f
+    }
+
+    fn werksoorten(relations: &[Relation]) -> Vec<&Relation> {
+        relations
+            .iter()
+            .filter(|r| r.name.starts_with(Werksoort.code()))
+            .collect()
+    }
+
+    /// A werksoort table without a row tells its reader that no case was IT or LS.
+    #[test]
+    fn a_breakdown_without_rows_says_its_whole_counts_nothing() {
+        let f = guided(0, 0);
+        let all = relations(&f, &[span()]);
+        let found = werksoorten(&all);
+        assert_eq!(found.len(), 1, "{all:?}");
+        assert!(found[0].parts.is_empty() && found[0].exact);
+        assert_eq!(found[0].whole.len(), 2);
+        assert!(found[0].holds(&f));
+    }
+
+    /// Where the whole counts cases, a breakdown without rows was not delivered: no relation.
+    #[test]
+    fn a_breakdown_not_delivered_says_nothing() {
+        for (it, ls) in [(2, 0), (0, 7)] {
+            assert!(werksoorten(&relations(&guided(it, ls), &[span()])).is_empty());
+        }
+        let mut f = guided(2, 0);
+        f.count(key(Werksoort, "Maatschappelijk werk", "2024Q1-Q4"), 2);
+        let all = relations(&f, &[span()]);
+        let found = werksoorten(&all);
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].parts.len(), 1);
+        assert!(found[0].holds(&f));
+    }
 }

@@ -25,11 +25,13 @@ mod primary;
 mod secondary;
 mod versions;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use serde::{Deserialize, Serialize};
 
-use crate::figures::{Figure, FigureKey, Figures, Indicator, Kind, Value, relations};
+use crate::figures::{
+    Figure, FigureKey, Figures, Indicator, Kind, Value, listing_nothing, relations,
+};
 use crate::monitor::{Change, Monitor};
 use crate::notation;
 
@@ -143,6 +145,11 @@ pub struct View {
     /// earlier version, when fewer than T registrations changed in the breakdown's source
     /// (`versions`). A row that appeared or went would tell what the correction was about.
     rows: HashMap<Indicator, Vec<String>>,
+    /// Counts a table that lists no row says are 0 (`figures::listing_nothing`): never
+    /// withheld to protect another cell, which a reader who sees that table would see
+    /// through. Not taken as known by the audit, which does not know which tables a
+    /// document shows.
+    nothing: HashSet<FigureKey>,
 }
 
 impl View {
@@ -160,6 +167,7 @@ impl View {
             known: HashMap::new(),
             changed_from: HashMap::new(),
             rows: HashMap::new(),
+            nothing: HashSet::new(),
         }
     }
 
@@ -315,6 +323,7 @@ pub fn disclose_after(
         known: HashMap::new(),
         changed_from: HashMap::new(),
         rows: HashMap::new(),
+        nothing: HashSet::new(),
     };
     match audience {
         Audience::Intern => {
@@ -333,20 +342,53 @@ pub fn disclose_after(
             for key in zero_cells(f, &in_scope) {
                 view.cells.insert(key, Shown::Value(Value::Count(0)));
             }
-            versions::protect(&mut view, f, earlier);
-            let with_zeros = with_shown_zeros(f, &view);
-            let f = &*with_zeros;
-            let relations = relations(f, &monitor.spans);
-            secondary::protect(&mut view, f, &relations)?;
-            derived(&mut view, f);
-            if crate::failpoint::action("disclose::before_audit").is_some() {
-                reveal_one(&mut view, f, &relations);
-            }
-            let report = audit(&view, f, &relations)?;
-            if let Some(failure) = report.failures.first() {
-                return Err(failure.error(&view, &relations));
+            return protect(view, f, &monitor.spans, earlier);
+        }
+    }
+    Ok(view)
+}
+
+/// Versions, secondary suppression and the audit over a public view after primary
+/// suppression. Where a correction's moved cell cannot be protected (the earlier versions'
+/// numbers pin it down to its old value and one other), its source and period are
+/// withheld as a whole, as after a small correction, and the view decided again.
+fn protect(
+    primary: View,
+    f: &Figures,
+    spans: &[crate::figures::Span],
+    earlier: &[Earlier],
+) -> Result<View, DiscloseError> {
+    let mut whole = HashSet::new();
+    let (mut view, with_zeros, relations) = loop {
+        let mut view = primary.clone();
+        versions::protect(&mut view, f, earlier, &whole);
+        let with_zeros = with_shown_zeros(f, &view);
+        let relations = relations(&with_zeros, spans);
+        view.nothing = listing_nothing(&with_zeros, spans).into_iter().collect();
+        let Err(e) = secondary::protect(&mut view, &with_zeros, &relations) else {
+            break (view, with_zeros, relations);
+        };
+        let before = whole.len();
+        if !earlier.is_empty() {
+            for failure in audit(&view, &with_zeros, &relations)?.failures {
+                if !matches!(failure.shown, Shown::Value(_)) {
+                    whole.insert(versions::period_of(&failure.cell));
+                }
             }
         }
+        if whole.len() == before {
+            return Err(e);
+        }
+        tracing::info!(periods = ?whole, "a moved cell could not be protected: its period is withheld as a whole");
+    };
+    let f = &*with_zeros;
+    derived(&mut view, f);
+    if crate::failpoint::action("disclose::before_audit").is_some() {
+        reveal_one(&mut view, f, &relations);
+    }
+    let report = audit(&view, f, &relations)?;
+    if let Some(failure) = report.failures.first() {
+        return Err(failure.error(&view, &relations));
     }
     Ok(view)
 }

@@ -8,7 +8,7 @@
 //! itself), become `x`: a reader who knows that `<T` is 1 to T − 1 and that the total is,
 //! say, 2, knows too much, and only `x` (any count) says less.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use super::{DiscloseError, Shown, View, audit};
 use crate::figures::{FigureKey, Figures, Relation, Value};
@@ -29,6 +29,8 @@ pub fn protect(
         }
     }
     known_zeros(view, figures, relations);
+    // What a table that lists no row says is 0, and what follows from it, hides nothing.
+    let nothing = zeros_from(view.nothing.iter().cloned(), figures, relations);
     for _ in 0..MAX_ROUNDS {
         // A mean follows its withheld count before the audit sees it, so that what it
         // tells about that count is never what needs repairing.
@@ -49,7 +51,8 @@ pub fn protect(
                 continue;
             }
             repaired_groups.push(failure.group);
-            let Some(next) = next_to_withhold(view, relations, &of_key, &failure.cell) else {
+            let Some(next) = next_to_withhold(view, relations, &of_key, &nothing, &failure.cell)
+            else {
                 return Err(failure.error(view, relations));
             };
             view.cells.insert(next, Shown::Withheld);
@@ -58,35 +61,54 @@ pub fn protect(
     unreachable!("secondary suppression did not settle in {MAX_ROUNDS} rounds")
 }
 
-/// The counts a reader knows to be 0 from what they know already: a relation whose parts
-/// all count nothing (a breakdown that lists no row: `figures::relations`) says its whole
-/// does too, and one whose whole counts nothing says its parts do (counts are never
-/// negative). Such a count is no hiding place, and the audit takes it as known.
-///
-/// Only what the reader knows counts here (the earlier versions' numbers, [`View::knowing`]),
-/// not the zeros this view shows: those may still be withheld to protect another cell.
-fn known_zeros(view: &mut View, figures: &Figures, relations: &[Relation]) {
-    let zero = |view: &View, keys: &[FigureKey]| keys.iter().all(|k| view.known.get(k) == Some(&0));
+/// The counts that follow as 0 from `zeros`: an exact relation whose parts all count
+/// nothing says its whole does too, and one whose whole counts nothing says its parts do
+/// (counts are never negative). Only counts whose figure is 0 follow: a relation that does
+/// not hold (a table not delivered) tells nothing.
+pub(super) fn zeros_from(
+    zeros: impl IntoIterator<Item = FigureKey>,
+    figures: &Figures,
+    relations: &[Relation],
+) -> HashSet<FigureKey> {
+    let mut out: HashSet<FigureKey> = zeros.into_iter().collect();
     let mut changed = true;
     while changed {
         changed = false;
         for r in relations {
-            let learnt: &[FigureKey] = if r.exact && zero(view, &r.parts) {
+            let all_zero = |keys: &[FigureKey]| keys.iter().all(|k| out.contains(k));
+            let learnt = if r.exact && all_zero(&r.parts) {
                 &r.whole
-            } else if zero(view, &r.whole) {
+            } else if all_zero(&r.whole) {
                 &r.parts
             } else {
                 continue;
             };
             for key in learnt {
-                // Never taken as known against the figures: a relation that does not hold
-                // (a table not delivered) tells nothing.
-                if !view.known.contains_key(key) && figures.count_of(key).ok() == Some(0) {
-                    tracing::debug!(cell = %key, relation = %r.name, "known to count nothing");
-                    view.known.insert(key.clone(), 0);
+                if !out.contains(key) && figures.count_of(key).ok() == Some(0) {
+                    out.insert(key.clone());
                     changed = true;
                 }
             }
+        }
+    }
+    out
+}
+
+/// The counts a reader knows: what follows as 0 from the counts known from the earlier
+/// versions ([`View::knowing`]; a breakdown whose rows they showed as 0, or did not list
+/// at all, says its whole counted nothing). The audit takes them as known. The zeros this
+/// view shows are no premise: they may still be withheld to protect another cell.
+fn known_zeros(view: &mut View, figures: &Figures, relations: &[Relation]) {
+    let known: Vec<FigureKey> = view
+        .known
+        .iter()
+        .filter(|(_, c)| **c == 0)
+        .map(|(k, _)| k.clone())
+        .collect();
+    for key in zeros_from(known, figures, relations) {
+        if let std::collections::hash_map::Entry::Vacant(entry) = view.known.entry(key) {
+            tracing::debug!(cell = %entry.key(), "known to count nothing");
+            entry.insert(0);
         }
     }
 }
@@ -99,18 +121,21 @@ fn next_to_withhold(
     view: &View,
     relations: &[Relation],
     of_key: &HashMap<&FigureKey, Vec<usize>>,
+    nothing: &HashSet<FigureKey>,
     exposed: &FigureKey,
 ) -> Option<FigureKey> {
-    // A count the reader knows from an earlier version is no hiding place, withheld or not.
+    // A count the reader knows from an earlier version, or from a table that lists no
+    // row, is no hiding place, withheld or not.
+    let visible = |k: &FigureKey| view.known.contains_key(k) || nothing.contains(k);
     let hidden = |k: &FigureKey| {
-        !view.known.contains_key(k)
+        !visible(k)
             && matches!(
                 view.cells.get(k),
                 Some(Shown::Small | Shown::Withheld) | None
             )
     };
     let count = |k: &FigureKey| match view.cells.get(k) {
-        Some(Shown::Value(Value::Count(c))) if !view.known.contains_key(k) => Some(*c),
+        Some(Shown::Value(Value::Count(c))) if !visible(k) => Some(*c),
         _ => None,
     };
     // Relations in rings around the exposed cell.

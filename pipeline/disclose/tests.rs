@@ -37,6 +37,7 @@ fn public_view(f: &Figures) -> View {
         known: HashMap::new(),
         changed_from: HashMap::new(),
         rows: HashMap::new(),
+        nothing: Default::default(),
         audience: Audience::Openbaar,
         threshold: 5,
         cells: f
@@ -235,7 +236,10 @@ fn a_small_correction_withholds_its_period_not_only_the_cells_that_moved() {
         shown: v1.cells.clone(),
         figures: Some(&f1),
     }];
-    assert_eq!(versions::protect(&mut view, &f2, &earlier), 4);
+    assert_eq!(
+        versions::protect(&mut view, &f2, &earlier, &Default::default()),
+        4
+    );
     secondary::protect(&mut view, &f2, &r).unwrap();
     assert_eq!(
         shown_of(&view, 3),
@@ -256,7 +260,10 @@ fn a_small_correction_withholds_its_period_not_only_the_cells_that_moved() {
         shown: v1.cells.clone(),
         figures: None,
     }];
-    assert_eq!(versions::protect(&mut view, &f2, &blind), 4);
+    assert_eq!(
+        versions::protect(&mut view, &f2, &blind, &Default::default()),
+        4
+    );
 }
 
 /// The correction removes the only case of t2: v2 has no figure for it, and a table that
@@ -270,7 +277,7 @@ fn a_category_emptied_by_a_small_correction_is_withheld_not_zero() {
         shown: v1.cells.clone(),
         figures: Some(&f1),
     }];
-    versions::protect(&mut view, &f2, &earlier);
+    versions::protect(&mut view, &f2, &earlier, &Default::default());
     assert!(f2.get(&key("t2")).is_none());
     assert_eq!(view.shown(&key("t2")), Ok(Withheld));
     // Its row is still there: a reader adds it up with the others (as zero, unseen).
@@ -283,7 +290,7 @@ fn a_category_emptied_by_a_small_correction_is_withheld_not_zero() {
     assert!(csv.ends_with(",t2,2024Q1-Q4,x\n"), "{csv}");
     // The same in a larger correction: `<5` → 0 would tell 1 to 4 were removed there.
     let (f3, _, mut view) = breakdown(&[30, 22]);
-    versions::protect(&mut view, &f3, &earlier);
+    versions::protect(&mut view, &f3, &earlier, &Default::default());
     assert_eq!(view.shown(&key("t2")), Ok(Withheld));
 }
 
@@ -303,17 +310,17 @@ fn a_small_correction_keeps_the_rows_of_the_version_before() {
     let v1_rows = Some(vec!["t0".to_string(), "t1".into(), "t2".into()]);
     // t3 gets its first case.
     let (f2, _, mut view) = breakdown(&[30, 12, 1, 1]);
-    versions::protect(&mut view, &f2, &earlier);
+    versions::protect(&mut view, &f2, &earlier, &Default::default());
     assert_eq!(rows(&view), v1_rows);
     assert_eq!(view.shown(&key("t3")), Ok(Withheld));
     // t2 loses its only case.
     let (f2, _, mut view) = breakdown(&[30, 12]);
-    versions::protect(&mut view, &f2, &earlier);
+    versions::protect(&mut view, &f2, &earlier, &Default::default());
     assert_eq!(rows(&view), v1_rows);
     assert_eq!(view.shown(&key("t2")), Ok(Withheld));
     // Twenty cases more: the rows are what occurred.
     let (f2, _, mut view) = breakdown(&[30, 32, 1, 1]);
-    versions::protect(&mut view, &f2, &earlier);
+    versions::protect(&mut view, &f2, &earlier, &Default::default());
     assert_eq!(rows(&view), None);
 }
 
@@ -349,7 +356,7 @@ fn a_category_a_larger_change_brought_gets_its_row() {
         &[("t0", 20), ("t1", 9), ("t9", 1)],
     );
     let mut view = public_view(&f2);
-    versions::protect(&mut view, &f2, &earlier);
+    versions::protect(&mut view, &f2, &earlier, &Default::default());
     assert_eq!(
         view.fixed_rows(Indicator::Team).map(<[String]>::to_vec),
         Some(vec!["t0".to_string(), "t1".into(), "t8".into()])
@@ -394,7 +401,7 @@ fn a_zero_an_older_version_showed_without_listing_it_is_known() {
     }];
     let mut view = public_view(&f2);
     view.cells.insert(key("t2"), Shown::Value(Value::Count(0)));
-    versions::protect(&mut view, &f2, &earlier);
+    versions::protect(&mut view, &f2, &earlier, &Default::default());
     assert_eq!(view.shown(&key("t2")), Ok(Withheld));
     assert_eq!(view.known.get(&key("t2")), Some(&0));
     let f2 = with_shown_zeros(&f2, &view).into_owned();
@@ -414,7 +421,11 @@ fn a_larger_correction_withholds_the_cells_that_moved_by_less_than_t() {
         shown: v1.cells.clone(),
         figures: Some(&f1),
     }];
-    assert_eq!(versions::protect(&mut view, &f2, &earlier), 1, "t1 only");
+    assert_eq!(
+        versions::protect(&mut view, &f2, &earlier, &Default::default()),
+        1,
+        "t1 only"
+    );
     assert_eq!(view.cells[&key("t1")], Withheld);
     assert_eq!(view.cells[&key("t2")], num(47));
     secondary::protect(&mut view, &f2, &r).unwrap();
@@ -427,7 +438,10 @@ fn a_larger_correction_withholds_the_cells_that_moved_by_less_than_t() {
     );
     // A change of T or more in every cell that moved tells nothing about one registration.
     let (f3, _, mut view) = breakdown(&[30, 17, 40]);
-    assert_eq!(versions::protect(&mut view, &f3, &earlier), 0);
+    assert_eq!(
+        versions::protect(&mut view, &f3, &earlier, &Default::default()),
+        0
+    );
 }
 
 /// v1 withheld t1 (12) to protect t0 (`<5`). The correction moves only t2, which becomes
@@ -444,7 +458,7 @@ fn a_cell_withheld_before_and_unchanged_stays_withheld() {
         shown: v1.cells.clone(),
         figures: Some(&f1),
     }];
-    versions::protect(&mut view, &f2, &earlier);
+    versions::protect(&mut view, &f2, &earlier, &Default::default());
     secondary::protect(&mut view, &f2, &r).unwrap();
     assert_eq!(view.cells[&key("t1")], Withheld);
     assert!(audit(&view, &f2, &r).unwrap().failures.is_empty());
@@ -466,7 +480,7 @@ fn a_former_small_count_is_shown_only_where_no_earlier_value_could_be_near() {
     };
     // Five cases added to t0 and twenty to t3: a larger correction.
     let (f2, r, mut view) = breakdown(&[6, 3, 10, 80]);
-    versions::protect(&mut view, &f2, &earlier(&v1));
+    versions::protect(&mut view, &f2, &earlier(&v1), &Default::default());
     secondary::protect(&mut view, &f2, &r).unwrap();
     let (parts, _) = shown_of(&view, 4);
     assert_eq!(parts[0], Withheld, "6 is less than 2T − 1 = 9 from <5");
@@ -474,7 +488,7 @@ fn a_former_small_count_is_shown_only_where_no_earlier_value_could_be_near() {
     assert_eq!(parts[3], num(80));
     // 12 is at least 5 away from every value a `<5` could have had.
     let (f3, _, mut view) = breakdown(&[12, 3, 10, 80]);
-    versions::protect(&mut view, &f3, &earlier(&v1));
+    versions::protect(&mut view, &f3, &earlier(&v1), &Default::default());
     assert_eq!(view.cells[&key("t0")], num(12));
 }
 
@@ -536,7 +550,7 @@ fn participants_are_no_number_of_registrations() {
         figures: Some(&f1),
     }];
     let mut view = public_view(&f2);
-    versions::protect(&mut view, &f2, &earlier);
+    versions::protect(&mut view, &f2, &earlier, &Default::default());
     for (k, s) in view.cells() {
         assert_eq!(s, Withheld, "{k}");
     }
@@ -564,12 +578,12 @@ fn a_percentage_whose_numerator_moved_by_less_than_t_is_withheld() {
         figures: Some(&before),
     }];
     let mut view = public_view(&after);
-    versions::protect(&mut view, &after, &earlier);
+    versions::protect(&mut view, &after, &earlier, &Default::default());
     assert_eq!(view.cells[&k], Shown::FewRecords);
     // 10 of 20 → 15 of 25: five more reach the goal, as many as the records added.
     let moved_by_t = pct(60.0, 25);
     let mut view = public_view(&moved_by_t);
-    versions::protect(&mut view, &moved_by_t, &earlier);
+    versions::protect(&mut view, &moved_by_t, &earlier, &Default::default());
     assert_eq!(view.cells[&k], Shown::Value(Value::Pct(60.0)));
 }
 
@@ -594,11 +608,17 @@ fn a_mean_that_moved_with_one_record_is_withheld() {
         figures: Some(&before),
     }];
     let mut view = public_view(&after);
-    assert_eq!(versions::protect(&mut view, &after, &earlier), 1);
+    assert_eq!(
+        versions::protect(&mut view, &after, &earlier, &Default::default()),
+        1
+    );
     assert_eq!(view.cells[&k], Withheld);
     // The same mean again is no correction of it.
     let mut view = public_view(&before);
-    assert_eq!(versions::protect(&mut view, &before, &earlier), 0);
+    assert_eq!(
+        versions::protect(&mut view, &before, &earlier, &Default::default()),
+        0
+    );
 }
 
 /// Afgesloten IT 5, LS 1, IA 0, total 6, and the mean doorlooptijd of the 5 IT cases.
@@ -724,7 +744,7 @@ fn a_withheld_zero_that_is_still_zero_has_not_moved() {
     }];
     let mut view = public_view(&f);
     view.cells.insert(key("t2"), num(0));
-    versions::protect(&mut view, &f, &earlier);
+    versions::protect(&mut view, &f, &earlier, &Default::default());
     assert_eq!(view.shown(&key("t2")), Ok(Withheld), "it stays withheld");
     assert_eq!(shown_of(&view, 2), (vec![num(30), num(12)], num(42)));
 }
@@ -767,7 +787,7 @@ fn a_count_the_earlier_zeros_add_up_to_is_known_not_hidden_behind_others() {
         figures: Some(&f),
     }];
     let mut view = public_view(&f);
-    versions::protect(&mut view, &f, &earlier);
+    versions::protect(&mut view, &f, &earlier, &Default::default());
     assert_eq!(view.shown(&key("t2")), Ok(Withheld));
     secondary::protect(&mut view, &f, &relations).unwrap();
     assert_eq!(view.known.get(&key("t2")), Some(&0));
@@ -775,44 +795,54 @@ fn a_count_the_earlier_zeros_add_up_to_is_known_not_hidden_behind_others() {
     assert!(audit(&view, &f, &relations).unwrap().failures.is_empty());
 }
 
-/// A breakdown that lists no row says its whole counts nothing (`figures::relations`), and
-/// a whole that counts nothing says the same of its parts: both are known, and a `<T`
-/// they tie down is protected by cells the reader cannot work out.
+/// A breakdown that lists no row says its whole counts nothing (`figures::listing_nothing`):
+/// such a count is never withheld to protect another, nor is what follows from it (s ≤
+/// it), though the audit does not take it as known (the document may not show that table).
 #[test]
-fn a_breakdown_without_rows_tells_its_whole_and_what_that_ties_down() {
+fn a_count_a_table_without_rows_says_is_nothing_hides_nothing() {
     let mut f = Figures::default();
-    // ia + it + ls = total; the werksoorten (none) add up to it + ls; s ≤ it.
-    for (c, n) in [("ia", 3), ("it", 0), ("ls", 0), ("s", 0), ("", 3)] {
+    for (c, n) in [("a", 3), ("b", 9), ("c", 0), ("it", 0), ("s", 0), ("", 12)] {
         f.count(key(c), n);
     }
     let mut at_most = relation("s is at most it", &["s"], &["it"]);
     at_most.exact = false;
     let relations = vec![
-        relation("forms add up", &["ia", "it", "ls"], &[""]),
-        relation("werksoorten add up", &[], &["it", "ls"]),
+        relation("all add up", &["a", "b", "c", "it"], &[""]),
         at_most,
     ];
-    let mut view = public_view(&f);
-    secondary::protect(&mut view, &f, &relations).unwrap();
-    for c in ["it", "ls", "s"] {
-        assert_eq!(view.known.get(&key(c)), Some(&0), "{c}");
-        assert_eq!(
-            view.shown(&key(c)),
-            Ok(num(0)),
-            "{c} is not withheld in vain"
-        );
-    }
-    // The total is all of ia, and says no more than ia's `<5`.
-    assert_eq!(view.shown(&key("ia")), Ok(Small));
-    assert_eq!(view.shown(&key("")), Ok(Small));
-    assert!(audit(&view, &f, &relations).unwrap().failures.is_empty());
+    let protected = |nothing: &[&str]| {
+        let mut view = public_view(&f);
+        // b and the total are known from an earlier version: the zeros are all that is left.
+        view.known.insert(key("b"), 9);
+        view.known.insert(key(""), 12);
+        view.nothing = nothing.iter().map(|c| key(c)).collect();
+        secondary::protect(&mut view, &f, &relations).unwrap();
+        assert!(audit(&view, &f, &relations).unwrap().failures.is_empty());
+        assert!(!view.known.contains_key(&key("it")), "not taken as known");
+        view
+    };
+    let view = protected(&[]);
+    assert_eq!(
+        view.shown(&key("it")),
+        Ok(Withheld),
+        "without it, a zero like c"
+    );
+    let view = protected(&["it"]);
+    assert_eq!(view.shown(&key("it")), Ok(num(0)));
+    assert_eq!(view.shown(&key("c")), Ok(Withheld));
+    assert_eq!(view.shown(&key("a")), Ok(Withheld));
+    assert_eq!(
+        secondary::zeros_from([key("it")], &f, &relations),
+        [key("it"), key("s")].into_iter().collect()
+    );
 }
 
-/// v1, published before a table without rows counted as a relation, listed the forms ia
-/// 11 and it, ls (0) and the total (11) as `x`, the teams t1 10 and t2 `<5`, and no
-/// werksoort. Its reader knows it + ls is nothing, and 11 − 10 gives t2 away. A correction
-/// that lists a werksoort w1 with 0 can hide none of that: it is refused, not passed as if
-/// what v2's rows tie down were all known before.
+/// v1 (published by a version that withheld zeros a table without rows says are nothing)
+/// listed the forms ia 11 and it, ls (0) and the total (11) as `x`, the teams t1 10 and
+/// t2 `<5`, and rows of the breakdown w1 belongs to but not w1: its reader knows w1, and
+/// so it + ls, is nothing, and 11 − 10 gives t2 away. A correction that lists w1 with 0
+/// can hide none of that: it is refused, not passed as if what it ties down were all
+/// known before.
 #[test]
 fn a_correction_is_refused_where_the_earlier_version_gave_a_count_away() {
     let mut f = Figures::default();
@@ -843,8 +873,102 @@ fn a_correction_is_refused_where_the_earlier_version_gave_a_count_away() {
     let mut f2 = f.clone();
     f2.count(key("w1"), 0);
     let mut view = public_view(&f2);
-    versions::protect(&mut view, &f2, &earlier);
+    versions::protect(&mut view, &f2, &earlier, &Default::default());
     let refused = secondary::protect(&mut view, &f2, &relations);
     assert!(refused.is_err(), "{:?}", view.cells);
     assert_eq!(view.known.get(&key("t2")), None, "t2 is audited");
+}
+
+/// A breakdown the earlier version listed no row of for the period says nothing about it:
+/// it may not have been delivered, or not been in that version's documents. Only where it
+/// listed rows for the period is a category it left out known to have counted nothing.
+#[test]
+fn a_category_is_known_as_nothing_only_where_its_breakdown_listed_rows() {
+    let (f, _, v1) = breakdown(&[30, 12]);
+    let earlier = [versions::Earlier {
+        version: 1,
+        shown: v1.cells.clone(),
+        figures: Some(&f),
+    }];
+    let mut view = public_view(&f);
+    let elsewhere = FigureKey::new(Indicator::Werksoort, "w", P);
+    let last_year = FigureKey::new(Indicator::Team, "t5", "2023Q1-Q4");
+    for k in [key("t5"), elsewhere.clone(), last_year.clone()] {
+        view.cells.insert(k, num(0));
+    }
+    versions::protect(&mut view, &f, &earlier, &Default::default());
+    assert_eq!(
+        view.known.get(&key("t5")),
+        Some(&0),
+        "the teams were listed"
+    );
+    assert_eq!(view.known.get(&elsewhere), None, "no werksoort was");
+    assert_eq!(view.known.get(&last_year), None, "no team of last year was");
+}
+
+/// After a larger correction that took every IT and LS case away (ia 20 → 40, it `<5` →
+/// 0, ls `x` → 0, total 28 → 40), it and ls stay withheld as v1 had them. An empty
+/// werksoort table says they are nothing, but the document may not show it: they are
+/// audited, and ia or the total is withheld so that 40 = 40 + it + ls does not give them
+/// away.
+#[test]
+fn zeros_an_empty_table_says_are_nothing_are_still_audited() {
+    let build = |cells: [(&str, i64); 4]| {
+        let mut f = Figures::default();
+        for (c, n) in cells {
+            f.count(key(c), n);
+        }
+        f
+    };
+    let f1 = build([("ia", 20), ("it", 3), ("ls", 5), ("", 28)]);
+    let f2 = build([("ia", 40), ("it", 0), ("ls", 0), ("", 40)]);
+    let relations = vec![relation("forms add up", &["ia", "it", "ls"], &[""])];
+    let mut v1 = public_view(&f1);
+    v1.cells.insert(key("ls"), Withheld);
+    assert!(audit(&v1, &f1, &relations).unwrap().failures.is_empty());
+    let earlier = [versions::Earlier {
+        version: 1,
+        shown: v1.cells.clone(),
+        figures: Some(&f1),
+    }];
+    let mut view = public_view(&f2);
+    versions::protect(&mut view, &f2, &earlier, &Default::default());
+    assert_eq!(view.shown(&key("it")), Ok(Withheld));
+    assert_eq!(view.shown(&key("ls")), Ok(Withheld));
+    view.nothing = [key("it"), key("ls")].into_iter().collect();
+    secondary::protect(&mut view, &f2, &relations).unwrap();
+    assert!(!view.known.contains_key(&key("it")) && !view.known.contains_key(&key("ls")));
+    assert!(
+        view.shown(&key("ia")) == Ok(Withheld) || view.shown(&key("")) == Ok(Withheld),
+        "{:?}",
+        view.cells
+    );
+    assert!(audit(&view, &f2, &relations).unwrap().failures.is_empty());
+}
+
+/// A period the caller names is withheld as a whole, as after a small correction, even
+/// where a larger one touched it: a cell that moved is then one of many `x`, and the
+/// reader no longer knows which of them changed (disclose_after does this where a moved
+/// cell cannot be protected otherwise).
+#[test]
+fn a_period_withheld_as_a_whole_hides_which_cell_moved() {
+    let (f1, relations, v1) = breakdown(&[30, 12, 9]);
+    let (f2, _, _) = breakdown(&[40, 13, 9]);
+    let earlier = [versions::Earlier {
+        version: 1,
+        shown: v1.cells.clone(),
+        figures: Some(&f1),
+    }];
+    let mut view = public_view(&f2);
+    versions::protect(&mut view, &f2, &earlier, &Default::default());
+    assert_eq!(view.shown(&key("t1")), Ok(Withheld), "moved by 1");
+    assert_eq!(view.shown(&key("t0")), Ok(num(40)), "moved by 10");
+    assert!(view.changed_from.contains_key(&key("t1")));
+    let mut view = public_view(&f2);
+    let whole = [versions::period_of(&key(""))].into_iter().collect();
+    versions::protect(&mut view, &f2, &earlier, &whole);
+    assert_eq!(shown_of(&view, 3), (vec![Withheld; 3], Withheld));
+    assert!(view.changed_from.is_empty(), "no x says its number changed");
+    secondary::protect(&mut view, &f2, &relations).unwrap();
+    assert!(audit(&view, &f2, &relations).unwrap().failures.is_empty());
 }

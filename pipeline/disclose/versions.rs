@@ -23,8 +23,8 @@
 //! version withholds it: the audit takes it as shown, so secondary suppression protects
 //! with cells the reader cannot look up in the earlier version ([`View::knowing`]). A count
 //! they add up to nothing with is known too: a breakdown whose rows the earlier version
-//! showed as 0, or did not list at all, says its whole counted nothing (secondary
-//! suppression adds such zeros before withholding anything).
+//! showed as 0, or left out of a period it listed rows for, says its whole counted
+//! nothing (secondary suppression adds such zeros before withholding anything).
 
 use std::collections::{HashMap, HashSet};
 
@@ -79,9 +79,21 @@ const STILL: Move = Move {
     small: false,
 };
 
+/// A figure's source and period: what a small correction withholds as a whole.
+pub(super) fn period_of(key: &FigureKey) -> (&'static str, String) {
+    (source(key.indicator), key.period.clone())
+}
+
 /// Withholds in `view` what a difference with an earlier version would tell. Returns how
-/// many cells it withheld.
-pub fn protect(view: &mut View, f: &Figures, earlier: &[Earlier]) -> usize {
+/// many cells it withheld. The sources and periods in `whole` are withheld as a small
+/// correction's are, whatever moved there (where the numbers the earlier versions showed
+/// pin a moved cell down, showing that the period changed says less than which cell did).
+pub fn protect(
+    view: &mut View,
+    f: &Figures,
+    earlier: &[Earlier],
+    whole: &HashSet<(&'static str, String)>,
+) -> usize {
     // The zeros a table shows (`zero_cells`) are counts like the others.
     let zeros = super::with_shown_zeros(f, view);
     let f = &*zeros;
@@ -103,14 +115,22 @@ pub fn protect(view: &mut View, f: &Figures, earlier: &[Earlier]) -> usize {
         }
         // A zero that was nothing in the earlier version too is known: a version published
         // before zeros were cells of the view showed it all the same in the rows it listed
-        // without listing it in its figures file, and a whole breakdown that did not list
-        // a category at all said it counted nothing (a category a larger change brought
-        // in another period, whose row now shows this period too).
+        // without listing it in its figures file, and a whole breakdown that listed rows
+        // for the period but not this category said it counted nothing there (a category
+        // a larger change brought in another period, whose row now shows this period
+        // too). A breakdown that listed no row for the period says nothing: it may not
+        // have been delivered, or not been in the earlier version's documents.
         if let Some(old) = e.figures {
             let listed: HashSet<(Indicator, &str)> = e
                 .shown
                 .keys()
                 .map(|k| (k.indicator, k.category.as_str()))
+                .collect();
+            let listed_in: HashSet<(Indicator, &str)> = e
+                .shown
+                .keys()
+                .filter(|k| !k.category.is_empty())
+                .map(|k| (k.indicator, k.period.as_str()))
                 .collect();
             for key in view.cells.keys() {
                 if !key.category.is_empty()
@@ -118,7 +138,8 @@ pub fn protect(view: &mut View, f: &Figures, earlier: &[Earlier]) -> usize {
                     && count_now(f, key) == Some(0)
                     && !e.shown.contains_key(key)
                     && (listed.contains(&(key.indicator, key.category.as_str()))
-                        || !key.indicator.dimension().contains('+'))
+                        || (!key.indicator.dimension().contains('+')
+                            && listed_in.contains(&(key.indicator, key.period.as_str()))))
                 {
                     view.known.insert(key.clone(), 0);
                 }
@@ -207,13 +228,14 @@ pub fn protect(view: &mut View, f: &Figures, earlier: &[Earlier]) -> usize {
         large.extend(
             touched
                 .iter()
-                .filter(|(_, w)| w.any && w.at_least >= t)
+                .filter(|(k, w)| w.any && w.at_least >= t && !whole.contains(k))
                 .map(|(k, _)| k.clone()),
         );
         let small: HashSet<(&'static str, String)> = touched
             .into_iter()
             .filter(|(_, w)| w.any && w.at_least < t)
             .map(|(k, _)| k)
+            .chain(whole.iter().cloned())
             .collect();
         let in_small = |key: &FigureKey| {
             matches!(key.indicator.kind(), Kind::Count | Kind::Mean | Kind::Pct)

@@ -63,6 +63,8 @@ fn forms(indicator: Indicator, period: &str) -> Vec<FigureKey> {
 struct Builder<'a> {
     figures: &'a Figures,
     out: Vec<Relation>,
+    /// The wholes of breakdowns that list no row ([`listing_nothing`]).
+    nothing: Vec<FigureKey>,
 }
 
 impl Builder<'_> {
@@ -110,19 +112,12 @@ impl Builder<'_> {
         // A table that lists no row for the period tells its reader that the whole counts
         // nothing there. Where the whole does count something, the breakdown was not
         // delivered and says nothing.
-        if parts.is_empty() {
-            if whole
+        if parts.is_empty()
+            && whole
                 .iter()
                 .all(|k| self.figures.count_of(k).ok() == Some(0))
-            {
-                self.out.push(Relation {
-                    name,
-                    parts,
-                    whole,
-                    exact: true,
-                });
-            }
-            return;
+        {
+            self.nothing.extend(whole.iter().cloned());
         }
         self.add(name, parts, whole, true);
     }
@@ -155,9 +150,25 @@ impl Builder<'_> {
 
 /// Every relation among `figures` for the year-to-date periods in `spans`.
 pub fn relations(figures: &Figures, spans: &[Span]) -> Vec<Relation> {
+    build(figures, spans).out
+}
+
+/// The counts a breakdown that lists no row in a period says are 0: its whole (the IT and
+/// LS cases in behandeling where no werksoort is listed). Not a relation the audit holds a
+/// document to, because the document may not show that table; disclosure never withholds
+/// such a count to protect another (a reader who sees the empty table knows it).
+pub fn listing_nothing(figures: &Figures, spans: &[Span]) -> Vec<FigureKey> {
+    let mut nothing = build(figures, spans).nothing;
+    nothing.sort();
+    nothing.dedup();
+    nothing
+}
+
+fn build<'a>(figures: &'a Figures, spans: &[Span]) -> Builder<'a> {
     let mut b = Builder {
         figures,
         out: Vec::new(),
+        nothing: Vec::new(),
     };
     for span in spans {
         let p = span.label.as_str();
@@ -254,7 +265,7 @@ pub fn relations(figures: &Figures, spans: &[Span]) -> Vec<Relation> {
             key(InfMantelzorgers, CARERS_ALL, p),
         );
     }
-    b.out
+    b
 }
 
 /// A mean over exactly the records a count figure counts. A reader who sees the mean knows
@@ -319,19 +330,23 @@ mod tests {
     #[test]
     fn a_breakdown_without_rows_says_its_whole_counts_nothing() {
         let f = guided(0, 0);
-        let all = relations(&f, &[span()]);
-        let found = werksoorten(&all);
-        assert_eq!(found.len(), 1, "{all:?}");
-        assert!(found[0].parts.is_empty() && found[0].exact);
-        assert_eq!(found[0].whole.len(), 2);
-        assert!(found[0].holds(&f));
+        assert!(werksoorten(&relations(&f, &[span()])).is_empty());
+        let mut expected = vec![
+            key(InBehandeling, Form::It.code(), "2024Q1-Q4"),
+            key(InBehandeling, Form::Ls.code(), "2024Q1-Q4"),
+        ];
+        expected.sort();
+        assert_eq!(listing_nothing(&f, &[span()]), expected);
     }
 
-    /// Where the whole counts cases, a breakdown without rows was not delivered: no relation.
+    /// Where the whole counts cases, a breakdown without rows was not delivered: it says
+    /// nothing. One with rows is a relation.
     #[test]
     fn a_breakdown_not_delivered_says_nothing() {
         for (it, ls) in [(2, 0), (0, 7)] {
-            assert!(werksoorten(&relations(&guided(it, ls), &[span()])).is_empty());
+            let f = guided(it, ls);
+            assert!(werksoorten(&relations(&f, &[span()])).is_empty());
+            assert!(listing_nothing(&f, &[span()]).is_empty());
         }
         let mut f = guided(2, 0);
         f.count(key(Werksoort, "Maatschappelijk werk", "2024Q1-Q4"), 2);
@@ -340,5 +355,6 @@ mod tests {
         assert_eq!(found.len(), 1);
         assert_eq!(found[0].parts.len(), 1);
         assert!(found[0].holds(&f));
+        assert!(listing_nothing(&f, &[span()]).is_empty());
     }
 }

@@ -542,6 +542,18 @@ fn exports_an_earlier_run_failed_on() {
         correction: Some((15, false)),
     })
     .unwrap();
+    // A larger correction moved the IT cases opgestart from 3 to 4 (threshold 3): withheld
+    // as `x`, the numbers v1 showed that have not changed (4 IT cases in behandeling, 3
+    // recidive) left it 3 or 4, and 3 it no longer is. Nothing else could be withheld to
+    // hide it; the period's cases are withheld as a whole (CI campaign, 2026-12-06).
+    one_export(Case {
+        seed: 617768,
+        keep: 0.01826134742635271,
+        threshold: 3,
+        q: 4,
+        correction: Some((15, false)),
+    })
+    .unwrap();
 }
 
 /// What disclosure assumes a reader knows holds for the figures of a real run: every

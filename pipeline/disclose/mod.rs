@@ -368,12 +368,15 @@ fn protect(
         let Err(e) = secondary::protect(&mut view, &with_zeros, &relations) else {
             break (view, with_zeros, relations);
         };
+        // Only a period where a number the earlier version showed has changed: there an
+        // `x` says that its number changed, which withholding the period as a whole
+        // stops saying. Elsewhere it would hide nothing the reader does not know.
+        let moved: HashSet<_> = view.changed_from.keys().map(versions::period_of).collect();
         let before = whole.len();
-        if !earlier.is_empty() {
-            for failure in audit(&view, &with_zeros, &relations)?.failures {
-                if !matches!(failure.shown, Shown::Value(_)) {
-                    whole.insert(versions::period_of(&failure.cell));
-                }
+        for failure in audit(&view, &with_zeros, &relations)?.failures {
+            let period = versions::period_of(&failure.cell);
+            if !matches!(failure.shown, Shown::Value(_)) && moved.contains(&period) {
+                whole.insert(period);
             }
         }
         if whole.len() == before {

@@ -965,9 +965,14 @@ fn a_period_withheld_as_a_whole_hides_which_cell_moved() {
     assert_eq!(view.shown(&key("t0")), Ok(num(40)), "moved by 10");
     assert!(view.changed_from.contains_key(&key("t1")));
     let mut view = public_view(&f2);
+    // A percentage over fewer records than T: left `n<T` among the `x`, it would point at
+    // the corrected records.
+    let pct = FigureKey::new(Indicator::ZrmDoelBehaald, "d", P);
+    view.cells.insert(pct.clone(), Shown::FewRecords);
     let whole = [versions::period_of(&key(""))].into_iter().collect();
     versions::protect(&mut view, &f2, &earlier, &whole);
     assert_eq!(shown_of(&view, 3), (vec![Withheld; 3], Withheld));
+    assert_eq!(view.cells.remove(&pct), Some(Withheld));
     assert!(view.changed_from.is_empty(), "no x says its number changed");
     secondary::protect(&mut view, &f2, &relations).unwrap();
     assert!(audit(&view, &f2, &relations).unwrap().failures.is_empty());

@@ -242,7 +242,9 @@ pub fn protect(
                 && small.contains(&(source(key.indicator), key.period.clone()))
         };
         for (key, shown) in &view.cells {
-            if in_small(key) && matches!(shown, Shown::Value(_) | Shown::Small | Shown::Missing) {
+            // `n<T` too: left as it is among the `x`, a mean or percentage over fewer
+            // records than before would point at the corrected records.
+            if in_small(key) && !matches!(shown, Shown::Withheld) {
                 tracing::debug!(cell = %key, against = e.version, "withheld: a small correction touched its period");
                 hidden.insert(key.clone(), Shown::Withheld);
             }

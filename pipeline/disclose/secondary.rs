@@ -95,8 +95,8 @@ pub(super) fn zeros_from(
 }
 
 /// The counts a reader knows: what follows as 0 from the counts known from the earlier
-/// versions ([`View::knowing`]; a breakdown whose rows they showed as 0, or did not list
-/// at all, says its whole counted nothing). The audit takes them as known. The zeros this
+/// versions ([`View::knowing`]; a breakdown whose rows they showed as 0, or left out of a
+/// period they listed rows for, says its whole counted nothing). The audit takes them as known. The zeros this
 /// view shows are no premise: they may still be withheld to protect another cell.
 fn known_zeros(view: &mut View, figures: &Figures, relations: &[Relation]) {
     let known: Vec<FigureKey> = view

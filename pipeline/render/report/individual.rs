@@ -243,7 +243,9 @@ fn zrm_domains(input: &Input) -> Result<Table, RenderError> {
     };
     let mut domains: Vec<String> = totals.into_iter().map(|(d, _)| d).collect();
     domains.sort_by(|a, b| shown_sum(b).total_cmp(&shown_sum(a)).then(a.cmp(b)));
-    let mut columns = vec![left("Hoofddomein")];
+    // "Domein", not "Hoofddomein" (the caption says which domains): with six columns of
+    // figures beside it, the longer word did not fit its column and ran into the next.
+    let mut columns = vec![left("Domein")];
     for form in forms {
         for year in [&input.meta.previous_year, &input.meta.year] {
             columns.push(right(&format!("{} {year}", form.name())));

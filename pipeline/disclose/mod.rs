@@ -29,9 +29,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 
 use serde::{Deserialize, Serialize};
 
-use crate::figures::{
-    Figure, FigureKey, Figures, Indicator, Kind, Value, listing_nothing, relations,
-};
+use crate::figures::{Figure, FigureKey, Figures, Indicator, Kind, Value, relations_and_nothing};
 use crate::monitor::{Change, Monitor};
 use crate::notation;
 
@@ -145,7 +143,7 @@ pub struct View {
     /// earlier version, when fewer than T registrations changed in the breakdown's source
     /// (`versions`). A row that appeared or went would tell what the correction was about.
     rows: HashMap<Indicator, Vec<String>>,
-    /// Counts a table that lists no row says are 0 (`figures::listing_nothing`): never
+    /// Counts a table that lists no row says are 0 (`figures::relations_and_nothing`): never
     /// withheld to protect another cell, which a reader who sees that table would see
     /// through. Not taken as known by the audit, which does not know which tables a
     /// document shows.
@@ -363,8 +361,8 @@ fn protect(
         let mut view = primary.clone();
         versions::protect(&mut view, f, earlier, &whole);
         let with_zeros = with_shown_zeros(f, &view);
-        let relations = relations(&with_zeros, spans);
-        view.nothing = listing_nothing(&with_zeros, spans).into_iter().collect();
+        let (relations, nothing) = relations_and_nothing(&with_zeros, spans);
+        view.nothing = nothing.into_iter().collect();
         let Err(e) = secondary::protect(&mut view, &with_zeros, &relations) else {
             break (view, with_zeros, relations);
         };

@@ -32,6 +32,24 @@ fn breakdown(cells: &[i64]) -> (Figures, Vec<Relation>, View) {
     (f, relations, view)
 }
 
+/// Team cells of the period with their counts.
+fn teams(cells: &[(&str, i64)]) -> Figures {
+    let mut f = Figures::default();
+    for &(c, n) in cells {
+        f.count(key(c), n);
+    }
+    f
+}
+
+/// What a reader of `v1` has: its cells as shown and the figures they came from.
+fn as_v1<'a>(v1: &View, figures: &'a Figures) -> [versions::Earlier<'a>; 1] {
+    [versions::Earlier {
+        version: 1,
+        shown: v1.cells.clone(),
+        figures: Some(figures),
+    }]
+}
+
 fn public_view(f: &Figures) -> View {
     View {
         known: HashMap::new(),
@@ -231,11 +249,7 @@ fn a_small_correction_withholds_its_period_not_only_the_cells_that_moved() {
     };
     let (f1, _, v1) = teams(&[30, 12, 40]);
     let (f2, r, mut view) = teams(&[30, 13, 40]);
-    let earlier = [versions::Earlier {
-        version: 1,
-        shown: v1.cells.clone(),
-        figures: Some(&f1),
-    }];
+    let earlier = as_v1(&v1, &f1);
     assert_eq!(
         versions::protect(&mut view, &f2, &earlier, &Default::default()),
         4
@@ -272,11 +286,7 @@ fn a_small_correction_withholds_its_period_not_only_the_cells_that_moved() {
 fn a_category_emptied_by_a_small_correction_is_withheld_not_zero() {
     let (f1, _, v1) = breakdown(&[30, 12, 1]);
     let (f2, r, mut view) = breakdown(&[30, 12]);
-    let earlier = [versions::Earlier {
-        version: 1,
-        shown: v1.cells.clone(),
-        figures: Some(&f1),
-    }];
+    let earlier = as_v1(&v1, &f1);
     versions::protect(&mut view, &f2, &earlier, &Default::default());
     assert!(f2.get(&key("t2")).is_none());
     assert_eq!(view.shown(&key("t2")), Ok(Withheld));
@@ -301,11 +311,7 @@ fn a_category_emptied_by_a_small_correction_is_withheld_not_zero() {
 #[test]
 fn a_small_correction_keeps_the_rows_of_the_version_before() {
     let (f1, _, v1) = breakdown(&[30, 12, 1]);
-    let earlier = [versions::Earlier {
-        version: 1,
-        shown: v1.cells.clone(),
-        figures: Some(&f1),
-    }];
+    let earlier = as_v1(&v1, &f1);
     let rows = |view: &View| view.fixed_rows(key("").indicator).map(<[String]>::to_vec);
     let v1_rows = Some(vec!["t0".to_string(), "t1".into(), "t2".into()]);
     // t3 gets its first case.
@@ -345,11 +351,7 @@ fn a_category_a_larger_change_brought_gets_its_row() {
     };
     let f1 = build(&[("t0", 30), ("t1", 12)], &[("t0", 20), ("t1", 9)]);
     let v1 = public_view(&f1);
-    let earlier = [versions::Earlier {
-        version: 1,
-        shown: v1.cells.clone(),
-        figures: Some(&f1),
-    }];
+    let earlier = as_v1(&v1, &f1);
     // This year 20 cases more, 15 of them of a new team t8; last year one case of t9.
     let f2 = build(
         &[("t0", 35), ("t1", 12), ("t8", 15)],
@@ -388,11 +390,7 @@ fn a_zero_an_older_version_showed_without_listing_it_is_known() {
         !v1.has(&key("t2")),
         "the older version did not list its zero"
     );
-    let earlier = [versions::Earlier {
-        version: 1,
-        shown: v1.cells.clone(),
-        figures: Some(&f1),
-    }];
+    let earlier = as_v1(&v1, &f1);
     let relations = vec![Relation {
         name: "teams add up".into(),
         parts: vec![key("t0"), key("t1"), key("t2")],
@@ -416,11 +414,7 @@ fn a_zero_an_older_version_showed_without_listing_it_is_known() {
 fn a_larger_correction_withholds_the_cells_that_moved_by_less_than_t() {
     let (f1, _, v1) = breakdown(&[30, 12, 40]);
     let (f2, r, mut view) = breakdown(&[30, 13, 47]);
-    let earlier = [versions::Earlier {
-        version: 1,
-        shown: v1.cells.clone(),
-        figures: Some(&f1),
-    }];
+    let earlier = as_v1(&v1, &f1);
     assert_eq!(
         versions::protect(&mut view, &f2, &earlier, &Default::default()),
         1,
@@ -453,11 +447,7 @@ fn a_cell_withheld_before_and_unchanged_stays_withheld() {
     secondary::protect(&mut v1, &f1, &r).unwrap();
     assert_eq!(shown_of(&v1, 3).0, vec![Small, Withheld, num(40)]);
     let (f2, r, mut view) = breakdown(&[3, 12, 5]);
-    let earlier = [versions::Earlier {
-        version: 1,
-        shown: v1.cells.clone(),
-        figures: Some(&f1),
-    }];
+    let earlier = as_v1(&v1, &f1);
     versions::protect(&mut view, &f2, &earlier, &Default::default());
     secondary::protect(&mut view, &f2, &r).unwrap();
     assert_eq!(view.cells[&key("t1")], Withheld);
@@ -471,13 +461,7 @@ fn a_former_small_count_is_shown_only_where_no_earlier_value_could_be_near() {
     let (f1, r, mut v1) = breakdown(&[1, 3, 10, 60]);
     secondary::protect(&mut v1, &f1, &r).unwrap();
     assert_eq!(shown_of(&v1, 4).0, vec![Small, Small, Withheld, num(60)]);
-    let earlier = |v1: &View| {
-        [versions::Earlier {
-            version: 1,
-            shown: v1.cells.clone(),
-            figures: Some(&f1),
-        }]
-    };
+    let earlier = |v1: &View| as_v1(v1, &f1);
     // Five cases added to t0 and twenty to t3: a larger correction.
     let (f2, r, mut view) = breakdown(&[6, 3, 10, 80]);
     versions::protect(&mut view, &f2, &earlier(&v1), &Default::default());
@@ -737,11 +721,7 @@ fn the_audit_catches_a_small_count_shown_as_a_number() {
 fn a_withheld_zero_that_is_still_zero_has_not_moved() {
     let (f, _, mut v1) = breakdown(&[30, 12]);
     v1.cells.insert(key("t2"), Withheld);
-    let earlier = [versions::Earlier {
-        version: 1,
-        shown: v1.cells.clone(),
-        figures: Some(&f),
-    }];
+    let earlier = as_v1(&v1, &f);
     let mut view = public_view(&f);
     view.cells.insert(key("t2"), num(0));
     versions::protect(&mut view, &f, &earlier, &Default::default());
@@ -764,28 +744,21 @@ fn relation(name: &str, parts: &[&str], whole: &[&str]) -> Relation {
 /// it.
 #[test]
 fn a_count_the_earlier_zeros_add_up_to_is_known_not_hidden_behind_others() {
-    let mut f = Figures::default();
-    for (c, n) in [
+    let f = teams(&[
         ("t0", 30),
         ("t1", 12),
         ("t2", 0),
         ("", 42),
         ("w0", 0),
         ("w1", 0),
-    ] {
-        f.count(key(c), n);
-    }
+    ]);
     let relations = vec![
         relation("teams add up", &["t0", "t1", "t2"], &[""]),
         relation("kinds add up to t2", &["w0", "w1"], &["t2"]),
     ];
     let mut v1 = public_view(&f);
     v1.cells.insert(key("t2"), Withheld);
-    let earlier = [versions::Earlier {
-        version: 1,
-        shown: v1.cells.clone(),
-        figures: Some(&f),
-    }];
+    let earlier = as_v1(&v1, &f);
     let mut view = public_view(&f);
     versions::protect(&mut view, &f, &earlier, &Default::default());
     assert_eq!(view.shown(&key("t2")), Ok(Withheld));
@@ -795,15 +768,12 @@ fn a_count_the_earlier_zeros_add_up_to_is_known_not_hidden_behind_others() {
     assert!(audit(&view, &f, &relations).unwrap().failures.is_empty());
 }
 
-/// A breakdown that lists no row says its whole counts nothing (`figures::listing_nothing`):
+/// A breakdown that lists no row says its whole counts nothing (`figures::relations_and_nothing`):
 /// such a count is never withheld to protect another, nor is what follows from it (s ≤
 /// it), though the audit does not take it as known (the document may not show that table).
 #[test]
 fn a_count_a_table_without_rows_says_is_nothing_hides_nothing() {
-    let mut f = Figures::default();
-    for (c, n) in [("a", 3), ("b", 9), ("c", 0), ("it", 0), ("s", 0), ("", 12)] {
-        f.count(key(c), n);
-    }
+    let f = teams(&[("a", 3), ("b", 9), ("c", 0), ("it", 0), ("s", 0), ("", 12)]);
     let mut at_most = relation("s is at most it", &["s"], &["it"]);
     at_most.exact = false;
     let relations = vec![
@@ -845,17 +815,14 @@ fn a_count_a_table_without_rows_says_is_nothing_hides_nothing() {
 /// known before.
 #[test]
 fn a_correction_is_refused_where_the_earlier_version_gave_a_count_away() {
-    let mut f = Figures::default();
-    for (c, n) in [
+    let f = teams(&[
         ("ia", 11),
         ("it", 0),
         ("ls", 0),
         ("", 11),
         ("t1", 10),
         ("t2", 1),
-    ] {
-        f.count(key(c), n);
-    }
+    ]);
     let relations = vec![
         relation("forms add up", &["ia", "it", "ls"], &[""]),
         relation("teams add up", &["t1", "t2"], &[""]),
@@ -865,11 +832,7 @@ fn a_correction_is_refused_where_the_earlier_version_gave_a_count_away() {
     for c in ["it", "ls", ""] {
         v1.cells.insert(key(c), Withheld);
     }
-    let earlier = [versions::Earlier {
-        version: 1,
-        shown: v1.cells.clone(),
-        figures: Some(&f),
-    }];
+    let earlier = as_v1(&v1, &f);
     let mut f2 = f.clone();
     f2.count(key("w1"), 0);
     let mut view = public_view(&f2);
@@ -885,11 +848,7 @@ fn a_correction_is_refused_where_the_earlier_version_gave_a_count_away() {
 #[test]
 fn a_category_is_known_as_nothing_only_where_its_breakdown_listed_rows() {
     let (f, _, v1) = breakdown(&[30, 12]);
-    let earlier = [versions::Earlier {
-        version: 1,
-        shown: v1.cells.clone(),
-        figures: Some(&f),
-    }];
+    let earlier = as_v1(&v1, &f);
     let mut view = public_view(&f);
     let elsewhere = FigureKey::new(Indicator::Werksoort, "w", P);
     let last_year = FigureKey::new(Indicator::Team, "t5", "2023Q1-Q4");
@@ -913,24 +872,13 @@ fn a_category_is_known_as_nothing_only_where_its_breakdown_listed_rows() {
 /// away.
 #[test]
 fn zeros_an_empty_table_says_are_nothing_are_still_audited() {
-    let build = |cells: [(&str, i64); 4]| {
-        let mut f = Figures::default();
-        for (c, n) in cells {
-            f.count(key(c), n);
-        }
-        f
-    };
-    let f1 = build([("ia", 20), ("it", 3), ("ls", 5), ("", 28)]);
-    let f2 = build([("ia", 40), ("it", 0), ("ls", 0), ("", 40)]);
+    let f1 = teams(&[("ia", 20), ("it", 3), ("ls", 5), ("", 28)]);
+    let f2 = teams(&[("ia", 40), ("it", 0), ("ls", 0), ("", 40)]);
     let relations = vec![relation("forms add up", &["ia", "it", "ls"], &[""])];
     let mut v1 = public_view(&f1);
     v1.cells.insert(key("ls"), Withheld);
     assert!(audit(&v1, &f1, &relations).unwrap().failures.is_empty());
-    let earlier = [versions::Earlier {
-        version: 1,
-        shown: v1.cells.clone(),
-        figures: Some(&f1),
-    }];
+    let earlier = as_v1(&v1, &f1);
     let mut view = public_view(&f2);
     versions::protect(&mut view, &f2, &earlier, &Default::default());
     assert_eq!(view.shown(&key("it")), Ok(Withheld));
@@ -954,11 +902,7 @@ fn zeros_an_empty_table_says_are_nothing_are_still_audited() {
 fn a_period_withheld_as_a_whole_hides_which_cell_moved() {
     let (f1, relations, v1) = breakdown(&[30, 12, 9]);
     let (f2, _, _) = breakdown(&[40, 13, 9]);
-    let earlier = [versions::Earlier {
-        version: 1,
-        shown: v1.cells.clone(),
-        figures: Some(&f1),
-    }];
+    let earlier = as_v1(&v1, &f1);
     let mut view = public_view(&f2);
     versions::protect(&mut view, &f2, &earlier, &Default::default());
     assert_eq!(view.shown(&key("t1")), Ok(Withheld), "moved by 1");

@@ -208,9 +208,7 @@ pub fn protect(
             if !m.any {
                 continue;
             }
-            let entry = touched
-                .entry((source(key.indicator), key.period.clone()))
-                .or_default();
+            let entry = touched.entry(period_of(key)).or_default();
             entry.any = true;
             entry.at_least = entry.at_least.max(m.at_least);
             if let Shown::Value(_) = shown
@@ -239,7 +237,7 @@ pub fn protect(
             .collect();
         let in_small = |key: &FigureKey| {
             matches!(key.indicator.kind(), Kind::Count | Kind::Mean | Kind::Pct)
-                && small.contains(&(source(key.indicator), key.period.clone()))
+                && small.contains(&period_of(key))
         };
         for (key, shown) in &view.cells {
             // `n<T` too: left as it is among the `x`, a mean or percentage over fewer

@@ -7,5 +7,5 @@ mod relations;
 mod store;
 
 pub use indicator::{Indicator, Kind};
-pub use relations::{Records, Relation, Span, listing_nothing, records, relations};
+pub use relations::{Records, Relation, Span, records, relations, relations_and_nothing};
 pub use store::{CsvError, Figure, FigureKey, Figures, MissingFigure, Value, neutral};

@@ -63,7 +63,7 @@ fn forms(indicator: Indicator, period: &str) -> Vec<FigureKey> {
 struct Builder<'a> {
     figures: &'a Figures,
     out: Vec<Relation>,
-    /// The wholes of breakdowns that list no row ([`listing_nothing`]).
+    /// The wholes of breakdowns that list no row ([`relations_and_nothing`]).
     nothing: Vec<FigureKey>,
 }
 
@@ -153,15 +153,18 @@ pub fn relations(figures: &Figures, spans: &[Span]) -> Vec<Relation> {
     build(figures, spans).out
 }
 
-/// The counts a breakdown that lists no row in a period says are 0: its whole (the IT and
-/// LS cases in behandeling where no werksoort is listed). Not a relation the audit holds a
-/// document to, because the document may not show that table; disclosure never withholds
-/// such a count to protect another (a reader who sees the empty table knows it).
-pub fn listing_nothing(figures: &Figures, spans: &[Span]) -> Vec<FigureKey> {
-    let mut nothing = build(figures, spans).nothing;
+/// [`relations`], and the counts a breakdown that lists no row in a period says are 0:
+/// its whole (the IT and LS cases in behandeling where no werksoort is listed), from one
+/// pass over the declarations. The latter are not a relation the audit holds a document
+/// to, because the document may not show that table; disclosure never withholds such a
+/// count to protect another (a reader who sees the empty table knows it).
+pub fn relations_and_nothing(figures: &Figures, spans: &[Span]) -> (Vec<Relation>, Vec<FigureKey>) {
+    let Builder {
+        out, mut nothing, ..
+    } = build(figures, spans);
     nothing.sort();
     nothing.dedup();
-    nothing
+    (out, nothing)
 }
 
 fn build<'a>(figures: &'a Figures, spans: &[Span]) -> Builder<'a> {
@@ -336,7 +339,7 @@ mod tests {
             key(InBehandeling, Form::Ls.code(), "2024Q1-Q4"),
         ];
         expected.sort();
-        assert_eq!(listing_nothing(&f, &[span()]), expected);
+        assert_eq!(relations_and_nothing(&f, &[span()]).1, expected);
     }
 
     /// Where the whole counts cases, a breakdown without rows was not delivered: it says
@@ -346,7 +349,7 @@ mod tests {
         for (it, ls) in [(2, 0), (0, 7)] {
             let f = guided(it, ls);
             assert!(werksoorten(&relations(&f, &[span()])).is_empty());
-            assert!(listing_nothing(&f, &[span()]).is_empty());
+            assert!(relations_and_nothing(&f, &[span()]).1.is_empty());
         }
         let mut f = guided(2, 0);
         f.count(key(Werksoort, "Maatschappelijk werk", "2024Q1-Q4"), 2);
@@ -355,6 +358,6 @@ mod tests {
         assert_eq!(found.len(), 1);
         assert_eq!(found[0].parts.len(), 1);
         assert!(found[0].holds(&f));
-        assert!(listing_nothing(&f, &[span()]).is_empty());
+        assert!(relations_and_nothing(&f, &[span()]).1.is_empty());
     }
 }

@@ -1,17 +1,26 @@
-//! Every failpoint (pipeline/failpoint.rs): a run ended there as a crash would (`kill`) or
-//! failing there (`fail`), then put right by the next run, or separately by a daemon's
-//! start. After each case every recipient has the current version's mail, with one
-//! Message-ID, exactly once (twice only when the process stopped, or the connection
-//! dropped, after the server had the whole message); `current` is the newest version;
-//! history shows no run still running and names what happened; nothing half-published or
-//! temporary is left. Needs a build with the `failpoints` feature (CI's).
+//! The process stopped at every step that changes what is on disk or at the mail server,
+//! then put right by the next run, or separately by a daemon's start:
+//!
+//! - at every failpoint (pipeline/failpoint.rs), ended there as a crash would (`kill`) or
+//!   failing there (`fail`); needs a build with the `failpoints` feature (CI's);
+//! - killed (SIGKILL) before each system call that renames, links, removes, creates,
+//!   syncs, truncates or connects, before each call that sends to the mail server, and
+//!   before a sample of the calls that write (all of them with
+//!   `PIPELINE_KILL_EVERY_WRITE=1`), by an LD_PRELOAD shim (`killat.c`) that counts those
+//!   calls over all threads.
+//!
+//! After each case every recipient has each version's mail, with one Message-ID, exactly
+//! once (twice only when the process stopped, or the connection dropped, after the server
+//! had the whole message); `current` is the newest version; every PDF published is whole;
+//! history shows no run still running and no mail unfinished; nothing half-published or
+//! temporary is left.
 
-use std::path::Path;
+use std::os::unix::process::ExitStatusExt;
+use std::path::{Path, PathBuf};
 use std::process::Output;
+use std::sync::OnceLock;
 
-use pipeline::failpoint::NAMES;
-
-use crate::common::{SMTP_PASSWORD, SmtpServer, history, pipeline, write_config};
+use crate::common::{SMTP_PASSWORD, SmtpServer, history, pipeline, repo, write_config};
 
 /// Points after which the server may have the whole message: a stop there may leave the
 /// recipient a second copy.
@@ -21,19 +30,62 @@ const AFTER_THE_FINAL_DOT: [&str; 3] = [
     "ledger::after_mail_result",
 ];
 
+/// Where a run is stopped.
+#[derive(Clone, Copy, Debug)]
+enum Stop<'a> {
+    /// A failpoint set to `kill` (ends the process as a crash would) or `fail`.
+    Failpoint { point: &'a str, action: &'a str },
+    /// SIGKILL before the `nth` call, over all threads, of the C library calls in `set`.
+    Syscall { set: &'a str, nth: usize },
+}
+
+impl Stop<'_> {
+    fn is_kill(&self) -> bool {
+        match self {
+            Stop::Failpoint { action, .. } => *action == "kill",
+            Stop::Syscall { .. } => true,
+        }
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq)]
 enum Recovery {
     Rerun,
     Daemon,
 }
 
-fn run(config: &Path, failpoint: Option<&str>) -> Output {
+/// The shim, compiled once per test process with the system's C compiler.
+fn killat() -> &'static Path {
+    static SHIM: OnceLock<PathBuf> = OnceLock::new();
+    SHIM.get_or_init(|| {
+        let out = std::env::temp_dir().join(format!("pipeline-killat-{}.so", std::process::id()));
+        let status = std::process::Command::new("cc")
+            .args(["-shared", "-fPIC", "-O2", "-Wall", "-Werror", "-o"])
+            .arg(&out)
+            .arg(repo().join("tests/it/killat.c"))
+            .arg("-ldl")
+            .status()
+            .expect("cc, the C compiler, to build tests/it/killat.c");
+        assert!(status.success(), "tests/it/killat.c does not compile");
+        out
+    })
+}
+
+fn run(config: &Path, stop: Option<Stop>) -> Output {
     let mut c = pipeline();
     c.args(["run", "--quarter", "2024Q4", "--config"])
         .arg(config)
         .env("SMTP_TEST_PASSWORD", SMTP_PASSWORD);
-    if let Some(f) = failpoint {
-        c.env("FAILPOINTS", f);
+    match stop {
+        Some(Stop::Failpoint { point, action }) => {
+            c.env("FAILPOINTS", format!("{point}=1*return({action})"));
+        }
+        Some(Stop::Syscall { set, nth }) => {
+            c.env("LD_PRELOAD", killat())
+                .env("KILLAT_SET", set)
+                .env("KILLAT_N", nth.to_string());
+        }
+        None => {}
     }
     c.output().unwrap()
 }
@@ -46,6 +98,28 @@ fn daemon_start(config: &Path) -> Output {
         .env("PIPELINE_CLOCK_START", "2025-01-11T09:00:00+01:00")
         .output()
         .unwrap()
+}
+
+/// Every PDF under `dir` that does not end as a PDF ends: written only in part.
+fn torn_pdfs(dir: &Path) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for entry in std::fs::read_dir(&d).into_iter().flatten().flatten() {
+            let path = entry.path();
+            if path.is_dir() && !path.is_symlink() {
+                stack.push(path);
+            } else if path.extension().is_some_and(|e| e == "pdf") {
+                let bytes = std::fs::read(&path).unwrap_or_default();
+                let end =
+                    String::from_utf8_lossy(&bytes[bytes.len().saturating_sub(32)..]).into_owned();
+                if !bytes.starts_with(b"%PDF-") || !end.trim_end().ends_with("%%EOF") {
+                    out.push(path.display().to_string());
+                }
+            }
+        }
+    }
+    out
 }
 
 /// Every path under `dir` whose name says it is temporary or half-built.
@@ -71,16 +145,51 @@ fn leftovers(dir: &Path) -> Vec<String> {
     out
 }
 
-fn case(
-    server: &SmtpServer,
-    n: usize,
-    point: &str,
-    action: &str,
-    correction: bool,
-    recovery: Recovery,
-) {
+/// A version's mails at the server: (version, recipient) → their Message-IDs.
+fn mails(server: &SmtpServer, recipients: &[&str]) -> Vec<(u32, String, Vec<String>)> {
+    let messages = server.messages();
+    let mut out = Vec::new();
+    for version in 1..=9u32 {
+        for rcpt in recipients {
+            let ids: Vec<String> = messages
+                .iter()
+                .filter(|m| m["rcpt_tos"][0].as_str() == Some(*rcpt))
+                .filter(|m| {
+                    m["attachments"][0]["filename"]
+                        .as_str()
+                        .is_some_and(|f| f.contains(&format!("-v{version}.pdf")))
+                })
+                .map(|m| m["message_id"].to_string())
+                .collect();
+            if !ids.is_empty() {
+                out.push((version, rcpt.to_string(), ids));
+            }
+        }
+    }
+    out
+}
+
+/// The mails the ledger has as sent: (version, recipient), from `pipeline history`.
+fn recorded_sent(config: &Path) -> Vec<(u32, String)> {
+    history(config, Some("2024Q4"))
+        .lines()
+        .filter_map(|line| {
+            let words: Vec<&str> = line.split_whitespace().collect();
+            match words[..] {
+                [_tenant, _quarter, v, _document, rcpt, "sent", ..] => {
+                    Some((v.parse().ok()?, rcpt.to_string()))
+                }
+                _ => None,
+            }
+        })
+        .collect()
+}
+
+/// One stopped run, put right by `recovery`. `false` when the run was not stopped (a
+/// system call numbered past the run's last): the sweep is over.
+fn case(server: &SmtpServer, n: usize, stop: Stop, correction: bool, recovery: Recovery) -> bool {
     let what = format!(
-        "{point}={action} ({recovery:?}{})",
+        "{stop:?} ({recovery:?}{})",
         if correction { ", a correction" } else { "" }
     );
     let dir = tempfile::tempdir().unwrap();
@@ -109,13 +218,33 @@ fn case(
         std::fs::create_dir_all(&section).unwrap();
         std::fs::write(section.join("samenvatting.md"), "Een correctie.\n").unwrap();
     }
-    let stopped = run(&config, Some(&format!("{point}=1*return({action})")));
-    if action == "kill" && !point.starts_with("deliver::") && point != "ledger::after_mail_result" {
-        assert!(
-            !stopped.status.success(),
-            "{what}: the process ended at the point"
-        );
+    let stopped = run(&config, Some(stop));
+    // A failpoint in deliver or after the mail result ends a process whose publication
+    // is complete, which then says it succeeded.
+    let failpoint_past_publish = matches!(stop, Stop::Failpoint { point, .. }
+        if point.starts_with("deliver::") || point == "ledger::after_mail_result");
+    match stop {
+        Stop::Syscall { .. } if stopped.status.signal() != Some(9) => {
+            assert!(
+                stopped.status.success(),
+                "{what}: not stopped, and failed: {}",
+                String::from_utf8_lossy(&stopped.stderr)
+            );
+            return false;
+        }
+        _ if stop.is_kill() && !failpoint_past_publish => {
+            assert!(
+                !stopped.status.success(),
+                "{what}: the process ended at the point"
+            );
+        }
+        _ => {}
     }
+    // What the server had before the recovery: a copy there may be sent again by a run that
+    // could not know it arrived.
+    let recipients = [a.as_str(), b.as_str()];
+    let had = mails(server, &recipients);
+    let recorded = recorded_sent(&config);
     let recovered = match recovery {
         Recovery::Rerun => run(&config, None),
         Recovery::Daemon => daemon_start(&config),
@@ -144,42 +273,44 @@ fn case(
         Path::new(&format!("v{newest}")),
         "{what}"
     );
+    let torn = torn_pdfs(&quarter);
+    assert!(torn.is_empty(), "{what}: PDFs written in part: {torn:?}");
     // Every recipient has each published version's mail, once (twice only after a stop past
     // the final dot), with one Message-ID.
-    let messages = server.messages();
+    let have = mails(server, &recipients);
     for version in 1..=newest {
-        for rcpt in [&a, &b] {
-            let copies: Vec<&serde_json::Value> = messages
-                .iter()
-                .filter(|m| m["rcpt_tos"][0].as_str() == Some(rcpt.as_str()))
-                .filter(|m| {
-                    m["attachments"][0]["filename"]
-                        .as_str()
-                        .is_some_and(|f| f.contains(&format!("-v{version}.pdf")))
-                })
-                .collect();
-            let allowed = if AFTER_THE_FINAL_DOT.contains(&point) {
-                2
-            } else {
-                1
+        for rcpt in recipients {
+            let copies = |list: &[(u32, String, Vec<String>)]| {
+                list.iter()
+                    .find(|(v, r, _)| *v == version && r == rcpt)
+                    .map(|(_, _, ids)| ids.clone())
+                    .unwrap_or_default()
+            };
+            let ids = copies(&have);
+            let allowed = match stop {
+                Stop::Failpoint { point, .. } if AFTER_THE_FINAL_DOT.contains(&point) => 2,
+                Stop::Failpoint { .. } => 1,
+                // The ledger knew it was sent: nothing may send it again.
+                Stop::Syscall { .. } if recorded.contains(&(version, rcpt.to_string())) => 1,
+                Stop::Syscall { .. } if !copies(&had).is_empty() => 2,
+                Stop::Syscall { .. } => 1,
             };
             assert!(
-                !copies.is_empty() && copies.len() <= allowed,
+                !ids.is_empty() && ids.len() <= allowed,
                 "{what}: {rcpt} has v{version} {} times",
-                copies.len()
+                ids.len()
             );
-            assert!(
-                copies
-                    .iter()
-                    .all(|m| m["message_id"] == copies[0]["message_id"]),
-                "{what}: one Message-ID"
-            );
+            assert!(ids.iter().all(|id| *id == ids[0]), "{what}: one Message-ID");
         }
     }
-    // History: no run left running; a stopped one says so.
+    assert!(
+        have.iter().all(|(v, _, _)| *v <= newest),
+        "{what}: a mail of a version that is not published: {have:?}"
+    );
+    // History: no run left running; a run stopped at a failpoint says so.
     let table = history(&config, Some("2024Q4"));
     assert!(!table.contains(" running "), "{what}: {table}");
-    if action == "kill" && !point.starts_with("deliver::") && point != "ledger::after_mail_result" {
+    if matches!(stop, Stop::Failpoint { action: "kill", .. }) && !failpoint_past_publish {
         assert!(table.contains("interrupted"), "{what}: {table}");
     }
     assert!(
@@ -189,10 +320,13 @@ fn case(
     // Nothing half-published or temporary.
     let left = leftovers(dir.path());
     assert!(left.is_empty(), "{what}: {left:?}");
+    true
 }
 
+#[cfg(feature = "failpoints")]
 #[test]
 fn a_run_stopped_or_failing_at_any_step_is_put_right_by_the_next_run_or_a_daemon_start() {
+    use pipeline::failpoint::NAMES;
     let dir = tempfile::tempdir().unwrap();
     let server = SmtpServer::start(&dir.path().join("smtp"));
     let mut n = 0;
@@ -200,7 +334,13 @@ fn a_run_stopped_or_failing_at_any_step_is_put_right_by_the_next_run_or_a_daemon
         for action in ["kill", "fail"] {
             for recovery in [Recovery::Rerun, Recovery::Daemon] {
                 n += 1;
-                case(&server, n, point, action, false, recovery);
+                case(
+                    &server,
+                    n,
+                    Stop::Failpoint { point, action },
+                    false,
+                    recovery,
+                );
             }
         }
     }
@@ -210,7 +350,90 @@ fn a_run_stopped_or_failing_at_any_step_is_put_right_by_the_next_run_or_a_daemon
     {
         for recovery in [Recovery::Rerun, Recovery::Daemon] {
             n += 1;
-            case(&server, n, point, "kill", true, recovery);
+            let stop = Stop::Failpoint {
+                point,
+                action: "kill",
+            };
+            case(&server, n, stop, true, recovery);
         }
     }
+}
+
+/// The calls that decide what survives a crash: every one is a case.
+const ORDERING: &str = "rename,renameat,renameat2,link,linkat,symlink,symlinkat,unlink,unlinkat,\
+mkdir,mkdirat,rmdir,fsync,fdatasync,ftruncate,ftruncate64";
+/// The mail server's connection: every one is a case.
+const NETWORK: &str = "connect,send,sendto,sendmsg";
+/// Writes (most of them the ledger's SQLite pages): every 40th is a case, every one with
+/// `PIPELINE_KILL_EVERY_WRITE=1` (about 1,600 per run, half an hour).
+const WRITES: &str = "open,write,writev,pwrite,pwrite64";
+
+/// Kills the run before each `stride`-th call of `set`, until a run goes through; returns
+/// how many were stopped.
+fn sweep(server: &SmtpServer, n: &mut usize, set: &str, stride: usize, correction: bool) -> usize {
+    let mut stopped = 0;
+    let mut nth = 1;
+    loop {
+        *n += 1;
+        let recovery = if n.is_multiple_of(2) {
+            Recovery::Rerun
+        } else {
+            Recovery::Daemon
+        };
+        if !case(server, *n, Stop::Syscall { set, nth }, correction, recovery) {
+            return stopped;
+        }
+        stopped += 1;
+        nth += stride;
+    }
+}
+
+fn write_stride() -> usize {
+    if std::env::var("PIPELINE_KILL_EVERY_WRITE").is_ok_and(|v| v == "1") {
+        1
+    } else {
+        40
+    }
+}
+
+#[test]
+fn a_first_version_killed_at_any_system_call_is_put_right_by_the_next_run_or_a_daemon_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = SmtpServer::start(&dir.path().join("smtp"));
+    let mut n = 0;
+    // A sweep that stops nothing measures nothing: the shim did not take, or the program
+    // no longer makes these calls through the C library.
+    let ordering = sweep(&server, &mut n, ORDERING, 1, false);
+    assert!(
+        ordering >= 40,
+        "only {ordering} renames, links, syncs … were stopped at"
+    );
+    let network = sweep(&server, &mut n, NETWORK, 1, false);
+    assert!(
+        network >= 2,
+        "only {network} calls to the mail server were stopped at"
+    );
+    let writes = sweep(&server, &mut n, WRITES, write_stride(), false);
+    assert!(writes >= 10, "only {writes} writes were stopped at");
+    eprintln!("stopped at {ordering} ordering calls, {network} network calls, {writes} writes");
+}
+
+#[test]
+fn a_correction_killed_at_any_system_call_is_put_right_by_the_next_run_or_a_daemon_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = SmtpServer::start(&dir.path().join("smtp"));
+    let mut n = 0;
+    let ordering = sweep(&server, &mut n, ORDERING, 1, true);
+    assert!(
+        ordering >= 40,
+        "only {ordering} renames, links, syncs … were stopped at"
+    );
+    let network = sweep(&server, &mut n, NETWORK, 1, true);
+    assert!(
+        network >= 2,
+        "only {network} calls to the mail server were stopped at"
+    );
+    let writes = sweep(&server, &mut n, WRITES, write_stride(), true);
+    assert!(writes >= 10, "only {writes} writes were stopped at");
+    eprintln!("stopped at {ordering} ordering calls, {network} network calls, {writes} writes");
 }

@@ -7,7 +7,6 @@ mod daemon;
 mod deliver;
 mod disclosure;
 mod end_to_end;
-#[cfg(feature = "failpoints")]
 mod fault_matrix;
 mod faults;
 mod fuzz_corpus;

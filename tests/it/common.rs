@@ -180,6 +180,22 @@ pub const SMTP_PASSWORD: &str = "test-wachtwoord";
 
 /// A real SMTP server on 127.0.0.1 (tests/it/smtp_server.py, aiosmtpd): STARTTLS required,
 /// then AUTH; accepted messages land in `<dir>/messages` as `.eml` and decoded `.json`.
+/// The messages the test SMTP server in `dir` has stored, in the order it stored them.
+pub fn read_messages(dir: &Path) -> Vec<serde_json::Value> {
+    let Ok(entries) = std::fs::read_dir(dir.join("messages")) else {
+        return Vec::new();
+    };
+    let mut files: Vec<PathBuf> = entries
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "json"))
+        .collect();
+    files.sort();
+    files
+        .iter()
+        .map(|f| serde_json::from_str(&std::fs::read_to_string(f).unwrap()).unwrap())
+        .collect()
+}
+
 pub struct SmtpServer {
     pub dir: PathBuf,
     pub port: u16,
@@ -265,19 +281,7 @@ timeout_seconds = 20
 
     /// Every accepted message, in order, as decoded by the server.
     pub fn messages(&self) -> Vec<serde_json::Value> {
-        let dir = self.dir.join("messages");
-        let Ok(entries) = std::fs::read_dir(&dir) else {
-            return Vec::new();
-        };
-        let mut files: Vec<PathBuf> = entries
-            .map(|e| e.unwrap().path())
-            .filter(|p| p.extension().is_some_and(|e| e == "json"))
-            .collect();
-        files.sort();
-        files
-            .iter()
-            .map(|f| serde_json::from_str(&std::fs::read_to_string(f).unwrap()).unwrap())
-            .collect()
+        read_messages(&self.dir)
     }
 
     /// How many times a client got as far as sending DATA.

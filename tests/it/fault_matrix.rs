@@ -32,7 +32,7 @@ const AFTER_THE_FINAL_DOT: [&str; 3] = [
 
 /// Where a run is stopped.
 #[derive(Clone, Copy, Debug)]
-enum Stop<'a> {
+pub(crate) enum Stop<'a> {
     /// A failpoint set to `kill` (ends the process as a crash would) or `fail`.
     Failpoint { point: &'a str, action: &'a str },
     /// SIGKILL before the `nth` call, over all threads, of the C library calls in `set`.
@@ -71,7 +71,7 @@ fn killat() -> &'static Path {
     })
 }
 
-fn run(config: &Path, stop: Option<Stop>) -> Output {
+pub(crate) fn run(config: &Path, stop: Option<Stop>) -> Output {
     let mut c = pipeline();
     c.args(["run", "--quarter", "2024Q4", "--config"])
         .arg(config)
@@ -146,7 +146,7 @@ fn leftovers(dir: &Path) -> Vec<String> {
 }
 
 /// A version's mails at the server: (version, recipient) → their Message-IDs.
-fn mails(server: &SmtpServer, recipients: &[&str]) -> Vec<(u32, String, Vec<String>)> {
+pub(crate) fn mails(server: &SmtpServer, recipients: &[&str]) -> Vec<(u32, String, Vec<String>)> {
     let messages = server.messages();
     let mut out = Vec::new();
     for version in 1..=9u32 {
@@ -170,7 +170,7 @@ fn mails(server: &SmtpServer, recipients: &[&str]) -> Vec<(u32, String, Vec<Stri
 }
 
 /// The mails the ledger has as sent: (version, recipient), from `pipeline history`.
-fn recorded_sent(config: &Path) -> Vec<(u32, String)> {
+pub(crate) fn recorded_sent(config: &Path) -> Vec<(u32, String)> {
     history(config, Some("2024Q4"))
         .lines()
         .filter_map(|line| {

@@ -2,6 +2,7 @@
 
 mod cli;
 mod common;
+mod connection_drops;
 mod corrections;
 mod daemon;
 mod deliver;

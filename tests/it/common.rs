@@ -178,8 +178,6 @@ pub fn tool(name: &str, pdf: &Path) -> String {
 /// The test server's password, given to `pipeline` as `SMTP_TEST_PASSWORD`.
 pub const SMTP_PASSWORD: &str = "test-wachtwoord";
 
-/// A real SMTP server on 127.0.0.1 (tests/it/smtp_server.py, aiosmtpd): STARTTLS required,
-/// then AUTH; accepted messages land in `<dir>/messages` as `.eml` and decoded `.json`.
 /// The messages the test SMTP server in `dir` has stored, in the order it stored them.
 pub fn read_messages(dir: &Path) -> Vec<serde_json::Value> {
     let Ok(entries) = std::fs::read_dir(dir.join("messages")) else {
@@ -196,6 +194,8 @@ pub fn read_messages(dir: &Path) -> Vec<serde_json::Value> {
         .collect()
 }
 
+/// A real SMTP server on 127.0.0.1 (tests/it/smtp_server.py, aiosmtpd): STARTTLS required,
+/// then AUTH; accepted messages land in `<dir>/messages` as `.eml` and decoded `.json`.
 pub struct SmtpServer {
     pub dir: PathBuf,
     pub port: u16,

@@ -149,28 +149,25 @@ fn leftovers(dir: &Path) -> Vec<String> {
     out
 }
 
-/// A version's mails at the server: (version, recipient) → their Message-IDs.
+/// A version's mails at the server: (version, recipient, their Message-IDs), the version
+/// read from the attachment's name (`…-v2.pdf`).
 pub(crate) fn mails(server: &SmtpServer, recipients: &[&str]) -> Vec<(u32, String, Vec<String>)> {
-    let messages = server.messages();
-    let mut out = Vec::new();
-    for version in 1..=9u32 {
-        for rcpt in recipients {
-            let ids: Vec<String> = messages
-                .iter()
-                .filter(|m| m["rcpt_tos"][0].as_str() == Some(*rcpt))
-                .filter(|m| {
-                    m["attachments"][0]["filename"]
-                        .as_str()
-                        .is_some_and(|f| f.contains(&format!("-v{version}.pdf")))
-                })
-                .map(|m| m["message_id"].to_string())
-                .collect();
-            if !ids.is_empty() {
-                out.push((version, rcpt.to_string(), ids));
-            }
-        }
+    let mut out: std::collections::BTreeMap<(u32, String), Vec<String>> = Default::default();
+    for m in server.messages() {
+        let Some(rcpt) = m["rcpt_tos"][0].as_str().filter(|r| recipients.contains(r)) else {
+            continue;
+        };
+        let version = m["attachments"][0]["filename"]
+            .as_str()
+            .and_then(|f| f.strip_suffix(".pdf"))
+            .and_then(|f| f.rsplit_once("-v"))
+            .and_then(|(_, v)| v.parse::<u32>().ok())
+            .unwrap_or_else(|| panic!("a mail without a versioned PDF: {m}"));
+        out.entry((version, rcpt.to_string()))
+            .or_default()
+            .push(m["message_id"].to_string());
     }
-    out
+    out.into_iter().map(|((v, r), ids)| (v, r, ids)).collect()
 }
 
 /// The mails the ledger has as sent: (version, recipient), from `pipeline history`.
@@ -393,8 +390,9 @@ const ORDERING: &str = "rename,renameat,renameat2,link,linkat,symlink,symlinkat,
 mkdir,mkdirat,rmdir,fsync,fdatasync,ftruncate,ftruncate64";
 /// The mail server's connection: every one is a case.
 const NETWORK: &str = "connect,send,sendto,sendmsg";
-/// Writes (most of them the ledger's SQLite pages): every 40th is a case, every one with
-/// `PIPELINE_KILL_EVERY_WRITE=1` (about 1,600 per run, half an hour).
+/// Writes (most of them the ledger's SQLite pages): every 40th is a case (80th for a
+/// correction), every one with `PIPELINE_KILL_EVERY_WRITE=1` (about 1,600 per run, half an
+/// hour).
 const WRITES: &str = "open,write,writev,pwrite,pwrite64";
 
 /// Kills the run before each `stride`-th call of `set`, until a run goes through; returns
@@ -423,54 +421,39 @@ fn sweep(server: &SmtpServer, n: &mut usize, set: &str, stride: usize, correctio
     }
 }
 
-fn write_stride() -> usize {
-    if std::env::var("PIPELINE_KILL_EVERY_WRITE").is_ok_and(|v| v == "1") {
-        1
-    } else {
-        40
-    }
+/// Every sweep for a first version or a correction. A sweep that stops nothing measures
+/// nothing: the shim did not take, or the program no longer makes these calls through the C
+/// library.
+fn sweeps(correction: bool, write_stride: usize) {
+    let dir = tempfile::tempdir().unwrap();
+    let server = SmtpServer::start(&dir.path().join("smtp"));
+    let mut n = 0;
+    let ordering = sweep(&server, &mut n, ORDERING, 1, correction);
+    assert!(
+        ordering >= 40,
+        "only {ordering} renames, links, syncs … were stopped at"
+    );
+    let network = sweep(&server, &mut n, NETWORK, 1, correction);
+    assert!(
+        network >= 2,
+        "only {network} calls to the mail server were stopped at"
+    );
+    let every = std::env::var("PIPELINE_KILL_EVERY_WRITE").is_ok_and(|v| v == "1");
+    let stride = if every { 1 } else { write_stride };
+    let writes = sweep(&server, &mut n, WRITES, stride, correction);
+    assert!(writes >= 10, "only {writes} writes were stopped at");
+    eprintln!("stopped at {ordering} ordering calls, {network} network calls, {writes} writes");
 }
 
 #[test]
 fn a_first_version_killed_at_any_system_call_is_put_right_by_the_next_run_or_a_daemon_start() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = SmtpServer::start(&dir.path().join("smtp"));
-    let mut n = 0;
-    // A sweep that stops nothing measures nothing: the shim did not take, or the program
-    // no longer makes these calls through the C library.
-    let ordering = sweep(&server, &mut n, ORDERING, 1, false);
-    assert!(
-        ordering >= 40,
-        "only {ordering} renames, links, syncs … were stopped at"
-    );
-    let network = sweep(&server, &mut n, NETWORK, 1, false);
-    assert!(
-        network >= 2,
-        "only {network} calls to the mail server were stopped at"
-    );
-    let writes = sweep(&server, &mut n, WRITES, write_stride(), false);
-    assert!(writes >= 10, "only {writes} writes were stopped at");
-    eprintln!("stopped at {ordering} ordering calls, {network} network calls, {writes} writes");
+    sweeps(false, 40);
 }
 
+/// Every 80th write: each case publishes a first version before the correction it stops.
 #[test]
 fn a_correction_killed_at_any_system_call_is_put_right_by_the_next_run_or_a_daemon_start() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = SmtpServer::start(&dir.path().join("smtp"));
-    let mut n = 0;
-    let ordering = sweep(&server, &mut n, ORDERING, 1, true);
-    assert!(
-        ordering >= 40,
-        "only {ordering} renames, links, syncs … were stopped at"
-    );
-    let network = sweep(&server, &mut n, NETWORK, 1, true);
-    assert!(
-        network >= 2,
-        "only {network} calls to the mail server were stopped at"
-    );
-    let writes = sweep(&server, &mut n, WRITES, write_stride(), true);
-    assert!(writes >= 10, "only {writes} writes were stopped at");
-    eprintln!("stopped at {ordering} ordering calls, {network} network calls, {writes} writes");
+    sweeps(true, 80);
 }
 
 #[test]

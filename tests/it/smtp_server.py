@@ -59,7 +59,7 @@ def control():
         return path, ""
 
 
-def store(envelope):
+def store(envelope, session):
     messages = os.path.join(DIR, "messages")
     os.makedirs(messages, exist_ok=True)
     n = len([f for f in os.listdir(messages) if f.endswith(".eml")]) + 1
@@ -85,6 +85,9 @@ def store(envelope):
         "message_id": str(msg["message-id"] or ""),
         "body": body.get_content() if body is not None else "",
         "attachments": attachments,
+        # Which connection brought it (the client's port): a test that cuts connections
+        # tells by it which messages came over the cut one.
+        "peer_port": session.peer[1],
     }
     base = os.path.join(messages, "%03d" % n)
     with open(base + ".eml", "wb") as f:
@@ -114,7 +117,7 @@ class Handler:
             return "451 4.3.0 Try again later"
         if what == "550":
             return "550 5.1.1 Mailbox unavailable"
-        store(envelope)
+        store(envelope, session)
         if what == "drop-after-once":
             os.remove(path)
             server.transport.close()

@@ -209,6 +209,13 @@ impl Fetcher {
                 "an HTML page came back where {name} was expected (a login page?)"
             ));
         }
+        if !framed(&response) {
+            return Attempt::Fail(
+                "the server did not say where the file ends (no Content-Length, not chunked): \
+                 a connection that broke off could not be told from the end of the file"
+                    .into(),
+            );
+        }
         if let Some(len) = response.content_length()
             && len > self.options.max_size_mb * 1024 * 1024
         {
@@ -273,6 +280,21 @@ impl Fetcher {
             Err(e) => Attempt::Fail(e.to_string()),
         }
     }
+}
+
+/// Whether the response says where its body ends, so that a connection that breaks off is
+/// an error and not a shorter file: a Content-Length, chunked transfer (ended by a chunk of
+/// size 0), or HTTP/2 and later (every stream ends explicitly). An HTTP/1 body that ends when
+/// the connection closes would let a cut-off export pass as whole and its figures be
+/// published short.
+fn framed(response: &reqwest::Response) -> bool {
+    let chunked = response
+        .headers()
+        .get_all(reqwest::header::TRANSFER_ENCODING)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .any(|v| v.to_ascii_lowercase().contains("chunked"));
+    response.version() >= reqwest::Version::HTTP_2 || response.content_length().is_some() || chunked
 }
 
 fn root_cause(e: &(dyn std::error::Error + 'static)) -> String {

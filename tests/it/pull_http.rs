@@ -20,6 +20,10 @@ pub enum Reply {
     Status(u16, Vec<(String, String)>),
     /// Promises `len` bytes, sends the first few, then closes.
     ResetMidBody(usize),
+    /// The body without a length, ended by closing the connection (HTTP/1.0 style).
+    Unframed(Vec<u8>),
+    /// The body in chunks; with `false`, the connection closes before the last chunk.
+    Chunked(Vec<u8>, bool),
     Html,
     /// Waits before answering.
     Slow(Duration),
@@ -131,6 +135,32 @@ fn serve(mut stream: TcpStream, script: &Mutex<Script>) {
             let _ = stream.write_all(b"Casusnummer;Clientnummer\nC0001;K0001\n");
             let _ = stream.flush();
             stream.shutdown(std::net::Shutdown::Both)
+        }
+        Reply::Unframed(body) => stream
+            .write_all(b"HTTP/1.1 200 OK\r\nContent-Type: text/csv\r\nConnection: close\r\n\r\n")
+            .and_then(|_| stream.write_all(&body))
+            .and_then(|_| stream.shutdown(std::net::Shutdown::Both)),
+        Reply::Chunked(body, whole) => {
+            let mut out =
+                b"HTTP/1.1 200 OK\r\nContent-Type: text/csv\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
+                    .to_vec();
+            let chunks: Vec<&[u8]> = body.chunks(4096).collect();
+            let sent = if whole {
+                chunks.len()
+            } else {
+                chunks.len() / 2
+            };
+            for chunk in &chunks[..sent] {
+                out.extend_from_slice(format!("{:x}\r\n", chunk.len()).as_bytes());
+                out.extend_from_slice(chunk);
+                out.extend_from_slice(b"\r\n");
+            }
+            if whole {
+                out.extend_from_slice(b"0\r\n\r\n");
+            }
+            stream
+                .write_all(&out)
+                .and_then(|_| stream.shutdown(std::net::Shutdown::Both))
         }
         Reply::Html => {
             let body = b"<!DOCTYPE html><html><body><form>Inloggen</form></body></html>";
@@ -350,6 +380,69 @@ fn a_connection_reset_mid_body_is_retried_and_leaves_no_partial_file() {
         "{err}"
     );
     assert_eq!(server.hits("/casussen.csv"), 3);
+    assert_no_partial_files(&dir.path().join("state"));
+}
+
+/// A server that ends the file by closing the connection cannot be told from one whose
+/// connection broke off after whole lines: such a body is refused, whole or not, and
+/// nothing of it is stored.
+#[test]
+fn a_body_without_a_length_is_refused_whole_or_cut_off() {
+    let casussen = std::fs::read(demo_data().join("casussen.csv")).unwrap();
+    let lines = casussen.iter().filter(|b| **b == b'\n').count();
+    let cut = casussen
+        .iter()
+        .enumerate()
+        .filter(|(_, b)| **b == b'\n')
+        .nth(lines / 2)
+        .map(|(i, _)| &casussen[..=i])
+        .unwrap()
+        .to_vec();
+    for body in [casussen.clone(), cut] {
+        let server = Server::start();
+        server.serve_demo();
+        server.on("/casussen.csv", vec![Reply::Unframed(body)]);
+        let (dir, result) = pull_with(&server, "");
+        let err = result.unwrap_err().to_string();
+        assert!(
+            err.contains("casussen.csv") && err.contains("did not say where the file ends"),
+            "{err}"
+        );
+        assert_eq!(
+            server.hits("/casussen.csv"),
+            1,
+            "not retried: the server does it again"
+        );
+        assert_no_partial_files(&dir.path().join("state"));
+    }
+}
+
+#[test]
+fn a_chunked_body_is_read_whole_and_one_cut_before_its_last_chunk_is_retried() {
+    let casussen = std::fs::read(demo_data().join("casussen.csv")).unwrap();
+    let server = Server::start();
+    server.serve_demo();
+    server.on(
+        "/casussen.csv",
+        vec![
+            Reply::Chunked(casussen.clone(), false),
+            Reply::Chunked(casussen.clone(), true),
+        ],
+    );
+    let (dir, result) = pull_with(&server, "");
+    let snapshot = result.unwrap();
+    assert_eq!(
+        server.hits("/casussen.csv"),
+        2,
+        "the cut-off body is retried"
+    );
+    let file = snapshot
+        .files
+        .iter()
+        .find(|f| f.name == "casussen.csv")
+        .unwrap();
+    use sha2::Digest;
+    assert_eq!(file.sha256, hex::encode(sha2::Sha256::digest(&casussen)));
     assert_no_partial_files(&dir.path().join("state"));
 }
 

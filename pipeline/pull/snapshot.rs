@@ -408,16 +408,32 @@ impl SnapshotStore {
 
     /// Copies one file into the object store, hashing it on the way.
     pub fn add(&self, source: &str, file: &Path) -> Result<SnapshotFile, PullError> {
+        self.add_watching(source, file, || {})
+    }
+
+    /// [`Self::add`], refusing a file that changed while it was read: an exporter still
+    /// writing it would otherwise have a part of the export pulled as the whole. `read`
+    /// runs after the last byte was read (tests change the file there).
+    fn add_watching(
+        &self,
+        source: &str,
+        file: &Path,
+        read: impl FnOnce(),
+    ) -> Result<SnapshotFile, PullError> {
+        use std::os::unix::fs::MetadataExt;
         let name = file
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
-        let unreadable = |e: std::io::Error| PullError::Source {
+        let fail = |reason: String| PullError::Source {
             source_name: source.into(),
             path: file.display().to_string(),
-            reason: e.to_string(),
+            reason,
         };
+        let unreadable = |e: std::io::Error| fail(e.to_string());
         let mut input = fs::File::open(file).map_err(unreadable)?;
+        let stamp = |m: &fs::Metadata| (m.len(), m.mtime(), m.mtime_nsec(), m.ino());
+        let before = input.metadata().map_err(unreadable)?;
         let mut writer = self.writer()?;
         let mut buf = vec![0u8; 1 << 20];
         loop {
@@ -426,6 +442,19 @@ impl SnapshotStore {
                 break;
             }
             writer.write(&buf[..n])?;
+        }
+        read();
+        // By the path, not the open file: an exporter that replaces the file by a rename
+        // has changed it too.
+        let after = fs::metadata(file).map_err(unreadable)?;
+        if stamp(&before) != stamp(&after) || writer.size() != before.len() {
+            return Err(fail(format!(
+                "the file changed while it was read ({} bytes when opened, {} read, {} now): \
+                 is it still being written? Nothing of it was pulled; the next run reads it again",
+                before.len(),
+                writer.size(),
+                after.len()
+            )));
         }
         writer.finish(&name, source, &file.display().to_string())
     }
@@ -568,6 +597,53 @@ impl SnapshotStore {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_file_changed_while_it_was_read_is_refused_and_nothing_of_it_kept() {
+        let state = tempfile::tempdir().unwrap();
+        let data = tempfile::tempdir().unwrap();
+        let store = SnapshotStore::open(state.path()).unwrap();
+        let file = data.path().join("casussen.csv");
+        let empty = |dir: &str| fs::read_dir(state.path().join(dir)).unwrap().count() == 0;
+        type Change = fn(&Path);
+        let changes: [(&str, Change); 3] = [
+            ("appended to", |f| {
+                use std::io::Write;
+                let mut out = fs::OpenOptions::new().append(true).open(f).unwrap();
+                out.write_all(b"C0003;K0003\n").unwrap();
+            }),
+            ("cut short", |f| {
+                fs::OpenOptions::new()
+                    .write(true)
+                    .open(f)
+                    .unwrap()
+                    .set_len(5)
+                    .unwrap();
+            }),
+            ("replaced by a rename", |f| {
+                let other = f.with_extension("new");
+                fs::write(&other, "Casusnummer;Clientnummer\nC0001;K0001\n").unwrap();
+                fs::rename(&other, f).unwrap();
+            }),
+        ];
+        for (what, change) in changes {
+            fs::write(&file, "Casusnummer;Clientnummer\nC0001;K0001\n").unwrap();
+            let err = store
+                .add_watching("export", &file, || change(&file))
+                .unwrap_err()
+                .to_string();
+            assert!(
+                err.contains("casussen.csv") && err.contains("changed while it was read"),
+                "{what}: {err}"
+            );
+            assert!(
+                empty("objects") && empty("tmp"),
+                "{what}: something was kept"
+            );
+        }
+        fs::write(&file, "Casusnummer;Clientnummer\nC0001;K0001\n").unwrap();
+        assert_eq!(store.add_watching("export", &file, || {}).unwrap().size, 37);
+    }
 
     #[test]
     fn pruning_deletes_old_snapshots_and_their_unshared_objects() {

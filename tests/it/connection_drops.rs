@@ -14,8 +14,8 @@ use std::net::{Shutdown, TcpListener, TcpStream};
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 
-use crate::common::{SmtpServer, add_recipients, history, write_config};
-use crate::fault_matrix::{mails, recorded_sent, run};
+use crate::common::{SmtpServer, history};
+use crate::fault_matrix::{config_for_case, mails, recorded_sent, run};
 
 /// Where in a run's conversations: (turn, read within the turn), both counted from 0.
 type Moment = (usize, usize);
@@ -175,16 +175,7 @@ fn case(
         &format!("port = {}", server.port),
         &format!("port = {}", proxy.port),
     );
-    let config = write_config(&case, &mail);
-    let (a, b) = (
-        format!("d{n}-directie@noorderkwartier.example"),
-        format!("d{n}-griffie@noorderkwartier.example"),
-    );
-    add_recipients(
-        &config,
-        &format!("to = [\"{a}\"]"),
-        &format!("to = [\"{b}\"]"),
-    );
+    let (config, a, b) = config_for_case(&case, &mail, &format!("d{n}"));
     proxy.arm(at);
     let first = run(&config, None);
     let cut = proxy.happened();

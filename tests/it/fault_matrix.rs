@@ -104,49 +104,69 @@ fn stopped_at(c: &mut std::process::Command, stop: Option<Stop>) {
     }
 }
 
-/// Every PDF under `dir` that does not end as a PDF ends: written only in part.
-fn torn_pdfs(dir: &Path) -> Vec<String> {
-    let mut out = Vec::new();
+/// Visits every entry under `dir`; `visit` says whether to go into a folder (never into a
+/// symlinked one).
+fn walk(dir: &Path, mut visit: impl FnMut(&Path) -> bool) {
     let mut stack = vec![dir.to_path_buf()];
     while let Some(d) = stack.pop() {
         for entry in std::fs::read_dir(&d).into_iter().flatten().flatten() {
             let path = entry.path();
-            if path.is_dir() && !path.is_symlink() {
+            if visit(&path) && path.is_dir() && !path.is_symlink() {
                 stack.push(path);
-            } else if path.extension().is_some_and(|e| e == "pdf") {
-                let bytes = std::fs::read(&path).unwrap_or_default();
-                let end =
-                    String::from_utf8_lossy(&bytes[bytes.len().saturating_sub(32)..]).into_owned();
-                if !bytes.starts_with(b"%PDF-") || !end.trim_end().ends_with("%%EOF") {
-                    out.push(path.display().to_string());
-                }
             }
         }
     }
+}
+
+/// Every PDF under `dir` that does not end as a PDF ends: written only in part.
+fn torn_pdfs(dir: &Path) -> Vec<String> {
+    let mut out = Vec::new();
+    walk(dir, |path| {
+        if path.extension().is_some_and(|e| e == "pdf") && path.is_file() {
+            let bytes = std::fs::read(path).unwrap_or_default();
+            let end =
+                String::from_utf8_lossy(&bytes[bytes.len().saturating_sub(32)..]).into_owned();
+            if !bytes.starts_with(b"%PDF-") || !end.trim_end().ends_with("%%EOF") {
+                out.push(path.display().to_string());
+            }
+        }
+        true
+    });
     out
 }
 
 /// Every path under `dir` whose name says it is temporary or half-built.
 fn leftovers(dir: &Path) -> Vec<String> {
     let mut out = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for entry in std::fs::read_dir(&d).into_iter().flatten().flatten() {
-            let name = entry.file_name().to_string_lossy().into_owned();
-            let path = entry.path();
-            let temporary = name.starts_with(".v")
-                || name.starts_with(".current-")
-                || name.starts_with(".building-")
-                || name.starts_with("pull-")
-                || name.ends_with(".tmp");
-            if temporary {
-                out.push(path.display().to_string());
-            } else if path.is_dir() && !path.is_symlink() {
-                stack.push(path);
-            }
+    walk(dir, |path| {
+        let name = path.file_name().unwrap_or_default().to_string_lossy();
+        let temporary = name.starts_with(".v")
+            || name.starts_with(".current-")
+            || name.starts_with(".building-")
+            || name.starts_with("pull-")
+            || name.ends_with(".tmp");
+        if temporary {
+            out.push(path.display().to_string());
         }
-    }
+        !temporary
+    });
     out
+}
+
+/// A config in `dir` with `extra` (the mail settings) and one recipient per document,
+/// named for case `case` so that cases sharing a server tell their mails apart.
+pub(crate) fn config_for_case(dir: &Path, extra: &str, case: &str) -> (PathBuf, String, String) {
+    let config = write_config(dir, extra);
+    let (a, b) = (
+        format!("{case}-directie@noorderkwartier.example"),
+        format!("{case}-griffie@noorderkwartier.example"),
+    );
+    crate::common::add_recipients(
+        &config,
+        &format!("to = [\"{a}\"]"),
+        &format!("to = [\"{b}\"]"),
+    );
+    (config, a, b)
 }
 
 /// A version's mails at the server: (version, recipient, their Message-IDs), the version
@@ -209,16 +229,7 @@ fn case(
     );
     // Commentary of its own (none at first), so that a correction can add some.
     std::fs::create_dir_all(dir.path().join("commentary")).unwrap();
-    let config = write_config(dir.path(), &extra);
-    let (a, b) = (
-        format!("c{n}-directie@noorderkwartier.example"),
-        format!("c{n}-griffie@noorderkwartier.example"),
-    );
-    crate::common::add_recipients(
-        &config,
-        &format!("to = [\"{a}\"]"),
-        &format!("to = [\"{b}\"]"),
-    );
+    let (config, a, b) = config_for_case(dir.path(), &extra, &format!("c{n}"));
     if correction {
         assert!(
             run(&config, None).status.success(),

@@ -410,10 +410,29 @@ fn main() -> ExitCode {
         Err(e) => {
             // One line a person can act on: the chain of causes, outermost first.
             let chain: Vec<String> = e.chain().map(|c| c.to_string()).collect();
-            eprintln!("error: {}", chain.join(": "));
+            eprintln!("error: {}", written_out(&chain.join(": ")));
             ExitCode::FAILURE
         }
     }
+}
+
+/// A message as a terminal should show it: a message may quote a file name, a path or a
+/// header from outside, and an escape sequence or a direction control in it would act on
+/// the terminal (clear it, turn the line around) instead of being read. Those are written
+/// out as `\u{1b}`; line breaks and tabs stay.
+fn written_out(message: &str) -> String {
+    message
+        .chars()
+        .map(|c| {
+            if (c.is_control() && c != '\n' && c != '\t')
+                || pipeline::load::table::direction_control(c)
+            {
+                c.escape_unicode().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
 }
 
 /// What `pipeline run` was asked.

@@ -8,4 +8,4 @@ mod store;
 
 pub use indicator::{Indicator, Kind};
 pub use relations::{Records, Relation, Span, records, relations, relations_and_nothing};
-pub use store::{CsvError, Figure, FigureKey, Figures, MissingFigure, Value, neutral};
+pub use store::{CsvError, Figure, FigureKey, Figures, MissingFigure, Value, isolated, neutral};

@@ -47,7 +47,10 @@ impl FigureKey {
             } else {
                 self.indicator.dimension()
             };
-            parts.push(crate::vocab::category_name(dimension, &self.category));
+            parts.push(isolated(crate::vocab::category_name(
+                dimension,
+                &self.category,
+            )));
         }
         parts.push(self.period_words());
         parts.join(", ")
@@ -60,6 +63,24 @@ impl FigureKey {
             Some(p) => crate::Quarter::containing(p.start).label_nl(),
             None => self.period.clone(),
         }
+    }
+}
+
+/// A name from the data in a line of text and numbers, kept to its own writing direction.
+/// A name in Hebrew or Arabic letters pulls what follows it on the line (`: 12 → 13`) into
+/// its right-to-left run, and a reader of the mail or the correction list would see
+/// `13 → 12`. Such a name is set between Unicode's first-strong isolate and its end (FSI …
+/// PDI); any other name is left as it is. (Direction controls never get this far: they are
+/// hostile text, refused at load.)
+pub fn isolated(name: String) -> String {
+    use unicode_bidi::{BidiClass, bidi_class};
+    if name
+        .chars()
+        .any(|c| matches!(bidi_class(c), BidiClass::R | BidiClass::AL))
+    {
+        format!("\u{2068}{name}\u{2069}")
+    } else {
+        name
     }
 }
 
@@ -381,6 +402,39 @@ mod tests {
             .expect(&FigureKey::total(Indicator::Wachttijd, "2024Q1-Q3"))
             .unwrap();
         assert_eq!((wait.value, wait.n), (Value::Mean(12.35), Some(40)));
+    }
+
+    /// What a reader sees of a correction's line, laid out as a mail program or a PDF lays
+    /// out a line (Unicode's bidirectional algorithm): the numbers in their order, whatever
+    /// the writing direction of the name before them.
+    #[test]
+    fn a_right_to_left_name_does_not_turn_the_numbers_after_it_around() {
+        let seen = |line: &str| {
+            let info = unicode_bidi::BidiInfo::new(line, None);
+            let para = &info.paragraphs[0];
+            info.reorder_line(para, para.range.clone()).into_owned()
+        };
+        for name in ["Zandeweer", "קריית", "الحي", "Team نور"] {
+            let key = FigureKey::new(Indicator::Woonplaats, name, "2024Q1-Q4");
+            let line = format!("{}: 12 → 13", key.words());
+            let expected = format!("{}: 12 → 13", key.period_words());
+            assert!(
+                seen(&line).contains(&expected),
+                "{line:?} is seen as {:?}",
+                seen(&line)
+            );
+            // Without the isolate a right-to-left name takes the period's first number
+            // (`1 januari`) into its run: the test can fail.
+            let bare = line.replace(['\u{2068}', '\u{2069}'], "");
+            assert_eq!(
+                seen(&bare).contains(&expected),
+                name.is_ascii(),
+                "{bare:?} is seen as {:?}",
+                seen(&bare)
+            );
+        }
+        let plain = FigureKey::new(Indicator::Woonplaats, "Zandeweer", "2024Q1-Q4").words();
+        assert!(!plain.contains(['\u{2068}', '\u{2069}']), "{plain}");
     }
 
     proptest::proptest! {

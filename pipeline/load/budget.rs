@@ -172,9 +172,9 @@ impl Sheet<'_> {
             Data::String(s) if s.trim().is_empty() => None,
             Data::String(s) => Some(parse_amount(s).ok_or_else(|| {
                 self.error(format!(
-                    "{} holds '{}': expected an amount such as 1.234,56 or € 3.668.000",
+                    "{} holds {}: expected an amount such as 1.234,56 or € 3.668.000",
                     self.cell_ref(row, col),
-                    s.trim()
+                    echo(s.trim())
                 ))
             })?),
             Data::Error(e) => {
@@ -186,20 +186,50 @@ impl Sheet<'_> {
             }
             other => {
                 return Err(self.error(format!(
-                    "{} holds '{}': expected an amount such as 1.234,56 or € 3.668.000",
+                    "{} holds {}: expected an amount such as 1.234,56 or € 3.668.000",
                     self.cell_ref(row, col),
-                    cell_text(other).unwrap_or_default()
+                    echo(&cell_text(other).unwrap_or_default())
                 )));
             }
         };
         Ok(value)
     }
 
-    fn text(&self, row: usize, col: Option<usize>) -> Option<String> {
-        col.and_then(|c| self.range.get((row, c)))
+    /// A text cell, trimmed; `None` when empty. A budget line's name is printed in the
+    /// documents, their mail and the log, so hostile text (a control character, a direction
+    /// control, more than 200 characters: `table::hostile`) is refused naming the cell, and
+    /// never repeated.
+    fn text(&self, row: usize, col: Option<usize>) -> Result<Option<String>, LoadError> {
+        let Some(text) = col
+            .and_then(|c| self.range.get((row, c)))
             .and_then(cell_text)
-            .map(|t| t.trim().to_string())
-            .filter(|t| !t.is_empty())
+        else {
+            return Ok(None);
+        };
+        let text = text.trim();
+        if super::table::hostile(text) {
+            return Err(self.error(format!(
+                "{} holds text with a control character, a direction control or more than {} \
+                 characters (not repeated here): expected plain text",
+                self.cell_ref(row, col.unwrap_or(0)),
+                super::table::MAX_TEXT
+            )));
+        }
+        Ok((!text.is_empty()).then(|| text.to_string()))
+    }
+}
+
+/// A cell's text quoted in a message, unless it is hostile: a message reaches the log and
+/// an operator's terminal, where an escape sequence would act.
+fn echo(text: &str) -> String {
+    if super::table::hostile(text) {
+        format!(
+            "text with a control character, a direction control or more than {} characters (not \
+             repeated here)",
+            super::table::MAX_TEXT
+        )
+    } else {
+        format!("'{text}'")
     }
 }
 
@@ -290,7 +320,7 @@ pub fn load_budget(path: &Path, sha256: String) -> Result<Budget, LoadError> {
             since_subtotal.clear();
             continue;
         }
-        let onderdeel = sheet.text(i, c("Onderdeel"));
+        let onderdeel = sheet.text(i, c("Onderdeel"))?;
         let amounts: Vec<Option<f64>> = amount_cols
             .iter()
             .map(|col| sheet.amount(i, *col))
@@ -336,7 +366,7 @@ pub fn load_budget(path: &Path, sha256: String) -> Result<Budget, LoadError> {
             continue;
         }
         // Compared ignoring case, but a refusal quotes the cell as the author typed it.
-        let soort = match sheet.text(i, c("Soort")) {
+        let soort = match sheet.text(i, c("Soort"))? {
             None => Soort::Lasten,
             Some(s) if s.eq_ignore_ascii_case("lasten") => Soort::Lasten,
             Some(s) if s.eq_ignore_ascii_case("baten") => Soort::Baten,
@@ -364,16 +394,16 @@ pub fn load_budget(path: &Path, sha256: String) -> Result<Budget, LoadError> {
             })
         };
         let line = BudgetLine {
-            domein: sheet.text(i, c("Domein")).ok_or_else(|| {
+            domein: sheet.text(i, c("Domein"))?.ok_or_else(|| {
                 sheet.error(format!(
                     "{} is empty: expected the Domein of budget line '{onderdeel}'",
                     sheet.cell_ref(i, c("Domein").unwrap_or(0))
                 ))
             })?,
-            thema: sheet.text(i, c("Thema")).unwrap_or_default(),
+            thema: sheet.text(i, c("Thema"))?.unwrap_or_default(),
             onderdeel: onderdeel.clone(),
             soort,
-            taakveld: sheet.text(i, c("Taakveld")),
+            taakveld: sheet.text(i, c("Taakveld"))?,
             realisatie_vj: fix(amounts[0]),
             begroting_primitief: required(1, "Begroting primitief")?,
             begroting_gewijzigd: fix(amounts[2]),
@@ -468,7 +498,7 @@ fn read_taakstellingen(s: &Sheet) -> Result<Vec<Taakstelling>, LoadError> {
     let c = |n: &str| find(&names, n);
     let mut out = Vec::new();
     for i in header + 1..s.range.height() {
-        let Some(omschrijving) = s.text(i, c("Omschrijving")) else {
+        let Some(omschrijving) = s.text(i, c("Omschrijving"))? else {
             continue;
         };
         let bedrag = s.amount(i, c("Bedrag"))?.ok_or_else(|| {
@@ -478,7 +508,7 @@ fn read_taakstellingen(s: &Sheet) -> Result<Vec<Taakstelling>, LoadError> {
             ))
         })?;
         out.push(Taakstelling {
-            domein: s.text(i, c("Domein")).unwrap_or_default(),
+            domein: s.text(i, c("Domein"))?.unwrap_or_default(),
             omschrijving,
             bedrag,
             gerealiseerd: s.amount(i, c("Gerealiseerd"))?,
@@ -492,11 +522,11 @@ fn read_volumes(s: &Sheet) -> Result<Vec<Volume>, LoadError> {
     let c = |n: &str| find(&names, n);
     let mut out = Vec::new();
     for i in header + 1..s.range.height() {
-        let (Some(domein), Some(onderdeel)) = (s.text(i, c("Domein")), s.text(i, c("Onderdeel")))
+        let (Some(domein), Some(onderdeel)) = (s.text(i, c("Domein"))?, s.text(i, c("Onderdeel"))?)
         else {
             continue;
         };
-        let kwartaal_text = s.text(i, c("Kwartaal")).unwrap_or_default();
+        let kwartaal_text = s.text(i, c("Kwartaal"))?.unwrap_or_default();
         let kwartaal: crate::Quarter = kwartaal_text.parse().map_err(|_| {
             s.error(format!(
                 "{} holds '{kwartaal_text}': expected a quarter like 2024Q3",
@@ -510,7 +540,7 @@ fn read_volumes(s: &Sheet) -> Result<Vec<Volume>, LoadError> {
                 return Err(s.error(format!(
                     "{} holds '{}': expected a whole number of clients",
                     s.cell_ref(i, c("Cliënten").unwrap_or(0)),
-                    s.text(i, c("Cliënten")).unwrap_or_default()
+                    s.text(i, c("Cliënten"))?.unwrap_or_default()
                 )));
             }
         };

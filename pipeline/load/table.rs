@@ -319,6 +319,24 @@ fn read_raw(
         .unwrap_or_else(|| text::sniff_delimiter(&header));
     let headers = text::split_header(&header, delimiter);
     let select = select_mapped(spec, mapping, &headers, &origin)?;
+    if let Some(cut) =
+        text::cut_off_row(path, delimiter, headers.len()).map_err(|e| unreadable(&e))?
+    {
+        let quote = if cut.in_quotes {
+            ", inside a quoted value,"
+        } else {
+            ""
+        };
+        return Err(LoadError::Unreadable {
+            file,
+            reason: format!(
+                "the file stops in the middle of its last row: line {} has {} of the header's {} fields{quote} and no line end (was the export still being written?); nothing is published, deliver the whole file again",
+                cut.line,
+                cut.fields,
+                headers.len()
+            ),
+        });
+    }
 
     let reader = match encoding {
         Encoding::Utf8 => LazyCsvReader::new(PlRefPath::new(path.to_string_lossy().as_ref())),
@@ -417,7 +435,8 @@ fn clean_column(c: Column) -> PolarsResult<Column> {
 pub const MAX_TEXT: usize = 200;
 
 /// Whether a text value holds a control character (C0 other than a line break or tab, DEL
-/// or C1) or is longer than [`MAX_TEXT`] characters.
+/// or C1), a direction control ([`direction_control`]) or is longer than [`MAX_TEXT`]
+/// characters.
 pub fn hostile(text: &str) -> bool {
     // Nearly every value is short printable ASCII: one pass the compiler vectorises decides
     // those, the rest take the exact checks.
@@ -431,7 +450,19 @@ pub fn hostile(text: &str) -> bool {
         || text
             .bytes()
             .any(|b| (b < 0x20 && !matches!(b, b'\n' | b'\r' | b'\t')) || b == 0x7f)
-        || !text.is_ascii() && text.chars().any(|c| ('\u{80}'..='\u{9f}').contains(&c))
+        || !text.is_ascii()
+            && text
+                .chars()
+                .any(|c| ('\u{80}'..='\u{9f}').contains(&c) || direction_control(c))
+}
+
+/// Unicode's explicit direction controls: the marks (ALM, LRM, RLM), embeddings, overrides
+/// and isolates. Invisible themselves, they turn around what follows them on the line: a
+/// team named `Noord` + RLM makes a mail's `Noord, 2024: 12 → 13` read `13 → 12`, and an
+/// override prints `13` as `31` ("Trojan Source"). No name of a team, village or budget
+/// line needs one.
+pub fn direction_control(c: char) -> bool {
+    matches!(c, '\u{061c}' | '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
 }
 
 /// Whether a value holds a line break or a tab.
@@ -895,10 +926,11 @@ mod tests {
 
     /// The checks as they read before the printable-ASCII shortcut.
     fn hostile_by_the_rules(text: &str) -> bool {
-        text.chars().count() > super::MAX_TEXT
-            || text.chars().any(|c| {
-                (c < ' ' && !matches!(c, '\n' | '\r' | '\t')) || ('\u{7f}'..='\u{9f}').contains(&c)
-            })
+        text.chars().count() > super::MAX_TEXT || text.chars().any(|c| {
+            (c < ' ' && !matches!(c, '\n' | '\r' | '\t'))
+                || ('\u{7f}'..='\u{9f}').contains(&c)
+                || matches!(c as u32, 0x061c | 0x200e | 0x200f | 0x202a..=0x202e | 0x2066..=0x2069)
+        })
     }
 
     /// The shortcut decides like the rules, around every boundary it tests: the printable
@@ -908,7 +940,8 @@ mod tests {
     fn hostile_text_is_decided_like_the_rules() {
         let alphabet = [
             ' ', '~', 'a', '\u{1f}', '\u{7f}', '\u{80}', '\u{9f}', '\u{a0}', '\n', '\t', '\r',
-            '\0', 'é', '€', '\u{1b}',
+            '\0', 'é', '€', '\u{1b}', '\u{202e}', '\u{200f}', '\u{2066}', '\u{2069}', '\u{61c}',
+            '\u{200d}', '\u{202f}', '\u{206a}', '\u{2065}', '\u{200b}',
         ];
         let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(22);
         for _ in 0..20_000 {

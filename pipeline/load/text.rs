@@ -97,6 +97,69 @@ pub fn split_header(header: &str, delimiter: u8) -> Vec<String> {
     fields
 }
 
+/// Where a file stops inside its last row. `None` for a file that ends with a line end or
+/// whose last row is whole.
+///
+/// An exporter that is still writing, or paused, leaves a file cut at any byte. Polars
+/// would read a row cut short as a row with its last fields empty, and a cut inside a
+/// field as a shorter value (`Uithu` for `Uithuizen`): the row would be excluded or,
+/// worse, counted under a place that does not exist. A file without a line end after its
+/// last row is where this shows; only such a file is scanned, so a whole export costs one
+/// byte read. A last row with every field and no line end cannot be told from a whole
+/// one and is taken as it is.
+pub fn cut_off_row(path: &Path, delimiter: u8, fields: usize) -> std::io::Result<Option<Cut>> {
+    use std::io::{Seek, SeekFrom};
+    let mut file = std::fs::File::open(path)?;
+    let len = file.metadata()?.len();
+    if len == 0 {
+        return Ok(None);
+    }
+    file.seek(SeekFrom::Start(len - 1))?;
+    let mut last = [0u8; 1];
+    file.read_exact(&mut last)?;
+    if last[0] == b'\n' {
+        return Ok(None);
+    }
+    // SAFETY: as in `is_utf8`, a file of the snapshot store, never changed once stored.
+    let map = unsafe { memmap2::Mmap::map(&file)? };
+    Ok(last_row_cut(&map, delimiter, fields))
+}
+
+/// See [`cut_off_row`]; the bytes of a file that does not end with a line end.
+fn last_row_cut(bytes: &[u8], delimiter: u8, fields: usize) -> Option<Cut> {
+    let (mut line, mut quoted) = (1u64, false);
+    // The last row: where it starts, its line, its fields so far.
+    let (mut start, mut row_line, mut row_fields) = (0usize, 1u64, 1usize);
+    for (i, &b) in bytes.iter().enumerate() {
+        match b {
+            b'"' => quoted = !quoted,
+            b'\n' if !quoted => {
+                line += 1;
+                (start, row_line, row_fields) = (i + 1, line, 1);
+            }
+            b'\n' => line += 1,
+            b if b == delimiter && !quoted => row_fields += 1,
+            _ => {}
+        }
+    }
+    // A file cut between a CR and its LF still has its last row whole.
+    let blank = !quoted && bytes[start..].iter().all(|&b| b == b'\r');
+    (row_line > 1 && !blank && (quoted || row_fields < fields)).then_some(Cut {
+        line: row_line,
+        fields: row_fields,
+        in_quotes: quoted,
+    })
+}
+
+/// A last row cut off: the line it starts on, the fields it has (begun), and whether it
+/// stops inside a quoted value.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Cut {
+    pub line: u64,
+    pub fields: usize,
+    pub in_quotes: bool,
+}
+
 /// Header text compared the way the contract says: case-insensitive, spaces trimmed.
 pub fn header_key(text: &str) -> String {
     text.trim().to_lowercase()
@@ -105,6 +168,7 @@ pub fn header_key(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
 
     #[test]
     fn sniffs_the_delimiter() {
@@ -135,6 +199,65 @@ mod tests {
         std::fs::write(&p, b"Woonplaats\nCli\xebntondersteuning\n").unwrap();
         assert!(!is_utf8(&p).unwrap());
         assert_eq!(transcode_1252(b"Cli\xebnt \x80"), "Cliënt €".as_bytes());
+    }
+
+    #[test]
+    fn a_last_row_cut_off_is_found_and_a_whole_one_is_not() {
+        let cut = |text: &str| last_row_cut(text.as_bytes(), b';', 3);
+        let at = |line, fields, in_quotes| {
+            Some(Cut {
+                line,
+                fields,
+                in_quotes,
+            })
+        };
+        assert_eq!(cut("a;b;c\n1;2;3"), None, "whole, without a line end");
+        assert_eq!(cut("a;b;c\n1;2"), at(2, 2, false));
+        assert_eq!(cut("a;b;c\r\n1;2;3\r\n4"), at(3, 1, false));
+        assert_eq!(cut("a;b;c\n1;\"x\ny\";3\n4;\"op"), at(4, 2, true));
+        assert_eq!(cut("a;b;c\n1;\"x;\"\"y\"\"\";3"), None, "escaped quotes");
+        assert_eq!(cut("a;b;c\r\n1;2;3\r"), None, "cut between CR and LF");
+        assert_eq!(cut("a;b;c\n1;2;3\n  "), at(3, 1, false), "a row of spaces");
+        assert_eq!(cut("a;b;c"), None, "only a header");
+        assert_eq!(cut("a;b;c\n\"1"), at(2, 1, true));
+    }
+
+    fn field() -> impl Strategy<Value = String> {
+        prop_oneof![
+            "[a-zA-Z0-9 ]{0,6}",
+            "[a-z;\n\"]{0,6}".prop_map(|v| format!("\"{}\"", v.replace('"', "\"\""))),
+        ]
+    }
+
+    proptest! {
+        /// A file of whole rows is never taken for a cut one, with or without its last
+        /// line end, and every cut before the last row's last field is found, on the
+        /// line that row starts on.
+        #[test]
+        fn cuts_are_found_wherever_they_fall(
+            rows in proptest::collection::vec(proptest::collection::vec(field(), 3), 1..5),
+            crlf: bool,
+        ) {
+            let end = if crlf { "\r\n" } else { "\n" };
+            let mut text = format!("a;b;c{end}");
+            let mut line = 2;
+            let mut last = (0, 0);
+            for row in &rows {
+                last = (text.len(), line);
+                let joined = row.join(";");
+                line += joined.matches('\n').count() + 1;
+                text.push_str(&joined);
+                text.push_str(end);
+            }
+            let whole = text.trim_end_matches(end);
+            prop_assert_eq!(last_row_cut(whole.as_bytes(), b';', 3), None);
+            let last_row = rows.last().unwrap();
+            let last_field = last.0 + last_row[0].len() + 1 + last_row[1].len();
+            for stop in last.0 + 1..=last_field {
+                let found = last_row_cut(&whole.as_bytes()[..stop], b';', 3);
+                prop_assert_eq!(found.map(|c| c.line), Some(last.1 as u64), "{:?}", &whole[..stop]);
+            }
+        }
     }
 
     #[test]

@@ -129,8 +129,12 @@ impl ObjectWriter<'_> {
                 fs::set_permissions(tmp.path(), fs::Permissions::from_mode(0o600))
                     .map_err(|e| store.err(tmp.path(), e))?;
             }
-            tmp.persist(&object)
-                .map_err(|e| store.err(&object, e.error))?;
+            // std's rename rather than tempfile's `persist`: tempfile renames with a raw
+            // system call (rustix), which the fault matrix's shim (it kills a run at the
+            // C library's calls) would not see; this way a kill at this rename is tested.
+            let (_, path) = tmp.into_parts();
+            fs::rename(&path, &object).map_err(|e| store.err(&object, e))?;
+            let _ = path.keep();
         }
         crate::failpoint!(
             "pull::after_object",

@@ -4,7 +4,7 @@
 
 use super::RenderError;
 use super::cells::Cells;
-use crate::figures::{FigureKey, Indicator};
+use crate::figures::{FigureKey, Indicator, isolated};
 use crate::monitor::Monitor;
 use crate::notation;
 
@@ -42,9 +42,9 @@ pub fn flagged_lines(m: &Monitor, c: &Cells) -> Result<Vec<String>, RenderError>
         let kind = if v >= 0.0 { "voordeel" } else { "nadeel" };
         out.push(format!(
             "Op de regel {} ({}, {}) wordt een {kind} van {} verwacht.",
-            line.onderdeel,
-            line.domein,
-            line.thema,
+            isolated(line.onderdeel.clone()),
+            isolated(line.domein.clone()),
+            isolated(line.thema.clone()),
             notation::euro(v.abs())
         ));
     }

@@ -38,6 +38,27 @@ fn a_missing_config_file_is_named() {
     );
 }
 
+/// A path or a name from a hostile file can be quoted in the message: an escape sequence
+/// or a direction control in it is written out, not acted on by the terminal.
+#[test]
+fn a_hostile_name_in_the_message_is_written_out_not_acted_on() {
+    let path = "/nonexistent/\u{1b}[2J\u{202e}lmot.enilepip";
+    let out = pipeline()
+        .args(["run", "--quarter", "2024Q4", "--config", path])
+        .output()
+        .unwrap();
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(!out.status.success());
+    assert!(
+        !err.contains('\u{1b}') && !err.contains('\u{202e}'),
+        "{err:?}"
+    );
+    assert!(
+        err.contains("/nonexistent/\\u{1b}[2J\\u{202e}lmot.enilepip"),
+        "{err:?}"
+    );
+}
+
 #[test]
 fn a_mistyped_config_key_is_named_with_its_line() {
     let dir = tempfile::tempdir().unwrap();

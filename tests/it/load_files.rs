@@ -717,6 +717,53 @@ fn an_unreadable_file_stops_the_run() {
     );
 }
 
+/// An exporter still writing, or paused, leaves a file cut at any byte: a last row cut
+/// before its last field would be read as a row with empty fields, or a value cut short as
+/// another value.
+#[test]
+fn a_file_cut_off_in_its_last_row_stops_the_run_naming_the_line() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "clienten.csv", clients_text(';'));
+    let whole = cases_text(';');
+    let whole = whole.trim_end();
+    let header = whole.lines().next().unwrap().split(';').count();
+    write(dir.path(), "casussen.csv", whole);
+    assert_cases(&load_ok(dir.path()).0);
+
+    // C3 starts on line 5: C1's remark holds a line break.
+    let c3 = whole.rfind("C3;").unwrap();
+    write(dir.path(), "casussen.csv", &whole[..c3 + "C3;K1;I&A".len()]);
+    assert_eq!(
+        load_err(dir.path(), &lenient()),
+        format!(
+            "casussen.csv: cannot be read: the file stops in the middle of its last row: line 5 \
+             has 3 of the header's {header} fields and no line end (was the export still being \
+             written?); nothing is published, deliver the whole file again"
+        )
+    );
+    write(
+        dir.path(),
+        "casussen.csv",
+        &whole[..whole.rfind("bel me").unwrap()],
+    );
+    let err = load_err(dir.path(), &lenient());
+    assert!(
+        err.contains(&format!(
+            "line 5 has {header} of the header's {header} fields, inside a quoted value, and no line end"
+        )),
+        "{err}"
+    );
+    let last_field = c3 + whole[c3..].rfind(";\"Zei").unwrap();
+    for stop in c3 + 1..=last_field {
+        write(dir.path(), "casussen.csv", &whole[..stop]);
+        let err = load_err(dir.path(), &lenient());
+        assert!(
+            err.contains("stops in the middle of its last row: line 5 "),
+            "{err}"
+        );
+    }
+}
+
 #[test]
 fn more_excluded_rows_than_allowed_stops_the_run() {
     let dir = tempfile::tempdir().unwrap();
@@ -1126,6 +1173,37 @@ fn a_budget_amount_that_cannot_be_read_stops_the_run() {
         err,
         "begroting-2024.xlsx: Begroting!M11 holds '12.5': expected an amount such as \
          1.234,56 or € 3.668.000"
+    );
+}
+
+/// A budget line's name is printed in the documents, their mail and the log: a direction
+/// control in it (it would turn the numbers beside it around) or an escape sequence is
+/// refused naming the cell, and the text is not repeated, not even in the message.
+#[test]
+fn hostile_text_in_a_budget_cell_stops_the_run_naming_the_cell_not_the_text() {
+    let refused = |cell: &str, expected: &str| {
+        format!(
+            "begroting-2024.xlsx: Begroting!{cell} holds text with a control character, a \
+             direction control or more than 200 characters (not repeated here): expected \
+             {expected}"
+        )
+    };
+    for (row, col, text, cell) in [
+        (2, 2, "HO - PGB\u{202e}", "C5"),
+        (1, 1, "Huishoudelijke\u{200f} ondersteuning", "B4"),
+        (2, 0, "Wmo\u{1b}[2J", "A5"),
+    ] {
+        let mut rows = budget_rows();
+        rows[row][col] = S(text);
+        let err = budget(&rows).unwrap_err().to_string();
+        assert_eq!(err, refused(cell, "plain text"));
+    }
+    let mut rows = budget_rows();
+    rows[2][6] = S("12\u{1b}[2J");
+    let err = budget(&rows).unwrap_err().to_string();
+    assert_eq!(
+        err,
+        refused("G5", "an amount such as 1.234,56 or € 3.668.000")
     );
 }
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The Debian package, as an operator gets it: build it from the release binary, check what
+# The Debian package, as an operator gets it: build it from the test build's binary, check what
 # it holds, install it, check the installed unit, run `pipeline check` and a demo quarter as
 # the service user against the packaged config (pointed at demo sources), purge it and show
 # nothing of it is left but the publications and ledger, then purge those too on request.
@@ -15,9 +15,12 @@ trap 'rm -rf "$work"' EXIT
 fail() { echo "FAIL: $*" >&2; exit 1; }
 step() { echo "== $*"; }
 
-step "build the package from $CARGO_TARGET_DIR/release/pipeline"
-[ -x "$CARGO_TARGET_DIR/release/pipeline" ] || fail "no release binary; run cargo build --release first"
-cargo deb --no-build --strip --fast --output "$work/" >"$work/deb.log" 2>&1 || { cat "$work/deb.log"; fail "cargo deb"; }
+# The binary of the README's test command (the `ci` profile: release at opt-level 1); an
+# operator's package is built the same way from `--profile release`.
+profile="${PIPELINE_PACKAGE_PROFILE:-ci}"
+step "build the package from $CARGO_TARGET_DIR/$profile/pipeline"
+[ -x "$CARGO_TARGET_DIR/$profile/pipeline" ] || fail "no $profile binary; run cargo test --profile $profile --features failpoints first"
+cargo deb --no-build --profile "$profile" --strip --fast --output "$work/" >"$work/deb.log" 2>&1 || { cat "$work/deb.log"; fail "cargo deb"; }
 deb="$(ls "$work"/pipeline_*.deb)"
 dpkg-deb -c "$deb" | awk '{print $6}' | sed 's#^\./#/#' >"$work/contents"
 for path in /usr/bin/pipeline /usr/lib/systemd/system/pipeline.service /etc/pipeline/pipeline.toml \

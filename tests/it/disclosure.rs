@@ -5,7 +5,7 @@
 //! every relation), and every number of the public PDFs' text, their alternative texts and
 //! the council's mail is one the public figures file shows.
 //!
-//! `PIPELINE_DISCLOSURE_CASES` sets how many exports (default 300; RELIABILITY.md lists the
+//! `PIPELINE_DISCLOSURE_CASES` sets how many exports (default 100; RELIABILITY.md lists the
 //! long run).
 
 use std::collections::HashMap;
@@ -37,7 +37,7 @@ fn cases() -> u32 {
     std::env::var("PIPELINE_DISCLOSURE_CASES")
         .ok()
         .and_then(|v| v.parse().ok())
-        .unwrap_or(300)
+        .unwrap_or(100)
 }
 
 /// A config publishing the report and the memo publicly (the internal edition is no public

@@ -209,10 +209,9 @@ impl Sheet<'_> {
         let text = text.trim();
         if super::table::hostile(text) {
             return Err(self.error(format!(
-                "{} holds text with a control character, a direction control or more than {} \
-                 characters (not repeated here): expected plain text",
+                "{} holds {}: expected plain text",
                 self.cell_ref(row, col.unwrap_or(0)),
-                super::table::MAX_TEXT
+                echo(text)
             )));
         }
         Ok((!text.is_empty()).then(|| text.to_string()))

@@ -200,9 +200,7 @@ impl Sheet<'_> {
     /// control, more than 200 characters: `table::hostile`) is refused naming the cell, and
     /// never repeated.
     fn text(&self, row: usize, col: Option<usize>) -> Result<Option<String>, LoadError> {
-        let Some(text) = col
-            .and_then(|c| self.range.get((row, c)))
-            .and_then(cell_text)
+        let Some((col, text)) = col.and_then(|c| Some((c, cell_text(self.range.get((row, c))?)?)))
         else {
             return Ok(None);
         };
@@ -210,7 +208,7 @@ impl Sheet<'_> {
         if super::table::hostile(text) {
             return Err(self.error(format!(
                 "{} holds {}: expected plain text",
-                self.cell_ref(row, col.unwrap_or(0)),
+                self.cell_ref(row, col),
                 echo(text)
             )));
         }

@@ -163,7 +163,8 @@ impl System {
     }
 
     /// What a mean shown beside a withheld count tells about that count: a number, at
-    /// least T records; `n<T`, 1 to T − 1; `–`, none (`figures::records`).
+    /// least T records; `n<T`, 1 to T − 1 (at least 1 when the mean is over some of the
+    /// count's records); `–`, none, when over all of them (`figures::records`).
     fn bound_by_means(
         &mut self,
         view: &View,
@@ -175,11 +176,13 @@ impl System {
             let Some(mean) = view.cells.get(&link.mean).copied() else {
                 continue;
             };
-            let (min, max) = match mean {
-                Shown::Value(Value::Missing) | Shown::Missing => (0.0, Some(0.0)),
-                Shown::Value(_) => (t, None),
-                Shown::FewRecords => (1.0, Some(t - 1.0)),
-                Shown::Small | Shown::Withheld => continue,
+            let (min, max) = match (mean, link.exact) {
+                (Shown::Value(Value::Missing) | Shown::Missing, true) => (0.0, Some(0.0)),
+                (Shown::Value(Value::Missing) | Shown::Missing, false) => continue,
+                (Shown::Value(_), _) => (t, None),
+                (Shown::FewRecords, true) => (1.0, Some(t - 1.0)),
+                (Shown::FewRecords, false) => (1.0, None),
+                (Shown::Small | Shown::Withheld, _) => continue,
             };
             let i = match index.get(&link.count) {
                 Some(&i) => i,

@@ -661,7 +661,9 @@ fn a_mean_shown_beside_its_withheld_count_tells_the_audit_that_count_is_at_least
 #[test]
 fn a_mean_shown_as_missing_tells_the_audit_its_count_is_zero() {
     let closed = |form: &str| FigureKey::new(Indicator::Afgesloten, form, P);
-    let mean = FigureKey::new(Indicator::Doorlooptijd, "LS", P);
+    // The contacts are over every case afgesloten (the duration only over those that
+    // started, so its `–` says nothing about the count).
+    let mean = FigureKey::new(Indicator::Contactmomenten, "LS", P);
     let mut f = Figures::default();
     for (form, c) in [("IT", 7), ("LS", 0), ("IA", 9)] {
         f.count(closed(form), c);
@@ -699,6 +701,103 @@ fn a_mean_shown_as_missing_tells_the_audit_its_count_is_zero() {
     );
     derived(&mut view, &f);
     assert_eq!(view.cells[&mean], Withheld);
+}
+
+/// Afgesloten IA 20, LS 1, IT 7 (total 28), and the ZRM growth on Financiën of 7 of the IT
+/// cases: a mean over some of the IT cases afgesloten.
+fn closed_with_a_zrm_growth() -> (Figures, Vec<Relation>, View, FigureKey) {
+    let closed = |form: &str| FigureKey::new(Indicator::Afgesloten, form, P);
+    let mut f = Figures::default();
+    for (form, c) in [("IA", 20), ("LS", 1), ("IT", 7)] {
+        f.count(closed(form), c);
+    }
+    f.count(FigureKey::total(Indicator::Afgesloten, P), 28);
+    let growth = FigureKey::new(Indicator::ZrmGroei, "Financiën", P);
+    f.push(Figure {
+        key: growth.clone(),
+        dimension: "domein",
+        value: Value::Mean(1.0 / 7.0),
+        n: Some(7),
+    });
+    let relations = vec![Relation {
+        name: "forms add up".into(),
+        parts: vec![closed("IT"), closed("LS"), closed("IA")],
+        whole: vec![FigureKey::total(Indicator::Afgesloten, P)],
+        exact: true,
+    }];
+    let view = public_view(&f);
+    (f, relations, view, growth)
+}
+
+/// A reader who sees LS `<5`, IT `x` and IA 20 of 28 knows IT + LS = 8, IT 4 to 7. A ZRM
+/// growth shown as a number is over at least 5 of the IT cases afgesloten: IT ≥ 5, so LS
+/// ≤ 3, narrower than its label (and 0,14 is a mean of whole numbers over 7 or more).
+#[test]
+fn a_mean_over_some_of_a_withheld_count_tells_the_audit_that_count_is_at_least_t() {
+    let (f, r, mut view, growth) = closed_with_a_zrm_growth();
+    let (it, ls) = (
+        FigureKey::new(Indicator::Afgesloten, "IT", P),
+        FigureKey::new(Indicator::Afgesloten, "LS", P),
+    );
+    assert_eq!(view.cells[&ls], Small);
+    view.cells.insert(it.clone(), Withheld);
+    let a = audit(&view, &f, &r).unwrap();
+    assert!(
+        a.failures.iter().any(|x| x.cell == ls
+            && x.range
+                == Range {
+                    min: 1.0,
+                    max: Some(3.0)
+                }),
+        "{:?}",
+        a.failures
+    );
+    // Without the growth shown the same cells are safe.
+    view.cells.insert(growth.clone(), Withheld);
+    assert!(audit(&view, &f, &r).unwrap().failures.is_empty());
+
+    let (f, r, mut view, growth) = closed_with_a_zrm_growth();
+    secondary::protect(&mut view, &f, &r).unwrap();
+    assert_eq!(view.cells[&it], Withheld);
+    assert_eq!(view.cells[&growth], Withheld, "the mean follows its count");
+    assert!(audit(&view, &f, &r).unwrap().failures.is_empty());
+}
+
+/// Over some of a count's records, `n<T` says the count is at least 1, not at most T − 1,
+/// and `–` says nothing. Afgesloten IT 3 (`<5`), LS 5 (withheld beside it), IA 0, total 8;
+/// the duration of LS is over the 2 of its cases that started.
+#[test]
+fn a_mean_over_some_records_bounds_its_count_from_below_only() {
+    let closed = |form: &str| FigureKey::new(Indicator::Afgesloten, form, P);
+    let duration = FigureKey::new(Indicator::Doorlooptijd, "LS", P);
+    let mut f = Figures::default();
+    for (form, c) in [("IT", 3), ("LS", 5), ("IA", 0)] {
+        f.count(closed(form), c);
+    }
+    f.count(FigureKey::total(Indicator::Afgesloten, P), 8);
+    f.push(Figure {
+        key: duration.clone(),
+        dimension: "vorm",
+        value: Value::Mean(30.0),
+        n: Some(2),
+    });
+    let r = vec![Relation {
+        name: "forms add up".into(),
+        parts: vec![closed("IT"), closed("LS"), closed("IA")],
+        whole: vec![FigureKey::total(Indicator::Afgesloten, P)],
+        exact: true,
+    }];
+    let mut view = public_view(&f);
+    assert_eq!(view.cells[&closed("IT")], Small);
+    assert_eq!(view.cells[&duration], Shown::FewRecords);
+    // IT 1 to 4, so LS 4 to 7. Read as a mean over all of LS's cases, `n<5` would say LS
+    // is at most 4: LS = 4 and IT = 4, both worked out. It is over some of them.
+    view.cells.insert(closed("LS"), Withheld);
+    let a = audit(&view, &f, &r).unwrap();
+    assert!(a.failures.is_empty(), "{:?}", a.failures);
+    view.cells.insert(duration.clone(), Shown::Missing);
+    let a = audit(&view, &f, &r).unwrap();
+    assert!(a.failures.is_empty(), "{:?}", a.failures);
 }
 
 #[test]

@@ -271,33 +271,44 @@ fn build<'a>(figures: &'a Figures, spans: &[Span]) -> Builder<'a> {
     b
 }
 
-/// A mean over exactly the records a count figure counts. A reader who sees the mean knows
-/// that count is at least T (a mean over fewer is `n<T`), who sees `n<T` that it is 1 to
-/// T − 1, who sees `–` that it is 0: the audit takes that into account
-/// (contracts/disclosure.md, "Derived values").
+/// A mean (or percentage) over records that a count figure counts: all of them (`exact`)
+/// or some of them. A reader who sees the mean as a number knows that count is at least T
+/// (a mean over fewer is `n<T`); who sees `n<T`, that it is at least 1 and, when `exact`,
+/// at most T − 1; who sees `–` beside an `exact` count, that it is 0. The audit takes that
+/// into account (contracts/disclosure.md, "Derived values"), and a mean beside a withheld
+/// count is withheld with it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Records {
     pub mean: FigureKey,
     pub count: FigureKey,
+    pub exact: bool,
 }
 
-/// Every mean among `figures` whose records a count figure counts: the duration and the
-/// contacts of the IT and LS cases afgesloten, per form, and the wait of the cases
-/// opgestart.
+/// Every mean among `figures` whose records a count figure counts: the contacts (all of
+/// them) and the duration (those with a Startdatum) of the IT and LS cases afgesloten, per
+/// form; the wait of the cases opgestart; per ZRM domain, the growth and the goals reached
+/// of the IT cases afgesloten with a series on it; the growth in Kracht of the trajectories
+/// afgesloten with both scores, which were in behandeling in the period (their Einddatum
+/// is not before their Startdatum, load checks).
 pub fn records(figures: &Figures) -> Vec<Records> {
     figures
         .rows()
         .iter()
         .filter_map(|figure| {
             let k = &figure.key;
-            let count = match k.indicator {
-                Doorlooptijd | Contactmomenten => key(Afgesloten, &k.category, &k.period),
-                Wachttijd => total(Opgestart, &k.period),
+            let (count, exact) = match k.indicator {
+                Contactmomenten => (key(Afgesloten, &k.category, &k.period), true),
+                // A case closed while waiting has no Startdatum, so no duration.
+                Doorlooptijd => (key(Afgesloten, &k.category, &k.period), false),
+                Wachttijd => (total(Opgestart, &k.period), true),
+                ZrmGroei | ZrmDoelBehaald => (key(Afgesloten, Form::It.code(), &k.period), false),
+                ColKrachtGroei => (total(ColTrajecten, &k.period), false),
                 _ => return None,
             };
             figures.get(&count).is_some().then(|| Records {
                 mean: k.clone(),
                 count,
+                exact,
             })
         })
         .collect()
@@ -327,6 +338,63 @@ mod tests {
             .iter()
             .filter(|r| r.name.starts_with(Werksoort.code()))
             .collect()
+    }
+
+    /// Each mean is tied to the count whose records it is over: all of them, or some.
+    #[test]
+    fn means_are_tied_to_the_counts_they_are_over() {
+        let p = "2024Q1-Q4";
+        let mut f = Figures::default();
+        f.count(key(Afgesloten, Form::It.code(), p), 7);
+        f.count(total(Opgestart, p), 9);
+        f.count(total(ColTrajecten, p), 12);
+        let means = [
+            (
+                key(Contactmomenten, Form::It.code(), p),
+                key(Afgesloten, Form::It.code(), p),
+                true,
+            ),
+            (
+                key(Doorlooptijd, Form::It.code(), p),
+                key(Afgesloten, Form::It.code(), p),
+                false,
+            ),
+            (total(Wachttijd, p), total(Opgestart, p), true),
+            (
+                key(ZrmGroei, "Financiën", p),
+                key(Afgesloten, Form::It.code(), p),
+                false,
+            ),
+            (
+                key(ZrmDoelBehaald, "Werk", p),
+                key(Afgesloten, Form::It.code(), p),
+                false,
+            ),
+            (total(ColKrachtGroei, p), total(ColTrajecten, p), false),
+        ];
+        for (mean, _, _) in &means {
+            f.push(crate::figures::Figure {
+                key: mean.clone(),
+                dimension: "",
+                value: crate::figures::Value::Mean(1.0),
+                n: Some(5),
+            });
+        }
+        // A mean over a count not computed (LS afgesloten) is tied to nothing.
+        f.push(crate::figures::Figure {
+            key: key(Doorlooptijd, Form::Ls.code(), p),
+            dimension: "",
+            value: crate::figures::Value::Mean(1.0),
+            n: Some(5),
+        });
+        let mut found: Vec<(FigureKey, FigureKey, bool)> = records(&f)
+            .into_iter()
+            .map(|r| (r.mean, r.count, r.exact))
+            .collect();
+        let mut expected = means.to_vec();
+        found.sort_by(|a, b| a.0.cmp(&b.0));
+        expected.sort_by(|a, b| a.0.cmp(&b.0));
+        assert_eq!(found, expected);
     }
 
     /// A werksoort table without a row tells its reader that no case was IT or LS.

@@ -495,6 +495,12 @@ fn doorlooptijd_contactmomenten(
             days_between("Startdatum", "Einddatum")
                 .mean()
                 .alias("doorlooptijd"),
+            // A case closed while waiting has no Startdatum: the mean is over the others,
+            // and so is its `n`, which decides whether it is shown (a mean over one
+            // duration among six cases is that case's duration).
+            days_between("Startdatum", "Einddatum")
+                .count()
+                .alias("met_duur"),
             col("contacten")
                 .fill_null(lit(0.0))
                 .mean()
@@ -503,8 +509,9 @@ fn doorlooptijd_contactmomenten(
         ])
         .collect()?;
     let forms = strings(&per_form, VORM)?;
-    let (durations, contact_means, ns) = (
+    let (durations, with_duration, contact_means, ns) = (
         floats(&per_form, "doorlooptijd")?,
+        ints(&per_form, "met_duur")?,
         floats(&per_form, "contactmomenten")?,
         ints(&per_form, "n")?,
     );
@@ -516,7 +523,7 @@ fn doorlooptijd_contactmomenten(
             f,
             key(Indicator::Doorlooptijd),
             i.and_then(|i| durations[i]),
-            n,
+            i.map_or(0, |i| with_duration[i] as u64),
         );
         mean(
             f,

@@ -260,6 +260,52 @@ fn a_case_of_29_february_counts_in_q1_of_a_leap_year() {
     assert_eq!(m.before.end, NaiveDate::from_ymd_opt(2023, 3, 31).unwrap());
 }
 
+/// Cases closed while waiting have no Startdatum: the duration is a mean over the others,
+/// and its `n` counts those, so that one duration among several closed cases is a mean over
+/// one record (shown as `n<T`), not over all of them. The contacts are over every case.
+#[test]
+fn a_duration_is_over_the_closed_cases_that_started() {
+    let mut rows = vec![(
+        "C1",
+        "K1",
+        "IT",
+        "2024-01-02",
+        "2024-01-10",
+        "2024-03-10",
+        "Financiën",
+    )];
+    let waiting = [
+        ("C2", "K2"),
+        ("C3", "K3"),
+        ("C4", "K4"),
+        ("C5", "K5"),
+        ("C6", "K6"),
+    ];
+    for (case, client) in waiting {
+        rows.push((
+            case,
+            client,
+            "IT",
+            "2024-01-02",
+            "",
+            "2024-02-01",
+            "Financiën",
+        ));
+    }
+    let m = run(&export(cases(&rows)), "2024Q1");
+    let p = "2024Q1-Q1";
+    assert_eq!(count(&m.figures, I::Afgesloten, p, "IT"), 6);
+    let duration = get(&m.figures, I::Doorlooptijd, p, "IT").unwrap();
+    assert_eq!(duration.value, Value::Mean(60.0), "10 January to 10 March");
+    assert_eq!(duration.n, Some(1));
+    let contacts = get(&m.figures, I::Contactmomenten, p, "IT").unwrap();
+    assert_eq!(contacts.n, Some(6));
+    // No closed case started: no duration, over no records.
+    let m = run(&export(cases(&rows[1..])), "2024Q1");
+    let duration = get(&m.figures, I::Doorlooptijd, p, "IT").unwrap();
+    assert_eq!((duration.value, duration.n), (Value::Missing, Some(0)));
+}
+
 #[test]
 fn recidive_and_its_subsets() {
     let x = export(cases(&[

@@ -202,21 +202,23 @@ pub fn check_public(dir: &Path, quarter: &str) -> Result<(), NumberInCommentary>
     Ok(())
 }
 
-/// The first number in `text` that is no year or quarter, with the words around it.
+/// The first number in `text` that is no year or quarter, with the words around it. Any
+/// numeric character counts, not only 0–9: a full-width ３, an Arabic-Indic ٣, a ½ or a
+/// Roman Ⅻ tells a reader a number as well.
 fn first_number(text: &str) -> Option<(String, String)> {
     let chars: Vec<char> = text.chars().collect();
     let mut i = 0;
     while i < chars.len() {
-        if !chars[i].is_ascii_digit() {
+        if !chars[i].is_numeric() {
             i += 1;
             continue;
         }
         let start = i;
         // Digits with Dutch separators inside: 1.234 or 12,5.
         while i < chars.len()
-            && (chars[i].is_ascii_digit()
+            && (chars[i].is_numeric()
                 || (matches!(chars[i], '.' | ',')
-                    && chars.get(i + 1).is_some_and(char::is_ascii_digit)))
+                    && chars.get(i + 1).is_some_and(|c| c.is_numeric())))
         {
             i += 1;
         }
@@ -270,6 +272,11 @@ mod tests {
             ("1.234 contacten", "1.234"),
             ("in 1850", "1850"),
             ("Q5", "5"),
+            ("３ vrouwen", "３"),
+            ("٣ vrouwen", "٣"),
+            ("Q٤", "٤"),
+            ("½ jaar", "½"),
+            ("team Ⅻ", "Ⅻ"),
         ] {
             assert_eq!(
                 first_number(text).map(|(n, _)| n),

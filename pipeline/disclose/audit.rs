@@ -1,8 +1,10 @@
 //! The audit of contracts/disclosure.md: for every cell a view withholds, the smallest and
 //! largest value a reader can work out from every number the view shows, every relation
 //! between figures, and the facts that counts are whole numbers ≥ 0 and that `<T` means 1
-//! to T − 1, and what a mean shown beside its count of records tells about that count
-//! (a number: at least T records; `n<T`: 1 to T − 1; `–`: none). A `<T` cell passes when that range is still 1 to T − 1; an `x` cell when the
+//! to T − 1, and what a mean shown beside a count of its records tells about that count
+//! (a number: at least T records; `n<T`: at least 1, and at most T − 1 when the mean is
+//! over all of them; `–` over all of them: none). A `<T` cell passes when that range is
+//! still 1 to T − 1; an `x` cell when the
 //! range holds more than one whole number. This is the standard audit of statistical
 //! disclosure control for linked tables (as in τ-ARGUS), solved as small linear programs:
 //! the shown numbers are constants, so each program holds only the cells a reader cannot

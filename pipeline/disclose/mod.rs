@@ -520,8 +520,8 @@ fn reveal_one(view: &mut View, f: &Figures, relations: &[crate::figures::Relatio
 
 /// Values that follow what they are derived from. A mean tied to a count withheld as `x`
 /// (`figures::records`) is withheld too: shown, it would tell that count is at least T,
-/// and `–` (over all of its records) that it is 0. Visitors of thuiskamers per week is the thuiskamers' attendance
-/// divided by the weeks: shown only when that attendance is.
+/// and `–` (over all of its records) that it is 0. Visitors of thuiskamers per week is
+/// the thuiskamers' attendance divided by the weeks: shown only when that attendance is.
 fn derived(view: &mut View, f: &Figures) {
     for link in crate::figures::records(f) {
         if view.cells.get(&link.count) == Some(&Shown::Withheld)

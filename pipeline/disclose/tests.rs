@@ -605,9 +605,23 @@ fn a_mean_that_moved_with_one_record_is_withheld() {
     );
 }
 
+/// The cases afgesloten of one form.
+fn closed(form: &str) -> FigureKey {
+    FigureKey::new(Indicator::Afgesloten, form, P)
+}
+
+/// The cases afgesloten per form add up to their total.
+fn forms_add_up() -> Relation {
+    Relation {
+        name: "forms add up".into(),
+        parts: vec![closed("IT"), closed("LS"), closed("IA")],
+        whole: vec![FigureKey::total(Indicator::Afgesloten, P)],
+        exact: true,
+    }
+}
+
 /// Afgesloten IT 5, LS 1, IA 0, total 6, and the mean doorlooptijd of the 5 IT cases.
 fn closed_with_a_mean() -> (Figures, Vec<Relation>, View) {
-    let closed = |form: &str| FigureKey::new(Indicator::Afgesloten, form, P);
     let mut f = Figures::default();
     for (form, c) in [("IT", 5), ("LS", 1), ("IA", 0)] {
         f.count(closed(form), c);
@@ -619,12 +633,7 @@ fn closed_with_a_mean() -> (Figures, Vec<Relation>, View) {
         value: Value::Mean(120.5),
         n: Some(5),
     });
-    let relations = vec![Relation {
-        name: "forms add up".into(),
-        parts: vec![closed("IT"), closed("LS"), closed("IA")],
-        whole: vec![FigureKey::total(Indicator::Afgesloten, P)],
-        exact: true,
-    }];
+    let relations = vec![forms_add_up()];
     let view = public_view(&f);
     (f, relations, view)
 }
@@ -660,7 +669,6 @@ fn a_mean_shown_beside_its_withheld_count_tells_the_audit_that_count_is_at_least
 
 #[test]
 fn a_mean_shown_as_missing_tells_the_audit_its_count_is_zero() {
-    let closed = |form: &str| FigureKey::new(Indicator::Afgesloten, form, P);
     // The contacts are over every case afgesloten (the duration only over those that
     // started, so its `–` says nothing about the count).
     let mean = FigureKey::new(Indicator::Contactmomenten, "LS", P);
@@ -675,12 +683,7 @@ fn a_mean_shown_as_missing_tells_the_audit_its_count_is_zero() {
         value: Value::Missing,
         n: Some(0),
     });
-    let r = vec![Relation {
-        name: "forms add up".into(),
-        parts: vec![closed("IT"), closed("LS"), closed("IA")],
-        whole: vec![FigureKey::total(Indicator::Afgesloten, P)],
-        exact: true,
-    }];
+    let r = vec![forms_add_up()];
     let mut view = public_view(&f);
     view.cells.insert(closed("LS"), Withheld);
     view.cells.insert(closed("IA"), Withheld);
@@ -706,7 +709,6 @@ fn a_mean_shown_as_missing_tells_the_audit_its_count_is_zero() {
 /// Afgesloten IA 20, LS 1, IT 7 (total 28), and the ZRM growth on Financiën of 7 of the IT
 /// cases: a mean over some of the IT cases afgesloten.
 fn closed_with_a_zrm_growth() -> (Figures, Vec<Relation>, View, FigureKey) {
-    let closed = |form: &str| FigureKey::new(Indicator::Afgesloten, form, P);
     let mut f = Figures::default();
     for (form, c) in [("IA", 20), ("LS", 1), ("IT", 7)] {
         f.count(closed(form), c);
@@ -719,12 +721,7 @@ fn closed_with_a_zrm_growth() -> (Figures, Vec<Relation>, View, FigureKey) {
         value: Value::Mean(1.0 / 7.0),
         n: Some(7),
     });
-    let relations = vec![Relation {
-        name: "forms add up".into(),
-        parts: vec![closed("IT"), closed("LS"), closed("IA")],
-        whole: vec![FigureKey::total(Indicator::Afgesloten, P)],
-        exact: true,
-    }];
+    let relations = vec![forms_add_up()];
     let view = public_view(&f);
     (f, relations, view, growth)
 }
@@ -768,7 +765,6 @@ fn a_mean_over_some_of_a_withheld_count_tells_the_audit_that_count_is_at_least_t
 /// the duration of LS is over the 2 of its cases that started.
 #[test]
 fn a_mean_over_some_records_bounds_its_count_from_below_only() {
-    let closed = |form: &str| FigureKey::new(Indicator::Afgesloten, form, P);
     let duration = FigureKey::new(Indicator::Doorlooptijd, "LS", P);
     let mut f = Figures::default();
     for (form, c) in [("IT", 3), ("LS", 5), ("IA", 0)] {
@@ -781,12 +777,7 @@ fn a_mean_over_some_records_bounds_its_count_from_below_only() {
         value: Value::Mean(30.0),
         n: Some(2),
     });
-    let r = vec![Relation {
-        name: "forms add up".into(),
-        parts: vec![closed("IT"), closed("LS"), closed("IA")],
-        whole: vec![FigureKey::total(Indicator::Afgesloten, P)],
-        exact: true,
-    }];
+    let r = vec![forms_add_up()];
     let mut view = public_view(&f);
     assert_eq!(view.cells[&closed("IT")], Small);
     assert_eq!(view.cells[&duration], Shown::FewRecords);

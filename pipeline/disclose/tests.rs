@@ -620,19 +620,31 @@ fn forms_add_up() -> Relation {
     }
 }
 
-/// Afgesloten IT 5, LS 1, IA 0, total 6, and the mean doorlooptijd of the 5 IT cases.
-fn closed_with_a_mean() -> (Figures, Vec<Relation>, View) {
+/// The cases afgesloten per form (IT, LS, IA) with their total, and one mean or
+/// percentage `mean` of `value` over `n` records beside them.
+fn closed_with(counts: [i64; 3], mean: &FigureKey, value: Value, n: u64) -> Figures {
     let mut f = Figures::default();
-    for (form, c) in [("IT", 5), ("LS", 1), ("IA", 0)] {
+    for (form, c) in ["IT", "LS", "IA"].into_iter().zip(counts) {
         f.count(closed(form), c);
     }
-    f.count(FigureKey::total(Indicator::Afgesloten, P), 6);
+    f.count(
+        FigureKey::total(Indicator::Afgesloten, P),
+        counts.iter().sum(),
+    );
+    let dimension = mean.indicator.dimension();
     f.push(Figure {
-        key: FigureKey::new(Indicator::Doorlooptijd, "IT", P),
-        dimension: "vorm",
-        value: Value::Mean(120.5),
-        n: Some(5),
+        key: mean.clone(),
+        dimension,
+        value,
+        n: Some(n),
     });
+    f
+}
+
+/// Afgesloten IT 5, LS 1, IA 0, total 6, and the mean doorlooptijd of the 5 IT cases.
+fn closed_with_a_mean() -> (Figures, Vec<Relation>, View) {
+    let mean = FigureKey::new(Indicator::Doorlooptijd, "IT", P);
+    let f = closed_with([5, 1, 0], &mean, Value::Mean(120.5), 5);
     let relations = vec![forms_add_up()];
     let view = public_view(&f);
     (f, relations, view)
@@ -672,17 +684,7 @@ fn a_mean_shown_as_missing_tells_the_audit_its_count_is_zero() {
     // The contacts are over every case afgesloten (the duration only over those that
     // started, so its `–` says nothing about the count).
     let mean = FigureKey::new(Indicator::Contactmomenten, "LS", P);
-    let mut f = Figures::default();
-    for (form, c) in [("IT", 7), ("LS", 0), ("IA", 9)] {
-        f.count(closed(form), c);
-    }
-    f.count(FigureKey::total(Indicator::Afgesloten, P), 16);
-    f.push(Figure {
-        key: mean.clone(),
-        dimension: "vorm",
-        value: Value::Missing,
-        n: Some(0),
-    });
+    let f = closed_with([7, 0, 9], &mean, Value::Missing, 0);
     let r = vec![forms_add_up()];
     let mut view = public_view(&f);
     view.cells.insert(closed("LS"), Withheld);
@@ -709,18 +711,8 @@ fn a_mean_shown_as_missing_tells_the_audit_its_count_is_zero() {
 /// Afgesloten IA 20, LS 1, IT 7 (total 28), and the ZRM growth on Financiën of 7 of the IT
 /// cases: a mean over some of the IT cases afgesloten.
 fn closed_with_a_zrm_growth() -> (Figures, Vec<Relation>, View, FigureKey) {
-    let mut f = Figures::default();
-    for (form, c) in [("IA", 20), ("LS", 1), ("IT", 7)] {
-        f.count(closed(form), c);
-    }
-    f.count(FigureKey::total(Indicator::Afgesloten, P), 28);
     let growth = FigureKey::new(Indicator::ZrmGroei, "Financiën", P);
-    f.push(Figure {
-        key: growth.clone(),
-        dimension: "domein",
-        value: Value::Mean(1.0 / 7.0),
-        n: Some(7),
-    });
+    let f = closed_with([7, 1, 20], &growth, Value::Mean(1.0 / 7.0), 7);
     let relations = vec![forms_add_up()];
     let view = public_view(&f);
     (f, relations, view, growth)
@@ -766,17 +758,7 @@ fn a_mean_over_some_of_a_withheld_count_tells_the_audit_that_count_is_at_least_t
 #[test]
 fn a_mean_over_some_records_bounds_its_count_from_below_only() {
     let duration = FigureKey::new(Indicator::Doorlooptijd, "LS", P);
-    let mut f = Figures::default();
-    for (form, c) in [("IT", 3), ("LS", 5), ("IA", 0)] {
-        f.count(closed(form), c);
-    }
-    f.count(FigureKey::total(Indicator::Afgesloten, P), 8);
-    f.push(Figure {
-        key: duration.clone(),
-        dimension: "vorm",
-        value: Value::Mean(30.0),
-        n: Some(2),
-    });
+    let f = closed_with([3, 5, 0], &duration, Value::Mean(30.0), 2);
     let r = vec![forms_add_up()];
     let mut view = public_view(&f);
     assert_eq!(view.cells[&closed("IT")], Small);

@@ -480,6 +480,10 @@ fn doorlooptijd_contactmomenten(
     label: &str,
 ) -> Result<()> {
     let contacts = d.contacts_per_case.clone().lazy();
+    // A case closed while waiting has no Startdatum: the mean is over the others, and so
+    // is its `n`, which decides whether it is shown (a mean over one duration among six
+    // cases is that case's duration).
+    let duration = days_between("Startdatum", "Einddatum");
     let per_form = cases
         .closed
         .clone()
@@ -492,15 +496,8 @@ fn doorlooptijd_contactmomenten(
         )
         .group_by([col(VORM)])
         .agg([
-            days_between("Startdatum", "Einddatum")
-                .mean()
-                .alias("doorlooptijd"),
-            // A case closed while waiting has no Startdatum: the mean is over the others,
-            // and so is its `n`, which decides whether it is shown (a mean over one
-            // duration among six cases is that case's duration).
-            days_between("Startdatum", "Einddatum")
-                .count()
-                .alias("met_duur"),
+            duration.clone().mean().alias("doorlooptijd"),
+            duration.count().alias("met_duur"),
             col("contacten")
                 .fill_null(lit(0.0))
                 .mean()

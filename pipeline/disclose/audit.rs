@@ -161,6 +161,17 @@ impl System {
             }
         }
         system.bound_by_means(view, figures, &mut index);
+        // What earlier documents tell of a withheld count.
+        for (key, &(min, max)) in &view.bounded {
+            if let Some(&i) = index.get(key) {
+                let u = &mut system.unknowns[i];
+                u.min = u.min.max(min as f64);
+                u.max = match (u.max, max) {
+                    (Some(a), Some(b)) => Some(a.min(b as f64)),
+                    (a, b) => a.or(b.map(|b| b as f64)),
+                };
+            }
+        }
         system
     }
 
@@ -291,7 +302,13 @@ pub fn audit(
     relations: &[Relation],
 ) -> Result<Audit, DiscloseError> {
     let shown = view;
-    let view = &*view.as_known();
+    // What follows from the counts known from earlier documents is known too: the reader
+    // needs nothing of this view for it.
+    let mut closed = std::borrow::Cow::Borrowed(view);
+    if !view.known.is_empty() {
+        super::secondary::known_follows(closed.to_mut(), figures, relations);
+    }
+    let view = &*closed.as_known();
     let system = System::build(view, figures, relations);
     let groups = system.groups();
     let mut members: HashMap<usize, Vec<usize>> = HashMap::new();

@@ -34,7 +34,7 @@ use crate::monitor::{Change, Monitor};
 use crate::notation;
 
 pub use audit::{Audit, AuditFailure, Range, audit};
-pub use versions::Earlier;
+pub use versions::{Earlier, Reach, Rekeyed, rekeyed};
 
 /// Who a document edition is for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -139,6 +139,12 @@ pub struct View {
     /// withholds it, a reader knows it is none of these (`versions`), and the audit
     /// leaves them out of what the cell could be.
     changed_from: HashMap<FigureKey, Vec<i64>>,
+    /// What earlier documents tell of a count without giving it, as its smallest and
+    /// largest value: a `<T` an earlier version showed (1 to T − 1), and the count another
+    /// quarter's year so far showed (at least that, from an earlier quarter's; at most, from
+    /// a later one's). Only bounds the count's figure keeps to (`versions`). The audit
+    /// narrows what the cell could be to them.
+    bounded: HashMap<FigureKey, (i64, Option<i64>)>,
     /// The categories a breakdown lists, where a correction fixed them: the rows of the
     /// earlier version, when fewer than T registrations changed in the breakdown's source
     /// (`versions`). A row that appeared or went would tell what the correction was about.
@@ -164,6 +170,7 @@ impl View {
             cells: cells.into_iter().collect(),
             known: HashMap::new(),
             changed_from: HashMap::new(),
+            bounded: HashMap::new(),
             rows: HashMap::new(),
             nothing: HashSet::new(),
         }
@@ -214,6 +221,33 @@ impl View {
     ) -> View {
         self.changed_from.extend(changed);
         self
+    }
+
+    /// The same view for a reader who can bound these counts from earlier documents:
+    /// (smallest, largest) each ([`View::bounded`]'s rules).
+    pub fn knowing_bounds(
+        mut self,
+        bounds: impl IntoIterator<Item = (FigureKey, (i64, Option<i64>))>,
+    ) -> View {
+        for (key, bound) in bounds {
+            self.bound(key, bound);
+        }
+        self
+    }
+
+    /// Narrows what a reader knows of `key` to `(min, max)` as well. Bounds that leave one
+    /// value give it: the count is known.
+    fn bound(&mut self, key: FigureKey, (min, max): (i64, Option<i64>)) {
+        let b = self.bounded.entry(key.clone()).or_insert((min, max));
+        b.0 = b.0.max(min);
+        b.1 = match (b.1, max) {
+            (Some(a), Some(c)) => Some(a.min(c)),
+            (a, c) => a.or(c),
+        };
+        if b.1 == Some(b.0) {
+            let value = b.0;
+            self.known.insert(key, value);
+        }
     }
 
     /// The cells as a reader who knows [`View::knowing`]'s counts sees them.
@@ -320,6 +354,7 @@ pub fn disclose_after(
         cells: HashMap::new(),
         known: HashMap::new(),
         changed_from: HashMap::new(),
+        bounded: HashMap::new(),
         rows: HashMap::new(),
         nothing: HashSet::new(),
     };
@@ -357,30 +392,53 @@ fn protect(
     earlier: &[Earlier],
 ) -> Result<View, DiscloseError> {
     let mut whole = HashSet::new();
+    // Cells withheld so that another quarter's memo, read beside this view, gives nothing
+    // more away (`versions::given_away`).
+    let mut beside: HashSet<FigureKey> = HashSet::new();
     let (mut view, with_zeros, relations) = loop {
-        let mut view = primary.clone();
-        versions::protect(&mut view, f, earlier, &whole);
-        let with_zeros = with_shown_zeros(f, &view);
-        let (relations, nothing) = relations_and_nothing(&with_zeros, spans);
-        view.nothing = nothing.into_iter().collect();
-        let Err(e) = secondary::protect(&mut view, &with_zeros, &relations) else {
-            break (view, with_zeros, relations);
-        };
-        // Only a period where a number the earlier version showed has changed: there an
-        // `x` says that its number changed, which withholding the period as a whole
-        // stops saying. Elsewhere it would hide nothing the reader does not know.
-        let moved: HashSet<_> = view.changed_from.keys().map(versions::period_of).collect();
-        let before = whole.len();
-        for failure in audit(&view, &with_zeros, &relations)?.failures {
-            let period = versions::period_of(&failure.cell);
-            if !matches!(failure.shown, Shown::Value(_)) && moved.contains(&period) {
-                whole.insert(period);
+        let (view, with_zeros, relations) = loop {
+            let mut view = primary.clone();
+            versions::protect(&mut view, f, earlier, &whole);
+            for key in &beside {
+                if view.cells.contains_key(key) {
+                    view.cells.insert(key.clone(), Shown::Withheld);
+                }
             }
+            let with_zeros = with_shown_zeros(f, &view);
+            let (relations, nothing) = relations_and_nothing(&with_zeros, spans);
+            view.nothing = nothing.into_iter().collect();
+            let Err(e) = secondary::protect(&mut view, &with_zeros, &relations) else {
+                break (view, with_zeros, relations);
+            };
+            // Only a period where a number the earlier version showed has changed: there an
+            // `x` says that its number changed, which withholding the period as a whole
+            // stops saying. Elsewhere it would hide nothing the reader does not know.
+            let moved: HashSet<_> = view.changed_from.keys().map(versions::period_of).collect();
+            let before = whole.len();
+            for failure in audit(&view, &with_zeros, &relations)?.failures {
+                let period = versions::period_of(&failure.cell);
+                if !matches!(failure.shown, Shown::Value(_)) && moved.contains(&period) {
+                    whole.insert(period);
+                }
+            }
+            if whole.len() == before {
+                return Err(e);
+            }
+            tracing::info!(periods = ?whole, "a moved cell could not be protected: its period is withheld as a whole");
+        };
+        let mut more = Vec::new();
+        for e in earlier {
+            more.extend(versions::given_away(&view, e, spans)?);
         }
-        if whole.len() == before {
-            return Err(e);
+        let before = beside.len();
+        beside.extend(more);
+        if beside.len() == before {
+            break (view, with_zeros, relations);
         }
-        tracing::info!(periods = ?whole, "a moved cell could not be protected: its period is withheld as a whole");
+        tracing::info!(
+            cells = beside.len(),
+            "withheld so that another quarter's memo gives nothing away beside this one"
+        );
     };
     let f = &*with_zeros;
     derived(&mut view, f);

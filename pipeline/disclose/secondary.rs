@@ -28,7 +28,7 @@ pub fn protect(
             of_key.entry(k).or_default().push(i);
         }
     }
-    known_zeros(view, figures, relations);
+    known_follows(view, figures, relations);
     // What a table that lists no row says is 0, and what follows from it, hides nothing.
     let nothing = zeros_from(view.nothing.iter().cloned(), figures, relations);
     for _ in 0..MAX_ROUNDS {
@@ -94,21 +94,52 @@ pub(super) fn zeros_from(
     out
 }
 
-/// The counts a reader knows: what follows as 0 from the counts known from the earlier
-/// versions ([`View::knowing`]; a breakdown whose rows they showed as 0, or left out of a
-/// period they listed rows for, says its whole counted nothing). The audit takes them as known. The zeros this
-/// view shows are no premise: they may still be withheld to protect another cell.
-fn known_zeros(view: &mut View, figures: &Figures, relations: &[Relation]) {
-    let known: Vec<FigureKey> = view
-        .known
-        .iter()
-        .filter(|(_, c)| **c == 0)
-        .map(|(k, _)| k.clone())
-        .collect();
-    for key in zeros_from(known, figures, relations) {
-        if let std::collections::hash_map::Entry::Vacant(entry) = view.known.entry(key) {
-            tracing::debug!(cell = %entry.key(), "known to count nothing");
-            entry.insert(0);
+/// The counts a reader knows: what follows from the counts known from earlier versions and
+/// other quarters' documents ([`View::knowing`]) alone, whatever this view shows. Zeros
+/// follow as in [`zeros_from`] (a breakdown whose rows they showed as 0, or left out of a
+/// period they listed rows for, says its whole counted nothing), and an exact relation in
+/// which every count but one is known gives that one (the first quarter alone, known from
+/// the next quarter's memo, is the year so far of the first quarter's), unless it is a
+/// count from 1 to T − 1. Only values the figures have follow: a relation that does not
+/// hold (a table not delivered) tells nothing. The audit takes them as known; the zeros
+/// this view shows are no premise, they may still be withheld to protect another cell.
+pub(super) fn known_follows(view: &mut View, figures: &Figures, relations: &[Relation]) {
+    let mut changed = true;
+    while changed {
+        changed = false;
+        let zeros: Vec<FigureKey> = view
+            .known
+            .iter()
+            .filter(|(_, c)| **c == 0)
+            .map(|(k, _)| k.clone())
+            .collect();
+        for key in zeros_from(zeros, figures, relations) {
+            if let std::collections::hash_map::Entry::Vacant(entry) = view.known.entry(key) {
+                tracing::debug!(cell = %entry.key(), "known to count nothing");
+                entry.insert(0);
+                changed = true;
+            }
+        }
+        for r in relations.iter().filter(|r| r.exact) {
+            let mut unknown = r.keys().filter(|k| !view.known.contains_key(*k));
+            let (Some(last), None) = (unknown.next(), unknown.next()) else {
+                continue;
+            };
+            let sum =
+                |keys: &[FigureKey]| -> i64 { keys.iter().filter_map(|k| view.known.get(k)).sum() };
+            let value = if r.parts.contains(last) {
+                sum(&r.whole) - sum(&r.parts)
+            } else {
+                sum(&r.parts) - sum(&r.whole)
+            };
+            // A small count that follows was given away before: the audit names it, and
+            // the run is refused rather than passed as if it were known.
+            let small = value > 0 && value < i64::from(view.threshold);
+            if figures.count_of(last).ok() == Some(value) && !small {
+                tracing::debug!(cell = %last, value, "known from what earlier documents showed");
+                view.known.insert(last.clone(), value);
+                changed = true;
+            }
         }
     }
 }

@@ -3,7 +3,7 @@ use std::collections::HashMap;
 use proptest::prelude::*;
 
 use super::*;
-use crate::figures::{Figure, Relation};
+use crate::figures::{Figure, Relation, Span};
 
 const P: &str = "2024Q1-Q4";
 
@@ -45,6 +45,8 @@ fn teams(cells: &[(&str, i64)]) -> Figures {
 fn as_v1<'a>(v1: &View, figures: &'a Figures) -> [versions::Earlier<'a>; 1] {
     [versions::Earlier {
         version: 1,
+        quarter: None,
+        year_so_far: Default::default(),
         shown: v1.cells.clone(),
         figures: Some(figures),
     }]
@@ -54,6 +56,7 @@ fn public_view(f: &Figures) -> View {
     View {
         known: HashMap::new(),
         changed_from: HashMap::new(),
+        bounded: HashMap::new(),
         rows: HashMap::new(),
         nothing: Default::default(),
         audience: Audience::Openbaar,
@@ -271,6 +274,8 @@ fn a_small_correction_withholds_its_period_not_only_the_cells_that_moved() {
     let (_, _, mut view) = teams(&[30, 13, 40]);
     let blind = [versions::Earlier {
         version: 1,
+        quarter: None,
+        year_so_far: Default::default(),
         shown: v1.cells.clone(),
         figures: None,
     }];
@@ -530,6 +535,8 @@ fn participants_are_no_number_of_registrations() {
     let f2 = collective([11, 20], [108, 200]);
     let earlier = [versions::Earlier {
         version: 1,
+        quarter: None,
+        year_so_far: Default::default(),
         shown: public_view(&f1).cells,
         figures: Some(&f1),
     }];
@@ -558,6 +565,8 @@ fn a_percentage_whose_numerator_moved_by_less_than_t_is_withheld() {
     let (before, after) = (pct(50.0, 20), pct(44.0, 25));
     let earlier = [versions::Earlier {
         version: 1,
+        quarter: None,
+        year_so_far: Default::default(),
         shown: public_view(&before).cells,
         figures: Some(&before),
     }];
@@ -588,6 +597,8 @@ fn a_mean_that_moved_with_one_record_is_withheld() {
     let (before, after) = (mean(10.2, 18), mean(10.0, 19));
     let earlier = [versions::Earlier {
         version: 1,
+        quarter: None,
+        year_so_far: Default::default(),
         shown: public_view(&before).cells,
         figures: Some(&before),
     }];
@@ -992,4 +1003,343 @@ fn a_period_withheld_as_a_whole_hides_which_cell_moved() {
     assert!(view.changed_from.is_empty(), "no x says its number changed");
     secondary::protect(&mut view, &f2, &relations).unwrap();
     assert!(audit(&view, &f2, &relations).unwrap().failures.is_empty());
+}
+
+fn spans_of(quarter: &str) -> Vec<Span> {
+    let q: crate::quarter::Quarter = quarter.parse().unwrap();
+    [q.year_before(), q]
+        .into_iter()
+        .map(|q| Span {
+            label: q.year_to_date().label,
+            quarters: q
+                .quarters_of_year_so_far()
+                .iter()
+                .map(|q| q.to_string())
+                .collect(),
+        })
+        .collect()
+}
+
+#[test]
+fn another_quarters_periods_answer_to_the_same_period_or_the_same_year_so_far() {
+    let spans = spans_of("2024Q4");
+    let answer = |label: &str| versions::answering(label, &spans);
+    assert_eq!(answer("2024Q1-Q3").as_deref(), Some("2024Q1-Q4"));
+    assert_eq!(answer("2024Q1-Q1").as_deref(), Some("2024Q1-Q4"));
+    assert_eq!(answer("2023Q1-Q4").as_deref(), Some("2023Q1-Q4"));
+    assert_eq!(answer("2023Q1-Q2").as_deref(), Some("2023Q1-Q4"));
+    assert_eq!(answer("2024Q3").as_deref(), Some("2024Q3"));
+    assert_eq!(answer("2023Q2").as_deref(), Some("2023Q2"));
+    // A period this run does not show, and what is no period.
+    assert_eq!(answer("2022Q1-Q4"), None);
+    assert_eq!(answer("2025Q1"), None);
+    assert_eq!(answer("2025Q1-Q2"), None);
+    assert_eq!(answer("totaal"), None);
+    // A rerun of an earlier quarter answers to the later quarter's documents too.
+    let spans = spans_of("2024Q2");
+    assert_eq!(
+        versions::answering("2024Q1-Q4", &spans).as_deref(),
+        Some("2024Q1-Q2")
+    );
+    assert_eq!(versions::answering("2024Q3", &spans), None);
+}
+
+/// The memo of Q3 showed Zandeweer's cases in behandeling so far this year as 8; Q4's
+/// would show 10, and the reader of both knows that 2 cases of Zandeweer came in the
+/// fourth quarter. Q4 withholds it, and what moved by 5 or more stays shown.
+#[test]
+fn a_count_that_grew_by_fewer_than_t_since_another_quarters_document_is_withheld() {
+    let q3 = |c: &str| FigureKey::new(Indicator::Team, c, "2024Q1-Q3");
+    let mut f3 = Figures::default();
+    for (c, n) in [("zandeweer", 8), ("baflo", 20), ("winsum", 40), ("", 68)] {
+        f3.count(q3(c), n);
+    }
+    let v3 = public_view(&f3);
+    let (f4, r, mut view) = breakdown(&[10, 26, 40]);
+    // (`breakdown` names its teams t0, t1, t2.)
+    let renamed = |k: &FigureKey| {
+        let category = match k.category.as_str() {
+            "zandeweer" => "t0",
+            "baflo" => "t1",
+            "winsum" => "t2",
+            other => other,
+        };
+        FigureKey::new(k.indicator, category, k.period.clone())
+    };
+    let seen = rekeyed(
+        v3.cells.iter().map(|(k, s)| (renamed(k), *s)),
+        Some(&f3),
+        &spans_of("2024Q4"),
+    );
+    assert_eq!(seen.year_so_far.get(&key("t0")), Some(&Reach::Shorter));
+    let shown = seen.shown;
+    let figures = seen.figures.map(|f| {
+        let mut out = Figures::default();
+        for r in f.rows() {
+            out.count(renamed(&r.key), r.value.count().unwrap());
+        }
+        out
+    });
+    assert_eq!(shown.get(&key("t0")), Some(&Shown::Value(Value::Count(8))));
+    let earlier = [versions::Earlier {
+        version: 1,
+        quarter: Some("2024Q3".parse().unwrap()),
+        year_so_far: seen.year_so_far,
+        shown,
+        figures: figures.as_ref(),
+    }];
+    versions::protect(&mut view, &f4, &earlier, &Default::default());
+    secondary::protect(&mut view, &f4, &r).unwrap();
+    assert_eq!(view.shown(&key("t0")), Ok(Withheld), "8 → 10 tells 2");
+    assert_eq!(view.shown(&key("t2")), Ok(Shown::Value(Value::Count(40))));
+    // 20 → 26 moved by 6 and would be shown, but beside the total it would give t0 away.
+    assert_eq!(view.shown(&key("t1")), Ok(Withheld));
+    assert_eq!(view.shown(&key("")), Ok(Shown::Value(Value::Count(76))));
+    assert!(audit(&view, &f4, &r).unwrap().failures.is_empty());
+    // Without the other quarter, every team is shown.
+    let (_, _, mut alone) = breakdown(&[10, 26, 40]);
+    secondary::protect(&mut alone, &f4, &r).unwrap();
+    assert_eq!(alone.shown(&key("t0")), Ok(Shown::Value(Value::Count(10))));
+}
+
+/// Published after the second quarter's memo, the first quarter's moves against its year
+/// so far (13 → 10 cases of t0), but the second quarter's memo also showed the first
+/// quarter alone (10), which is the first quarter's year so far: the reader knows it from
+/// there. It is no failure of this version's audit, and nothing else is withheld in a vain
+/// attempt to hide it; a small count that follows so is still audited (see
+/// `a_correction_is_refused_where_the_earlier_version_gave_a_count_away`).
+#[test]
+fn a_count_another_quarters_memo_already_gives_is_known_not_hidden_in_vain() {
+    let ytd = FigureKey::new(Indicator::Team, "t0", "2024Q1-Q1");
+    let alone = FigureKey::new(Indicator::Team, "t0", "2024Q1");
+    let other = FigureKey::new(Indicator::Team, "t1", "2024Q1-Q1");
+    let total = FigureKey::total(Indicator::Team, "2024Q1-Q1");
+    let mut f = Figures::default();
+    for (k, c) in [(&ytd, 10), (&alone, 10), (&other, 30), (&total, 40)] {
+        f.count(k.clone(), c);
+    }
+    let relations = vec![
+        Relation {
+            name: "the quarters add up to the year so far".into(),
+            parts: vec![alone.clone()],
+            whole: vec![ytd.clone()],
+            exact: true,
+        },
+        Relation {
+            name: "teams add up".into(),
+            parts: vec![ytd.clone(), other.clone()],
+            whole: vec![total.clone()],
+            exact: true,
+        },
+    ];
+    // The second quarter's memo, its year so far under this run's period.
+    let shown = [(&ytd, 13), (&alone, 10), (&other, 45), (&total, 58)]
+        .into_iter()
+        .map(|(k, c)| (k.clone(), num(c)))
+        .collect();
+    let earlier = [versions::Earlier {
+        version: 1,
+        quarter: Some("2024Q2".parse().unwrap()),
+        year_so_far: [&ytd, &other, &total]
+            .into_iter()
+            .map(|k| (k.clone(), Reach::Longer))
+            .collect(),
+        shown,
+        figures: None,
+    }];
+    let mut view = public_view(&f);
+    versions::protect(&mut view, &f, &earlier, &Default::default());
+    assert_eq!(view.shown(&ytd), Ok(Withheld), "13 → 10 would tell 3");
+    secondary::protect(&mut view, &f, &relations).unwrap();
+    assert_eq!(view.known.get(&ytd), Some(&10));
+    assert_eq!(view.shown(&other), Ok(num(30)), "not withheld to hide t0");
+    assert!(audit(&view, &f, &relations).unwrap().failures.is_empty());
+}
+
+/// A small correction of a quarter whose documents answer to the quarter before too: the
+/// correction is small against v1, and a whole quarter larger against the other memo.
+/// The rows stay v1's (a first case in t3 gets no row): the larger change against the
+/// older document is no licence for a row v1 did not list.
+#[test]
+fn a_small_correction_keeps_v1s_rows_whatever_an_older_quarter_saw_change() {
+    let (f1, _, v1) = breakdown(&[30, 12, 1]);
+    let (f0, _, v0) = breakdown(&[10, 2, 1]);
+    let earlier = [
+        versions::Earlier {
+            version: 1,
+            quarter: Some("2024Q3".parse().unwrap()),
+            year_so_far: Default::default(),
+            shown: v0.cells.clone(),
+            figures: Some(&f0),
+        },
+        versions::Earlier {
+            version: 1,
+            quarter: None,
+            year_so_far: Default::default(),
+            shown: v1.cells.clone(),
+            figures: Some(&f1),
+        },
+    ];
+    let (f2, _, mut view) = breakdown(&[30, 12, 1, 1]);
+    versions::protect(&mut view, &f2, &earlier, &Default::default());
+    assert_eq!(
+        view.fixed_rows(Indicator::Team).map(<[String]>::to_vec),
+        Some(vec!["t0".to_string(), "t1".into(), "t2".into()])
+    );
+    assert_eq!(view.shown(&key("t3")), Ok(Withheld));
+}
+
+/// v1 of Q2 showed the mean wachttijd 10,2 over 18 cases; the first quarter's memo,
+/// published after it, showed 9,0 over 16 of them as its year so far. A correction of Q2
+/// that leaves the wachttijd as it was shows it again: its readers have it from v1, and
+/// what the first quarter's memo adds to it was that memo's to protect. The same value
+/// over 19 cases would tell the added case's wachttijd, and is withheld.
+#[test]
+fn a_mean_an_earlier_version_showed_over_the_same_records_is_not_withheld_in_vain() {
+    let k = FigureKey::total(Indicator::Wachttijd, P);
+    // Beside the cases in behandeling, which grew by 20 in the second quarter: not a
+    // period that gained fewer than 5 registrations, withheld as a whole.
+    let mean = |v: f64, n: u64| {
+        let mut f = Figures::default();
+        f.push(Figure {
+            key: k.clone(),
+            dimension: "",
+            value: Value::Mean(v),
+            n: Some(n),
+        });
+        f.count(FigureKey::total(Indicator::InBehandeling, P), 40 + n as i64);
+        f
+    };
+    let (v1, first_quarter) = (mean(10.2, 18), mean(9.0, 16));
+    let first_quarter = {
+        let mut f = first_quarter;
+        f.count(FigureKey::total(Indicator::InBehandeling, P), 38);
+        f
+    };
+    let earlier = [
+        versions::Earlier {
+            version: 1,
+            quarter: None,
+            year_so_far: Default::default(),
+            shown: public_view(&v1).cells,
+            figures: Some(&v1),
+        },
+        versions::Earlier {
+            version: 1,
+            quarter: Some("2024Q1".parse().unwrap()),
+            year_so_far: [k.clone(), FigureKey::total(Indicator::InBehandeling, P)]
+                .into_iter()
+                .map(|k| (k, Reach::Shorter))
+                .collect(),
+            shown: public_view(&first_quarter).cells,
+            figures: Some(&first_quarter),
+        },
+    ];
+    let mut view = public_view(&v1);
+    versions::protect(&mut view, &v1, &earlier, &Default::default());
+    assert_eq!(view.cells[&k], Shown::Value(Value::Mean(10.2)));
+    // Over one case more, the same 10,2 is withheld: against v1 it moved with one record.
+    let one_more = mean(10.2, 19);
+    let mut view = public_view(&one_more);
+    versions::protect(&mut view, &one_more, &earlier, &Default::default());
+    assert_eq!(view.cells[&k], Withheld);
+    // And the first quarter's memo alone (16 → 18 cases) withholds it.
+    let mut view = public_view(&v1);
+    versions::protect(&mut view, &v1, &earlier[1..], &Default::default());
+    assert_eq!(view.cells[&k], Shown::FewRecords);
+}
+
+/// Two teams withheld beside a third of 10 and their total of 12: alone, each could be 0
+/// to 2. A reader of v1, which showed each as `<5`, knows each is at least 1: both are 1.
+#[test]
+fn what_an_earlier_version_bounds_narrows_what_the_audit_allows() {
+    let (f, r, _) = breakdown(&[1, 1, 10]);
+    let cells = [
+        (key("t0"), Withheld),
+        (key("t1"), Withheld),
+        (key("t2"), num(10)),
+        (key(""), num(12)),
+    ];
+    let alone = View::from_cells(Audience::Openbaar, 5, cells.clone());
+    assert!(audit(&alone, &f, &r).unwrap().failures.is_empty());
+    let bounded = View::from_cells(Audience::Openbaar, 5, cells)
+        .knowing_bounds([(key("t0"), (1, Some(4))), (key("t1"), (1, Some(4)))]);
+    let failures = audit(&bounded, &f, &r).unwrap().failures;
+    assert_eq!(failures.len(), 2, "{failures:?}");
+    // And `versions` gives a `<5` of v1 whose count still keeps to it as that bound.
+    let (f1, _, v1) = breakdown(&[1, 1, 10]);
+    let mut view = public_view(&f1);
+    versions::protect(&mut view, &f1, &as_v1(&v1, &f1), &Default::default());
+    assert_eq!(view.bounded.get(&key("t0")), Some(&(1, Some(4))));
+}
+
+/// Q4's memo (published first) withheld team t0 (9) beside t1 and t2 as `<5` (2 each), t3
+/// (20) and the 33 cases in behandeling: alone, t0 is 5 to 11. A rerun of Q3 (t0 9, t1 and
+/// t2 1 each, t3 6: t3 withheld beside the two `<5`) that shows t0's 9 tells its reader
+/// that Q4's t0 is at least 9, so that t1 and t2 are at most 3: Q3's 9 would give Q4's
+/// `<5`s away, and is withheld.
+#[test]
+fn a_quarter_published_after_a_later_one_gives_none_of_its_cells_away() {
+    const Q3: &str = "2024Q1-Q3";
+    let team = |c: &str| FigureKey::new(Indicator::Team, c, Q3);
+    let total = FigureKey::total(Indicator::InBehandeling, Q3);
+    let figures = |counts: [i64; 4]| {
+        let mut f = Figures::default();
+        for (i, c) in counts.into_iter().enumerate() {
+            f.count(team(&format!("t{i}")), c);
+        }
+        f.count(total.clone(), counts.iter().sum());
+        f
+    };
+    // Q4's memo under Q3's keys, as `rekeyed` gives it.
+    let (q4, q3) = (figures([9, 2, 2, 20]), figures([9, 1, 1, 6]));
+    let mut shown = public_view(&q4).cells;
+    shown.insert(team("t0"), Withheld);
+    let earlier = [versions::Earlier {
+        version: 1,
+        quarter: Some("2024Q4".parse().unwrap()),
+        year_so_far: shown.keys().map(|k| (k.clone(), Reach::Longer)).collect(),
+        shown,
+        figures: Some(&q4),
+    }];
+    let spans = spans_of("2024Q3");
+    let mut view = public_view(&q3);
+    view.cells.insert(team("t3"), Withheld);
+    assert_eq!(
+        versions::given_away(&view, &earlier[0], &spans).unwrap(),
+        vec![team("t0")]
+    );
+    // The whole decision withholds it, and what that takes within Q3.
+    let decided = protect(public_view(&q3), &q3, &spans, &earlier).unwrap();
+    assert_eq!(decided.shown(&team("t0")), Ok(Withheld));
+    assert!(
+        versions::given_away(&decided, &earlier[0], &spans)
+            .unwrap()
+            .is_empty()
+    );
+}
+
+/// Last year's fourth-quarter memo shows last year only: this year's cells, small as they
+/// are in a first quarter, did not move against it, and are decided as if it were not
+/// there.
+#[test]
+fn another_quarters_memo_leaves_the_periods_it_did_not_show_alone() {
+    const LAST_YEAR: &str = "2023Q1-Q4";
+    let (f, _, mut view) = breakdown(&[1, 1]);
+    let mut last_year = Figures::default();
+    last_year.count(FigureKey::new(Indicator::Team, "t0", LAST_YEAR), 12);
+    last_year.count(FigureKey::total(Indicator::Team, LAST_YEAR), 12);
+    let earlier = [versions::Earlier {
+        version: 1,
+        quarter: Some("2023Q4".parse().unwrap()),
+        year_so_far: Default::default(),
+        shown: public_view(&last_year).cells,
+        figures: Some(&last_year),
+    }];
+    assert_eq!(
+        versions::protect(&mut view, &f, &earlier, &Default::default()),
+        0
+    );
+    assert_eq!(view.shown(&key("t1")), Ok(Small));
+    assert_eq!(view.fixed_rows(Indicator::Team), None);
 }

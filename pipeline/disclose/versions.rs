@@ -17,6 +17,14 @@
 //! about. A larger correction is about at least T registrations, and what a cell moved by
 //! 1 to T − 1 then says is what a `<T` in a table of the differences would say.
 //!
+//! **Other quarters' documents.** A council member keeps every quarter's memo, and each
+//! shows the year so far: 2024Q1-Q3 beside 2024Q1-Q4 tells the fourth quarter alone, and
+//! last year's own report beside this year's comparison column tells what was registered
+//! late. A public document of another quarter is an earlier version too, of every figure
+//! it shows for the same period or for the same year up to another quarter ([`rekeyed`]):
+//! a count that grew by 1 to T − 1 since is withheld, and a quarter with fewer than T new
+//! registrations in a source is withheld as a small correction is.
+//!
 //! **What the earlier version kept back.** A cell withheld before that has not changed
 //! stays withheld: shown now, it would give away what it protected then. And a count the
 //! earlier version showed that has not changed is known to the reader even where this
@@ -29,14 +37,31 @@
 use std::collections::{HashMap, HashSet};
 
 use super::{Shown, View};
-use crate::figures::{Figure, FigureKey, Figures, Indicator, Kind, Value};
+use crate::figures::{Figure, FigureKey, Figures, Indicator, Kind, Span, Value};
+use crate::quarter::{Period, Quarter};
 
 /// What readers of an earlier public version have: its cells as it showed them, and (to
 /// know its record counts) its figures as computed.
 pub struct Earlier<'a> {
     pub version: u32,
+    /// The quarter it reports on, when that is not this run's: its cells and figures are
+    /// then [`rekeyed`] to this run's periods.
+    pub quarter: Option<Quarter>,
+    /// Its cells of a year so far up to another quarter than this run's year so far,
+    /// [`rekeyed`] to it: another count of the same kind, not the same count again, over
+    /// fewer days or more.
+    pub year_so_far: HashMap<FigureKey, Reach>,
     pub shown: HashMap<FigureKey, Shown>,
     pub figures: Option<&'a Figures>,
+}
+
+/// How far another quarter's year so far reaches against this run's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reach {
+    /// It ends earlier: this run's count is at least its count.
+    Shorter,
+    /// It ends later: this run's count is at most its count.
+    Longer,
 }
 
 /// The registrations a figure is computed from: its indicator's source (`ind`, `col`,
@@ -79,6 +104,13 @@ const STILL: Move = Move {
     small: false,
 };
 
+/// What one earlier version saw change: the sources where fewer than T registrations did
+/// in some period, and the sources and periods where T or more did.
+struct Changes {
+    small_sources: HashSet<&'static str>,
+    large: HashSet<(&'static str, String)>,
+}
+
 /// A figure's source and period: what a small correction withholds as a whole.
 pub(super) fn period_of(key: &FigureKey) -> (&'static str, String) {
     (source(key.indicator), key.period.clone())
@@ -99,18 +131,23 @@ pub fn protect(
     let f = &*zeros;
     let t = u64::from(view.threshold);
     let mut hidden: HashMap<FigureKey, Shown> = HashMap::new();
-    // The sources in which some earlier version saw a small correction, and the sources and
-    // periods in which one saw a larger one.
-    let mut small_sources: HashSet<&'static str> = HashSet::new();
-    let mut large: HashSet<(&'static str, String)> = HashSet::new();
     for e in earlier {
         // What the reader has for certain, the correction's cells aside: the earlier
-        // version's counts that have not changed (whatever the threshold was then).
+        // version's counts that have not changed (whatever the threshold was then). Of
+        // another quarter's year so far, only bounds: it counted part of this year so far
+        // (or this year so far is part of it), and that it is the same count the reader
+        // cannot tell. Nor can they tell of a `<T` that it has not changed: what they have
+        // is its range, where the count still keeps to it (a count that left it tells the
+        // reader nothing true).
         for (key, then) in &e.shown {
-            if let Shown::Value(Value::Count(p)) = then
-                && count_now(f, key) == Some(*p)
+            let Some(now) = count_now(f, key) else {
+                continue;
+            };
+            if let Some((min, max)) = bound_from(*then, e.year_so_far.get(key), view.threshold)
+                && now >= min
+                && max.is_none_or(|max| now <= max)
             {
-                view.known.insert(key.clone(), *p);
+                view.bound(key.clone(), (min, max));
             }
         }
         // A zero that was nothing in the earlier version too is known: a version published
@@ -132,8 +169,17 @@ pub fn protect(
                 .filter(|k| !k.category.is_empty())
                 .map(|k| (k.indicator, k.period.as_str()))
                 .collect();
+            // (Only in the periods it showed, and not of another quarter's year so far: a
+            // count that was nothing then may count something now.)
+            let periods: HashSet<&str> = e
+                .shown
+                .keys()
+                .filter(|k| !e.year_so_far.contains_key(*k))
+                .map(|k| k.period.as_str())
+                .collect();
             for key in view.cells.keys() {
                 if !key.category.is_empty()
+                    && periods.contains(key.period.as_str())
                     && old.get(key).is_none()
                     && count_now(f, key) == Some(0)
                     && !e.shown.contains_key(key)
@@ -145,8 +191,39 @@ pub fn protect(
                 }
             }
         }
+    }
+    // What an earlier version showed that this one would show alike needs no hiding from
+    // the others' readers: they have it already. A count it showed that has not changed,
+    // and a mean or percentage it showed over the same records (of the same period: over
+    // another quarter's year so far, the same value would tell what the records added
+    // hold; a rate without a count of records, such as the thuiskamer visits per week, is
+    // taken as unchanged when its value is, as a correction takes it).
+    let mut already: HashSet<FigureKey> = view.known.keys().cloned().collect();
+    for e in earlier {
+        let Some(old) = e.figures else { continue };
+        for (key, then) in &e.shown {
+            if let (Shown::Value(v), Some(now), Some(before)) = (then, f.get(key), old.get(key))
+                && matches!(key.indicator.kind(), Kind::Mean | Kind::Pct)
+                && !e.year_so_far.contains_key(key)
+                && v.csv() == now.value.csv()
+                && before.n == now.n
+            {
+                already.insert(key.clone());
+            }
+        }
+    }
+    // Per earlier version, the sources in which it saw a small correction, and the sources
+    // and periods in which it saw a larger one.
+    let mut changes: Vec<(&Earlier, Changes)> = Vec::new();
+    for e in earlier {
         let mut touched: HashMap<(&'static str, String), Touched> = HashMap::new();
+        // Only the periods it showed: another quarter's memo says nothing of this year
+        // when it reported on last year's fourth quarter.
+        let periods: HashSet<&str> = e.shown.keys().map(|k| k.period.as_str()).collect();
         for (key, shown) in &view.cells {
+            if !periods.contains(key.period.as_str()) {
+                continue;
+            }
             let Some(figure) = f.get(key) else { continue };
             let kind = key.indicator.kind();
             if !matches!(kind, Kind::Count | Kind::Mean | Kind::Pct) {
@@ -190,11 +267,13 @@ pub fn protect(
             // when it moved enough, that it is shown would tell what it was. A former `<T`
             // is shown only as a number that every value from 1 to T − 1 is at least T
             // away from.
+            // (Not a cell of another quarter's year so far: that is another count, and the
+            // reader has it beside this one whatever this one shows.)
             let keep = match (then, shown) {
                 (
                     Some(then @ (Shown::Withheld | Shown::FewRecords)),
                     Shown::Value(_) | Shown::Missing,
-                ) => Some(then),
+                ) if !e.year_so_far.contains_key(key) => Some(then),
                 (Some(Shown::Small), Shown::Value(Value::Count(c)))
                     if c.unsigned_abs() < 2 * t - 1 =>
                 {
@@ -202,7 +281,9 @@ pub fn protect(
                 }
                 _ => None,
             };
-            if let Some(keep) = keep {
+            if let Some(keep) = keep
+                && !already.contains(key)
+            {
                 hidden.entry(key.clone()).or_insert(keep);
             }
             if !m.any {
@@ -214,6 +295,7 @@ pub fn protect(
             if let Shown::Value(_) = shown
                 && then.is_some()
                 && m.small
+                && !already.contains(key)
             {
                 let hide = match kind {
                     Kind::Count => Shown::Withheld,
@@ -223,12 +305,11 @@ pub fn protect(
                 tracing::debug!(cell = %key, against = e.version, "withheld: a difference with an earlier version would tell it");
             }
         }
-        large.extend(
-            touched
-                .iter()
-                .filter(|(k, w)| w.any && w.at_least >= t && !whole.contains(k))
-                .map(|(k, _)| k.clone()),
-        );
+        let large: HashSet<(&'static str, String)> = touched
+            .iter()
+            .filter(|(k, w)| w.any && w.at_least >= t && !whole.contains(k))
+            .map(|(k, _)| k.clone())
+            .collect();
         let small: HashSet<(&'static str, String)> = touched
             .into_iter()
             .filter(|(_, w)| w.any && w.at_least < t)
@@ -247,7 +328,6 @@ pub fn protect(
                 hidden.insert(key.clone(), Shown::Withheld);
             }
         }
-        small_sources.extend(small.iter().map(|(source, _)| *source));
         for (key, then) in &e.shown {
             // A category the earlier version showed that counts nothing now (the
             // corrected case was its only one) would read 0 where it read `<T` or `x`.
@@ -263,24 +343,40 @@ pub fn protect(
             }
             // Outside a small correction, a number of the earlier version that is `x`
             // now has changed, and the reader knows it: the audit leaves that value out.
+            // (Not so of another quarter's year so far: an `x` there may be its number.)
             if let (Shown::Value(Value::Count(p)), Some(now)) = (then, count_now(f, key))
                 && now != *p
                 && !in_small(key)
+                && !e.year_so_far.contains_key(key)
             {
                 view.changed_from.entry(key.clone()).or_default().push(*p);
             }
         }
+        let small_sources = small.iter().map(|(source, _)| *source).collect();
+        changes.push((
+            e,
+            Changes {
+                small_sources,
+                large,
+            },
+        ));
     }
-    // Where fewer than T registrations changed, each breakdown of the source lists exactly
-    // the rows the latest earlier version listed: a row that appeared would tell what the
-    // corrected registration is (a first case in a village), one that went what it was.
-    // Their cells in the corrected period are withheld with it; a new category's are
-    // not shown at all.
-    if let Some(latest) = earlier.iter().max_by_key(|e| e.version) {
-        for indicator in Indicator::ALL.iter().copied() {
-            if indicator.dimension().is_empty() || !small_sources.contains(source(indicator)) {
-                continue;
-            }
+    // Where fewer than T registrations changed since an earlier version, each breakdown of
+    // the source lists exactly the rows that version listed: a row that appeared would tell
+    // what the corrected registration is (a first case in a village), one that went what it
+    // was. Their cells in the corrected period are withheld with it; a new category's are
+    // not shown at all. Where several saw a small change, the latest decides: this
+    // quarter's newest version, else the newest of the other quarters' (a period larger
+    // against an older document is no licence for a row the latest did not list).
+    for indicator in Indicator::ALL.iter().copied() {
+        if indicator.dimension().is_empty() {
+            continue;
+        }
+        let latest = changes
+            .iter()
+            .filter(|(_, c)| c.small_sources.contains(source(indicator)))
+            .max_by_key(|(e, _)| (e.quarter.is_none(), e.quarter, e.version));
+        if let Some((latest, Changes { large, .. })) = latest {
             let mut rows: Vec<String> = latest
                 .shown
                 .keys()
@@ -312,6 +408,103 @@ pub fn protect(
     let count = hidden.len();
     view.cells.extend(hidden);
     count
+}
+
+/// What a cell shown as `shown` in one document tells a reader of the count under the same
+/// key in another, whose year so far reaches `reach` against it (none: the same period),
+/// as its smallest and largest value: a number is that count, or at least (at most) it
+/// where the other reaches further (less far); a `<T` is 1 to T − 1, or at least 1 (at most
+/// T − 1). Only the premise of a reader who takes the count as unchanged: callers keep the
+/// bounds the true count keeps to.
+fn bound_from(shown: Shown, reach: Option<&Reach>, threshold: u32) -> Option<(i64, Option<i64>)> {
+    let small = i64::from(threshold) - 1;
+    match (shown, reach) {
+        (Shown::Value(Value::Count(p)), None) => Some((p, Some(p))),
+        (Shown::Value(Value::Count(p)), Some(Reach::Shorter)) => Some((p, None)),
+        (Shown::Value(Value::Count(p)), Some(Reach::Longer)) => Some((0, Some(p))),
+        (Shown::Small, None) => Some((1, Some(small))),
+        (Shown::Small, Some(Reach::Shorter)) => Some((1, None)),
+        (Shown::Small, Some(Reach::Longer)) => Some((0, Some(small))),
+        _ => None,
+    }
+}
+
+/// The period of this run (`spans`: its years so far and their quarters) that a period
+/// another quarter's document shows answers to: the same period, or the same year so far
+/// up to another quarter. None for a period this run does not show.
+pub fn answering(label: &str, spans: &[Span]) -> Option<String> {
+    let ours = spans
+        .iter()
+        .flat_map(|s| std::iter::once(&s.label).chain(&s.quarters));
+    if let Some(same) = ours.clone().find(|l| *l == label) {
+        return Some(same.clone());
+    }
+    let year_so_far = |l: &str| {
+        let p = Period::from_label(l)?;
+        (l.contains('-')).then(|| Quarter::containing(p.start))
+    };
+    let start = year_so_far(label)?;
+    spans
+        .iter()
+        .find(|s| year_so_far(&s.label) == Some(start))
+        .map(|s| s.label.clone())
+}
+
+/// Another quarter's cells and figures under the keys of this run's periods that they
+/// answer to ([`answering`]); the rest is left out.
+pub fn rekeyed(
+    shown: impl IntoIterator<Item = (FigureKey, Shown)>,
+    figures: Option<&Figures>,
+    spans: &[Span],
+) -> Rekeyed {
+    let key = |k: &FigureKey| {
+        answering(&k.period, spans).map(|period| FigureKey {
+            period,
+            ..k.clone()
+        })
+    };
+    let mut year_so_far = HashMap::new();
+    let end = |label: &str| Period::from_label(label).map(|p| p.end);
+    let shown = shown
+        .into_iter()
+        .filter_map(|(k, s)| {
+            let ours = key(&k)?;
+            if ours.period != k.period {
+                let reach = if end(&k.period) < end(&ours.period) {
+                    Reach::Shorter
+                } else {
+                    Reach::Longer
+                };
+                year_so_far.insert(ours.clone(), reach);
+            }
+            Some((ours, s))
+        })
+        .collect();
+    let figures = figures.map(|f| {
+        let mut out = Figures::default();
+        for figure in f.rows() {
+            if let Some(key) = key(&figure.key) {
+                out.push(Figure {
+                    key,
+                    ..figure.clone()
+                });
+            }
+        }
+        out
+    });
+    Rekeyed {
+        shown,
+        figures,
+        year_so_far,
+    }
+}
+
+/// Another quarter's public version under this run's keys ([`rekeyed`]).
+pub struct Rekeyed {
+    pub shown: HashMap<FigureKey, Shown>,
+    pub figures: Option<Figures>,
+    /// The cells of a year so far up to another quarter ([`Earlier::year_so_far`]).
+    pub year_so_far: HashMap<FigureKey, Reach>,
 }
 
 /// A count as it is now: its figure, or 0 for a category of a breakdown that has none (the
@@ -376,4 +569,94 @@ fn moved(figure: &Figure, before: Option<&Figure>, shown: Shown, then: Shown, t:
             }
         }
     }
+}
+
+/// The cells of `view` that, read beside another quarter's memo `e`, would let its reader
+/// work out more of that memo's withheld cells than the memo alone gives: a year so far
+/// is part of a longer one, so this view's numbers bound that memo's counts of the same
+/// kind (and its own periods' numbers are that memo's too, where they have not changed).
+/// A memo published before this one was audited without them (a rerun of Q3 after Q4:
+/// Q3's 7 says that Q4's withheld count is at least 7, which may narrow Q4's `<5` cells
+/// beside it). Returns the cells of `view` whose numbers tie into a cell of `e` that the
+/// audit would newly fail, to be withheld here. Nothing without `e`'s figures.
+pub(super) fn given_away(
+    view: &View,
+    e: &Earlier,
+    spans: &[Span],
+) -> Result<Vec<FigureKey>, super::DiscloseError> {
+    let (Some(old), Some(_)) = (e.figures, e.quarter) else {
+        return Ok(Vec::new());
+    };
+    let t = i64::from(view.threshold);
+    let alone = View::from_cells(view.audience, view.threshold, e.shown.clone());
+    let mut beside = alone.clone();
+    let mut sources: HashSet<FigureKey> = HashSet::new();
+    for (key, shown) in &view.cells {
+        if !e.shown.contains_key(key) {
+            continue;
+        }
+        let Some(then) = count_now(old, key) else {
+            continue;
+        };
+        // (This view's year so far reaches against `e`'s the other way round.)
+        let reach = e.year_so_far.get(key).map(|r| match r {
+            Reach::Shorter => Reach::Longer,
+            Reach::Longer => Reach::Shorter,
+        });
+        let bound = bound_from(*shown, reach.as_ref(), view.threshold);
+        // (A bound `e`'s own label already gives tells nothing: its `<T` is at least 1.)
+        let label = match e.shown.get(key) {
+            Some(Shown::Value(Value::Count(c))) => (*c, Some(*c)),
+            Some(Shown::Small) => (1, Some(t - 1)),
+            _ => (0, None),
+        };
+        let narrows = |(min, max): (i64, Option<i64>)| {
+            min > label.0 || max.is_some_and(|max| label.1.is_none_or(|l| max < l))
+        };
+        if let Some((min, max)) = bound
+            && then >= min
+            && max.is_none_or(|max| then <= max)
+            && narrows((min, max))
+        {
+            beside.bound(key.clone(), (min, max));
+            sources.insert(key.clone());
+        }
+    }
+    if sources.is_empty() {
+        return Ok(Vec::new());
+    }
+    let zeros = super::with_shown_zeros(old, &alone);
+    // This run's relations over `e`'s figures under this run's keys: only those that hold
+    // there (the quarters of this year so far do not add up to another quarter's).
+    let (mut relations, _) = crate::figures::relations_and_nothing(&zeros, spans);
+    relations.retain(|r| r.holds(&zeros));
+    let failing = |v: &View| -> Result<HashSet<FigureKey>, super::DiscloseError> {
+        Ok(super::audit(v, &zeros, &relations)?
+            .failures
+            .into_iter()
+            .map(|failure| failure.cell)
+            .collect())
+    };
+    let before = failing(&alone)?;
+    let given: Vec<FigureKey> = failing(&beside)?.difference(&before).cloned().collect();
+    // The cells of this view that tell something, in the relations of a cell given away;
+    // failing that (it is given away along a longer chain), all of them.
+    let telling = |k: &FigureKey| {
+        sources.contains(k) && matches!(view.cells.get(k), Some(Shown::Value(_) | Shown::Small))
+    };
+    let mut out: Vec<FigureKey> = Vec::new();
+    for cell in &given {
+        for r in relations.iter().filter(|r| r.keys().any(|k| k == cell)) {
+            out.extend(r.keys().filter(|k| telling(k)).cloned());
+        }
+        if telling(cell) {
+            out.push(cell.clone());
+        }
+    }
+    if !given.is_empty() && out.is_empty() {
+        out.extend(sources.iter().filter(|k| telling(k)).cloned());
+    }
+    out.sort();
+    out.dedup();
+    Ok(out)
 }

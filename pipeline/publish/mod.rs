@@ -115,6 +115,22 @@ pub struct Manifest {
     pub files: Vec<PublishedFile>,
 }
 
+/// The quarters a tenant has a folder for in `output_dir`, oldest first.
+pub fn quarters(output_dir: &Path, tenant: &str) -> Vec<Quarter> {
+    let mut out: Vec<Quarter> = fs::read_dir(output_dir.join(tenant))
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter_map(|entry| {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            let quarter: Quarter = name.parse().ok()?;
+            (quarter.to_string() == name).then_some(quarter)
+        })
+        .collect();
+    out.sort_unstable();
+    out
+}
+
 /// Where one tenant's quarter is published.
 #[derive(Debug, Clone)]
 pub struct QuarterDir {

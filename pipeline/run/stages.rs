@@ -9,11 +9,12 @@ use sha2::{Digest, Sha256};
 use super::{Progress, RunError, RunRequest, STAGES, check_cancel, document_date, outbox};
 use crate::deliver::{self, Facts, Package};
 use crate::disclose::{self, Audience, View};
-use crate::figures::{FigureKey, Indicator};
+use crate::figures::{FigureKey, Indicator, Span};
 use crate::load::{self, Budget, Export, Quality, Renames};
 use crate::monitor::{self, Monitor};
 use crate::publish::{self, Correction, Decision, Manifest, OutputFile, Publication, QuarterDir};
 use crate::pull::{self, Origin, Snapshot, SnapshotStore};
+use crate::quarter::Quarter;
 use crate::render::{self, Document, Engine};
 
 /// What the stages produced, for the ledger and delivery.
@@ -191,11 +192,16 @@ fn disclose_stage(
         .into_iter()
         .map(|v| publish::changes::previous(&quarter_dir.version_dir(v), v))
         .collect();
+    // So does every public document of another quarter that shows one of its periods, or
+    // the same year up to another quarter: beside it, a reader subtracts too.
+    let others = other_quarters(req, &monitor.spans);
     let earlier: Vec<disclose::Earlier> = before
         .iter()
         .filter(|p| !p.public.is_empty())
         .map(|p| disclose::Earlier {
             version: p.version,
+            quarter: None,
+            year_so_far: Default::default(),
             shown: p
                 .public
                 .values()
@@ -204,13 +210,33 @@ fn disclose_stage(
                 .collect(),
             figures: p.figures.as_ref(),
         })
+        .chain(others.iter().map(|o| disclose::Earlier {
+            version: o.version,
+            quarter: Some(o.quarter),
+            shown: o.seen.shown.clone(),
+            figures: o.seen.figures.as_ref(),
+            year_so_far: o.seen.year_so_far.clone(),
+        }))
         .collect();
     let mut views = BTreeMap::new();
     for (audience, mut keys) in shown {
         // A correction's public documents list the rows the earlier version listed where
-        // it was small (`disclose::versions`): their cells are decided over too.
+        // it was small (`disclose::versions`): their cells are decided over too, in each
+        // year so far a table shows them for (another quarter's memo showed other years).
         if audience == Audience::Openbaar {
+            let rows: Vec<FigureKey> = earlier
+                .iter()
+                .flat_map(|e| e.shown.keys())
+                .filter(|k| !k.category.is_empty() && spans_label(&monitor.spans, &k.period))
+                .flat_map(|k| {
+                    monitor.spans.iter().map(|s| FigureKey {
+                        period: s.label.clone(),
+                        ..k.clone()
+                    })
+                })
+                .collect();
             keys.extend(earlier.iter().flat_map(|e| e.shown.keys().cloned()));
+            keys.extend(rows);
         }
         let started = Instant::now();
         let view = disclose::disclose_after(
@@ -230,6 +256,45 @@ fn disclose_stage(
         views.insert(audience, view);
     }
     Ok(views)
+}
+
+/// Whether `period` is one of the run's years so far (not a single quarter).
+fn spans_label(spans: &[Span], period: &str) -> bool {
+    spans.iter().any(|s| s.label == period)
+}
+
+/// A public version of another quarter's documents, under this run's keys.
+struct OtherQuarter {
+    quarter: Quarter,
+    version: u32,
+    seen: disclose::Rekeyed,
+}
+
+/// Every public version published for the tenant's other quarters of this run's years and
+/// the years beside them (next year's documents compare with this one), with what they
+/// showed of this run's periods.
+fn other_quarters(req: &RunRequest, spans: &[Span]) -> Vec<OtherQuarter> {
+    let year = req.quarter.year();
+    let mut out = Vec::new();
+    for quarter in publish::quarters(&req.config.output_dir, &req.tenant.id) {
+        if quarter == req.quarter || (quarter.year() - year).abs() > 1 {
+            continue;
+        }
+        let dir = QuarterDir::new(&req.config.output_dir, &req.tenant.id, quarter);
+        for version in dir.versions() {
+            let p = publish::changes::previous(&dir.version_dir(version), version);
+            let cells = p.public.into_values().flatten();
+            let seen = disclose::rekeyed(cells, p.figures.as_ref(), spans);
+            if !seen.shown.is_empty() {
+                out.push(OtherQuarter {
+                    quarter,
+                    version,
+                    seen,
+                });
+            }
+        }
+    }
+    out
 }
 
 /// The edition a document's mail list reads. The kwartaalrapportage's list is

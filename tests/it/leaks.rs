@@ -275,7 +275,7 @@ fn leak_mail_body_the_council_reads_only_numbers_the_memo_shows() {
     let v1 = version_dir(p, 1);
     let memo = published(&v1, "raadsmemo");
     let allowed = allowed_for(&memo, THRESHOLD);
-    let mails = council_mails(&p.dir.join("output/noorderkwartier/outbox"), 1);
+    let mails = council_mails(&p.dir.join("output/noorderkwartier/outbox"), quarter(), 1);
     assert!(!mails.is_empty());
     for mail in mails {
         let body = mail_body(&mail);
@@ -307,7 +307,7 @@ fn leak_correction_list_one_added_case_tells_the_council_nothing_about_that_pers
         .chain(after.keys())
         .map(|k| k.words())
         .collect();
-    let mails = council_mails(&p.dir.join("output/noorderkwartier/outbox"), 2);
+    let mails = council_mails(&p.dir.join("output/noorderkwartier/outbox"), quarter(), 2);
     assert!(!mails.is_empty(), "the council gets the correction");
     let mut listed = 0;
     for mail in mails {
@@ -551,7 +551,11 @@ fn leak_mail_edition_the_council_gets_the_public_memo_when_there_are_two() {
     let public_memo = std::fs::read(v.join("openbaar/raadsmemo/raadsmemo.pdf")).unwrap();
     let internal_memo = std::fs::read(v.join("intern/raadsmemo.pdf")).unwrap();
     assert_ne!(public_memo, internal_memo, "two editions");
-    let mails = council_mails(&dir.path().join("output/noorderkwartier/outbox"), 1);
+    let mails = council_mails(
+        &dir.path().join("output/noorderkwartier/outbox"),
+        quarter(),
+        1,
+    );
     assert_eq!(
         mails.len(),
         1,

@@ -395,6 +395,15 @@ fn protect(
     // Cells withheld so that another quarter's memo, read beside this view, gives nothing
     // more away (`versions::given_away`).
     let mut beside: HashSet<FigureKey> = HashSet::new();
+    // Withheld zeros a reader works out anyway, shown as 0.
+    let mut zero: HashSet<FigureKey> = HashSet::new();
+    // What other quarters' memos say beside this run's quarters.
+    let (mut sums, mut sums_known) = (Vec::new(), Vec::new());
+    for e in earlier {
+        let (r, k) = versions::other_sums(e, spans, f);
+        sums.extend(r);
+        sums_known.extend(k);
+    }
     let (mut view, with_zeros, relations) = loop {
         let (view, with_zeros, relations) = loop {
             let mut view = primary.clone();
@@ -404,18 +413,42 @@ fn protect(
                     view.cells.insert(key.clone(), Shown::Withheld);
                 }
             }
+            for key in &zero {
+                view.cells
+                    .insert(key.clone(), Shown::Value(Value::Count(0)));
+            }
             let with_zeros = with_shown_zeros(f, &view);
-            let (relations, nothing) = relations_and_nothing(&with_zeros, spans);
+            view.known.extend(sums_known.iter().cloned());
+            let (mut relations, nothing) = relations_and_nothing(&with_zeros, spans);
+            relations.extend(sums.iter().cloned());
             view.nothing = nothing.into_iter().collect();
             let Err(e) = secondary::protect(&mut view, &with_zeros, &relations) else {
                 break (view, with_zeros, relations);
             };
+            // A withheld count of nothing that the reader works out as nothing from what
+            // other documents showed (a year so far of none beside a longer one's zeros):
+            // no count to protect, and no cell of this view hides it. It reads 0.
+            let failures = audit(&view, &with_zeros, &relations)?.failures;
+            let before = zero.len();
+            zero.extend(
+                failures
+                    .iter()
+                    .filter(|x| {
+                        x.shown == Shown::Withheld
+                            && x.range.max.is_some_and(|m| m < 0.5)
+                            && with_zeros.count_of(&x.cell).ok() == Some(0)
+                    })
+                    .map(|x| x.cell.clone()),
+            );
+            if zero.len() > before {
+                continue;
+            }
             // Only a period where a number the earlier version showed has changed: there an
             // `x` says that its number changed, which withholding the period as a whole
             // stops saying. Elsewhere it would hide nothing the reader does not know.
             let moved: HashSet<_> = view.changed_from.keys().map(versions::period_of).collect();
             let before = whole.len();
-            for failure in audit(&view, &with_zeros, &relations)?.failures {
+            for failure in failures {
                 let period = versions::period_of(&failure.cell);
                 if !matches!(failure.shown, Shown::Value(_)) && moved.contains(&period) {
                     whole.insert(period);

@@ -1343,3 +1343,135 @@ fn another_quarters_memo_leaves_the_periods_it_did_not_show_alone() {
     assert_eq!(view.shown(&key("t1")), Ok(Small));
     assert_eq!(view.fixed_rows(Indicator::Team), None);
 }
+
+/// Last year's Q4 memo was published at threshold 10 (its `<10`s were 3 and 7, beside 30
+/// and the 40 in behandeling); this year runs at 5. Read back, its `<10` says `<T` only:
+/// audited at 5, its two cells could not add up to 10, and the check would fail every run.
+#[test]
+fn another_quarters_memo_at_a_higher_threshold_is_audited_at_one_its_counts_allow() {
+    const Q3: &str = "2024Q1-Q3";
+    let team = |c: &str| FigureKey::new(Indicator::Team, c, Q3);
+    let total = FigureKey::total(Indicator::InBehandeling, Q3);
+    let mut f = Figures::default();
+    for (c, n) in [("t0", 3), ("t1", 7), ("t2", 30)] {
+        f.count(team(c), n);
+    }
+    f.count(total.clone(), 40);
+    let shown: HashMap<FigureKey, Shown> = [
+        (team("t0"), Small),
+        (team("t1"), Small),
+        (team("t2"), num(30)),
+        (total.clone(), num(40)),
+    ]
+    .into();
+    let earlier = versions::Earlier {
+        version: 1,
+        quarter: Some("2024Q4".parse().unwrap()),
+        year_so_far: shown.keys().map(|k| (k.clone(), Reach::Longer)).collect(),
+        shown,
+        figures: Some(&f),
+    };
+    let view = public_view(&f);
+    assert_eq!(
+        versions::given_away(&view, &earlier, &spans_of("2024Q3")).unwrap(),
+        Vec::<FigureKey>::new()
+    );
+}
+
+/// The thuiskamer visits per week have no count of records: over Q3's year so far and
+/// Q4's they are rates over other weeks, not the same records changed, and are shown.
+#[test]
+fn a_rate_without_records_is_not_withheld_against_another_quarters_year_so_far() {
+    let rate = FigureKey::total(Indicator::ColThuiskamerBezoekWeek, P);
+    let with_rate = |v: f64, in_care: i64| {
+        let mut f = Figures::default();
+        f.push(Figure {
+            key: rate.clone(),
+            dimension: "",
+            value: Value::Mean(v),
+            n: None,
+        });
+        f.count(FigureKey::total(Indicator::InBehandeling, P), in_care);
+        f
+    };
+    let (q3, q4) = (with_rate(5.57, 40), with_rate(6.33, 60));
+    let earlier = [versions::Earlier {
+        version: 1,
+        quarter: Some("2024Q3".parse().unwrap()),
+        year_so_far: public_view(&q3)
+            .cells
+            .keys()
+            .map(|k| (k.clone(), Reach::Shorter))
+            .collect(),
+        shown: public_view(&q3).cells,
+        figures: Some(&q3),
+    }];
+    let mut view = public_view(&q4);
+    versions::protect(&mut view, &q4, &earlier, &Default::default());
+    assert_eq!(view.cells[&rate], Shown::Value(Value::Mean(6.33)));
+}
+
+/// Q3's memo showed its year so far, 51 cases opgestart, beside its quarters Q1 `<5`, Q2 `x`
+/// and Q3 28: Q1 + Q2 = 23. Q4's run (Q1 3, Q2 20, Q3 28, Q4 3; IT 51, LS 1, IA 2 in all)
+/// withholds its total (it grew by 3) and keeps Q2 withheld; alone, that hides LS and IA.
+/// Beside Q3's sum, the total is 51 + Q4, so LS + IA = Q4 ≤ 4 would narrow both `<5`s:
+/// Q4's decision takes that sum into account.
+#[test]
+fn another_quarters_sum_of_its_quarters_is_in_the_audit() {
+    const Y: &str = "2024Q1-Q4";
+    let quarter = |q: u8| FigureKey::total(Indicator::OpgestartKwartaal, format!("2024Q{q}"));
+    let form = |c: &str| FigureKey::new(Indicator::Opgestart, c, Y);
+    let closed = FigureKey::total(Indicator::Afgesloten, Y);
+    let mut f = Figures::default();
+    for (q, n) in [(1, 3), (2, 20), (3, 28), (4, 3)] {
+        f.count(quarter(q), n);
+    }
+    for (c, n) in [("IT", 51), ("LS", 1), ("IA", 2), ("", 54)] {
+        f.count(form(c), n);
+    }
+    f.count(closed.clone(), 20);
+    // Q3's memo under Q4's keys: its year so far reaches less far.
+    let mut q3 = Figures::default();
+    for (q, n) in [(1, 3), (2, 20), (3, 28)] {
+        q3.count(quarter(q), n);
+    }
+    for (c, n) in [("IT", 51), ("LS", 0), ("IA", 0), ("", 51)] {
+        q3.count(form(c), n);
+    }
+    q3.count(closed.clone(), 10);
+    let mut shown = public_view(&q3).cells;
+    shown.insert(quarter(2), Withheld);
+    let year_so_far = shown
+        .keys()
+        .filter(|k| k.period == Y)
+        .map(|k| (k.clone(), Reach::Shorter))
+        .collect();
+    let earlier = [versions::Earlier {
+        version: 1,
+        quarter: Some("2024Q3".parse().unwrap()),
+        year_so_far,
+        shown,
+        figures: Some(&q3),
+    }];
+    let spans = spans_of("2024Q4");
+    let (sums, known) = versions::other_sums(&earlier[0], &spans, &f);
+    assert_eq!(
+        known,
+        vec![(FigureKey::total(Indicator::Opgestart, "2024Q1-Q3"), 51)]
+    );
+    let decided = protect(public_view(&f), &f, &spans, &earlier).unwrap();
+    // The reader's audit: this run's relations, and Q3's sum with its 51.
+    let zeros = with_shown_zeros(&f, &decided);
+    let (mut relations, _) = relations_and_nothing(&zeros, &spans);
+    relations.extend(sums);
+    let reader = View::from_cells(
+        Audience::Openbaar,
+        5,
+        decided.cells().map(|(k, s)| (k.clone(), s)),
+    )
+    .knowing(decided.known.clone())
+    .knowing(known)
+    .knowing_bounds(decided.bounded.clone());
+    let failures = audit(&reader, &zeros, &relations).unwrap().failures;
+    assert!(failures.is_empty(), "{failures:?}");
+}

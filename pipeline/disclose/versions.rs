@@ -229,6 +229,12 @@ pub fn protect(
             if !matches!(kind, Kind::Count | Kind::Mean | Kind::Pct) {
                 continue;
             }
+            // A rate without a count of records (the thuiskamer visits per week) over
+            // another quarter's year so far is not the same records changed: its weeks are
+            // other weeks, and it would read `n<T` in every quarter after the first.
+            if figure.n.is_none() && kind != Kind::Count && e.year_so_far.contains_key(key) {
+                continue;
+            }
             let then = e.shown.get(key).copied();
             // A category the earlier version showed without a figure counted nothing then.
             let was_zero;
@@ -457,11 +463,15 @@ pub fn rekeyed(
     figures: Option<&Figures>,
     spans: &[Span],
 ) -> Rekeyed {
+    // (Not the waiting list at another quarter's end: a stock, not a count of the year so
+    // far, so neither is part of the other.)
     let key = |k: &FigureKey| {
-        answering(&k.period, spans).map(|period| FigureKey {
-            period,
-            ..k.clone()
-        })
+        answering(&k.period, spans)
+            .filter(|p| *p == k.period || k.indicator != Indicator::Wachtlijst)
+            .map(|period| FigureKey {
+                period,
+                ..k.clone()
+            })
     };
     let mut year_so_far = HashMap::new();
     let end = |label: &str| Period::from_label(label).map(|p| p.end);
@@ -587,8 +597,18 @@ pub(super) fn given_away(
     let (Some(old), Some(_)) = (e.figures, e.quarter) else {
         return Ok(Vec::new());
     };
-    let t = i64::from(view.threshold);
-    let alone = View::from_cells(view.audience, view.threshold, e.shown.clone());
+    // `e`'s `<T` at its own threshold, which its public file does not say: at least this
+    // run's, and above every count it showed so (a threshold lowered since would make its
+    // `<10`s impossible at 5).
+    let threshold = e
+        .shown
+        .iter()
+        .filter(|(_, s)| matches!(s, Shown::Small))
+        .filter_map(|(k, _)| count_now(old, k))
+        .map(|c| u32::try_from(c + 1).unwrap_or(u32::MAX))
+        .fold(view.threshold, u32::max);
+    let t = i64::from(threshold);
+    let alone = View::from_cells(view.audience, threshold, e.shown.clone());
     let mut beside = alone.clone();
     let mut sources: HashSet<FigureKey> = HashSet::new();
     for (key, shown) in &view.cells {
@@ -659,4 +679,55 @@ pub(super) fn given_away(
     out.sort();
     out.dedup();
     Ok(out)
+}
+
+/// What another quarter's memo `e` says beside this run's quarters (`spans`): its year so
+/// far is its quarters added up (Q3's memo: Q1 + Q2 + Q3 = its 53 cases opgestart). Its
+/// year so far is no period of this run, so the relation is over a count of its own: one
+/// known where `e` showed it as a number. Returns those relations and counts; none for
+/// the same period (this run's own relations say it), where this run lacks a quarter, or
+/// where this run's quarters no longer add up to it (a reader's premise that is false).
+pub(super) fn other_sums(
+    e: &Earlier,
+    spans: &[Span],
+    f: &Figures,
+) -> (Vec<crate::figures::Relation>, Vec<(FigureKey, i64)>) {
+    let (mut relations, mut known) = (Vec::new(), Vec::new());
+    let Some(quarter) = e.quarter else {
+        return (relations, known);
+    };
+    for span in spans {
+        let Some(year) = span.label.get(..4).and_then(|y| y.parse::<i32>().ok()) else {
+            continue;
+        };
+        // `e` shows this year so far, or compares with it the next year.
+        if quarter.year() != year && quarter.year() != year + 1 {
+            continue;
+        }
+        let label = format!("{year}Q1-Q{}", quarter.number());
+        if label == span.label {
+            continue;
+        }
+        let quarters: Vec<String> = (1..=quarter.number())
+            .map(|q| format!("{year}Q{q}"))
+            .collect();
+        for r in crate::figures::quarters_add_up(&quarters, &label) {
+            let ours = FigureKey {
+                period: span.label.clone(),
+                ..r.whole[0].clone()
+            };
+            if let (Some(Shown::Value(Value::Count(v))), Some(_)) =
+                (e.shown.get(&ours), e.year_so_far.get(&ours))
+                && r.parts
+                    .iter()
+                    .map(|k| f.count_of(k).ok())
+                    .sum::<Option<i64>>()
+                    == Some(*v)
+            {
+                known.push((r.whole[0].clone(), *v));
+                relations.push(r);
+            }
+        }
+    }
+    (relations, known)
 }

@@ -7,5 +7,7 @@ mod relations;
 mod store;
 
 pub use indicator::{Indicator, Kind};
-pub use relations::{Records, Relation, Span, records, relations, relations_and_nothing};
+pub use relations::{
+    Records, Relation, Span, quarters_add_up, records, relations, relations_and_nothing,
+};
 pub use store::{CsvError, Figure, FigureKey, Figures, MissingFigure, Value, isolated, neutral};

@@ -167,6 +167,37 @@ pub fn relations_and_nothing(figures: &Figures, spans: &[Span]) -> (Vec<Relation
     (out, nothing)
 }
 
+/// The single quarters `quarters` adding up to the year so far `whole`, per form and in
+/// all: what a memo of another quarter, whose year so far `whole` was, says beside this
+/// run's quarters.
+pub fn quarters_add_up(quarters: &[String], whole: &str) -> Vec<Relation> {
+    Form::ALL
+        .iter()
+        .map(|f| f.code())
+        .chain([""])
+        .map(|category| {
+            let parts: Vec<FigureKey> = quarters
+                .iter()
+                .map(|q| key(OpgestartKwartaal, category, q))
+                .collect();
+            let whole = key(Opgestart, category, whole);
+            Relation {
+                name: format!(
+                    "{} equals {whole}",
+                    parts
+                        .iter()
+                        .map(|k| k.to_string())
+                        .collect::<Vec<_>>()
+                        .join(" + ")
+                ),
+                parts,
+                whole: vec![whole],
+                exact: true,
+            }
+        })
+        .collect()
+}
+
 fn build<'a>(figures: &'a Figures, spans: &[Span]) -> Builder<'a> {
     let mut b = Builder {
         figures,

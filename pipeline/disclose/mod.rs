@@ -413,9 +413,12 @@ fn protect(
                     view.cells.insert(key.clone(), Shown::Withheld);
                 }
             }
+            // (Known as well: withheld again to protect another cell, it would be pinned
+            // down again.)
             for key in &zero {
                 view.cells
                     .insert(key.clone(), Shown::Value(Value::Count(0)));
+                view.known.insert(key.clone(), 0);
             }
             let with_zeros = with_shown_zeros(f, &view);
             view.known.extend(sums_known.iter().cloned());

@@ -41,6 +41,9 @@ pub fn protect(
         }
         // One repair per group of tied cells and round: a repair changes the whole group.
         let mut repaired_groups = Vec::new();
+        // A failure nothing repairs fails the run, unless another repair of this round
+        // settles it too: the next round's audit decides.
+        let mut unrepaired = None;
         for failure in &report.failures {
             if matches!(failure.shown, Shown::Value(_)) {
                 // A small count shown as a number: primary suppression's bug, which no
@@ -50,12 +53,18 @@ pub fn protect(
             if repaired_groups.contains(&failure.group) {
                 continue;
             }
-            repaired_groups.push(failure.group);
             let Some(next) = next_to_withhold(view, relations, &of_key, &nothing, &failure.cell)
             else {
-                return Err(failure.error(view, relations));
+                unrepaired.get_or_insert(failure);
+                continue;
             };
+            repaired_groups.push(failure.group);
             view.cells.insert(next, Shown::Withheld);
+        }
+        if let Some(failure) = unrepaired
+            && repaired_groups.is_empty()
+        {
+            return Err(failure.error(view, relations));
         }
     }
     unreachable!("secondary suppression did not settle in {MAX_ROUNDS} rounds")

@@ -34,7 +34,7 @@ use crate::monitor::{Change, Monitor};
 use crate::notation;
 
 pub use audit::{Audit, AuditFailure, Range, audit};
-pub use versions::{Earlier, Reach, Rekeyed, rekeyed};
+pub use versions::{Beyond, Earlier, Reach, Rekeyed, beyond, rekeyed};
 
 /// Who a document edition is for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -463,8 +463,15 @@ fn protect(
             tracing::info!(periods = ?whole, "a moved cell could not be protected: its period is withheld as a whole");
         };
         let mut more = Vec::new();
-        for e in earlier {
-            more.extend(versions::given_away(&view, e, spans)?);
+        if earlier.iter().any(|e| e.quarter.is_some()) {
+            let ranges = audit(&view, &with_zeros, &relations)?.ranges;
+            let ours = versions::Audited {
+                ranges: &ranges,
+                relations: &relations,
+            };
+            for e in earlier {
+                more.extend(versions::given_away(&view, ours, e, spans)?);
+            }
         }
         let before = beside.len();
         beside.extend(more);

@@ -37,7 +37,7 @@
 use std::collections::{HashMap, HashSet};
 
 use super::{Shown, View};
-use crate::figures::{Figure, FigureKey, Figures, Indicator, Kind, Span, Value};
+use crate::figures::{Figure, FigureKey, Figures, Indicator, Kind, Relation, Span, Value};
 use crate::quarter::{Period, Quarter};
 
 /// What readers of an earlier public version have: its cells as it showed them, and (to
@@ -53,6 +53,69 @@ pub struct Earlier<'a> {
     pub year_so_far: HashMap<FigureKey, Reach>,
     pub shown: HashMap<FigureKey, Shown>,
     pub figures: Option<&'a Figures>,
+    /// What it says that this run's keys cannot hold ([`beyond`]).
+    pub beyond: Beyond,
+}
+
+/// Another quarter's sums of its quarters that reach beyond this run's: Q4's memo, read
+/// beside a rerun of Q3, says Q1 + Q2 + Q3 + Q4 = its year so far, and Q3's memo shows
+/// three of those quarters. Kept under the other memo's own keys for the quarters and
+/// years so far no period of this run is, with how it showed them and their counts, for
+/// [`given_away`].
+#[derive(Debug, Clone, Default)]
+pub struct Beyond {
+    pub relations: Vec<Relation>,
+    pub shown: HashMap<FigureKey, Shown>,
+    pub counts: HashMap<FigureKey, i64>,
+}
+
+/// The sums of its quarters another quarter's memo (of `quarter`, its `cells` and figures as
+/// published) shows, where some of their cells answer to this run's (`spans`) as the same
+/// period and some to none: those over this run's quarters alone are this run's relations
+/// or [`other_sums`]. Only sums whose every cell the memo showed and whose counts add up.
+pub fn beyond(
+    quarter: Quarter,
+    cells: &[(FigureKey, Shown)],
+    figures: Option<&Figures>,
+    spans: &[Span],
+) -> Beyond {
+    let mut out = Beyond::default();
+    let Some(f) = figures else {
+        return out;
+    };
+    let shown: HashMap<&FigureKey, Shown> = cells.iter().map(|(k, s)| (k, *s)).collect();
+    let same = |k: &FigureKey| answering(&k.period, spans).as_deref() == Some(k.period.as_str());
+    // Its own year so far, and the year before up to the same quarter it compares with.
+    for year in [quarter.year(), quarter.year() - 1] {
+        let label = format!("{year}Q1-Q{}", quarter.number());
+        let quarters: Vec<String> = (1..=quarter.number())
+            .map(|q| format!("{year}Q{q}"))
+            .collect();
+        for r in crate::figures::quarters_add_up(&quarters, &label) {
+            let outside = r.keys().filter(|k| !same(k)).count();
+            if outside == 0 || outside == r.parts.len() + r.whole.len() {
+                continue;
+            }
+            let Some(cells) = r
+                .keys()
+                .map(|k| Some((k, *shown.get(k)?, count_now(f, k)?)))
+                .collect::<Option<Vec<_>>>()
+            else {
+                continue;
+            };
+            let total =
+                |keys: &[FigureKey]| -> i64 { keys.iter().filter_map(|k| count_now(f, k)).sum() };
+            if total(&r.parts) != total(&r.whole) {
+                continue;
+            }
+            for (k, s, c) in cells.into_iter().filter(|(k, ..)| !same(k)) {
+                out.shown.insert(k.clone(), s);
+                out.counts.insert(k.clone(), c);
+            }
+            out.relations.push(r);
+        }
+    }
+    out
 }
 
 /// How far another quarter's year so far reaches against this run's.
@@ -435,6 +498,18 @@ fn bound_from(shown: Shown, reach: Option<&Reach>, threshold: u32) -> Option<(i6
     }
 }
 
+/// What a reader's range for a withheld count (from the audit) tells of the count under the
+/// same key in another document, as [`bound_from`] does for a shown one.
+fn bound_of_range(range: &super::Range, reach: Option<&Reach>) -> (i64, Option<i64>) {
+    let min = ((range.min - 1e-6).ceil().max(0.0)) as i64;
+    let max = range.max.map(|m| (m + 1e-6).floor() as i64);
+    match reach {
+        None => (min, max),
+        Some(Reach::Shorter) => (min, None),
+        Some(Reach::Longer) => (0, max),
+    }
+}
+
 /// The period of this run (`spans`: its years so far and their quarters) that a period
 /// another quarter's document shows answers to: the same period, or the same year so far
 /// up to another quarter. None for a period this run does not show.
@@ -591,6 +666,7 @@ fn moved(figure: &Figure, before: Option<&Figure>, shown: Shown, then: Shown, t:
 /// audit would newly fail, to be withheld here. Nothing without `e`'s figures.
 pub(super) fn given_away(
     view: &View,
+    ours: Audited,
     e: &Earlier,
     spans: &[Span],
 ) -> Result<Vec<FigureKey>, super::DiscloseError> {
@@ -600,15 +676,24 @@ pub(super) fn given_away(
     // `e`'s `<T` at its own threshold, which its public file does not say: at least this
     // run's, and above every count it showed so (a threshold lowered since would make its
     // `<10`s impossible at 5).
+    let beyond = |k: &FigureKey| e.beyond.counts.get(k).copied();
     let threshold = e
         .shown
         .iter()
+        .chain(&e.beyond.shown)
         .filter(|(_, s)| matches!(s, Shown::Small))
-        .filter_map(|(k, _)| count_now(old, k))
+        .filter_map(|(k, _)| count_now(old, k).or_else(|| beyond(k)))
         .map(|c| u32::try_from(c + 1).unwrap_or(u32::MAX))
         .fold(view.threshold, u32::max);
     let t = i64::from(threshold);
-    let alone = View::from_cells(view.audience, threshold, e.shown.clone());
+    let alone = View::from_cells(
+        view.audience,
+        threshold,
+        e.shown
+            .iter()
+            .chain(&e.beyond.shown)
+            .map(|(k, s)| (k.clone(), *s)),
+    );
     let mut beside = alone.clone();
     let mut sources: HashSet<FigureKey> = HashSet::new();
     for (key, shown) in &view.cells {
@@ -623,7 +708,12 @@ pub(super) fn given_away(
             Reach::Shorter => Reach::Longer,
             Reach::Longer => Reach::Shorter,
         });
-        let bound = bound_from(*shown, reach.as_ref(), view.threshold);
+        // What this view tells of its own count: a number, or the range a reader works
+        // out for a cell it withholds (with what other documents show).
+        let bound = match (shown, ours.ranges.get(key)) {
+            (Shown::Value(_), _) | (_, None) => bound_from(*shown, reach.as_ref(), view.threshold),
+            (_, Some(range)) => Some(bound_of_range(range, reach.as_ref())),
+        };
         // (A bound `e`'s own label already gives tells nothing: its `<T` is at least 1.)
         let label = match e.shown.get(key) {
             Some(Shown::Value(Value::Count(c))) => (*c, Some(*c)),
@@ -645,10 +735,16 @@ pub(super) fn given_away(
     if sources.is_empty() {
         return Ok(Vec::new());
     }
-    let zeros = super::with_shown_zeros(old, &alone);
+    let mut counted = std::borrow::Cow::Borrowed(old);
+    for (k, c) in &e.beyond.counts {
+        counted.to_mut().count(k.clone(), *c);
+    }
+    let zeros = super::with_shown_zeros(&counted, &alone);
     // This run's relations over `e`'s figures under this run's keys: only those that hold
-    // there (the quarters of this year so far do not add up to another quarter's).
+    // there (the quarters of this year so far do not add up to another quarter's); and
+    // `e`'s sums over quarters this run does not have.
     let (mut relations, _) = crate::figures::relations_and_nothing(&zeros, spans);
+    relations.extend(e.beyond.relations.iter().cloned());
     relations.retain(|r| r.holds(&zeros));
     let failing = |v: &View| -> Result<HashSet<FigureKey>, super::DiscloseError> {
         Ok(super::audit(v, &zeros, &relations)?
@@ -676,9 +772,40 @@ pub(super) fn given_away(
     if !given.is_empty() && out.is_empty() {
         out.extend(sources.iter().filter(|k| telling(k)).cloned());
     }
+    // Only withheld cells of this view tell it (their range, worked out from what it
+    // shows): what it shows beside them in its own relations.
+    if !given.is_empty() && out.is_empty() {
+        for r in ours.relations {
+            if r.keys().any(|k| sources.contains(k)) {
+                out.extend(
+                    r.keys()
+                        .filter(|k| {
+                            matches!(view.cells.get(*k), Some(Shown::Value(_) | Shown::Small))
+                                && !view.known.contains_key(*k)
+                        })
+                        .cloned(),
+                );
+            }
+        }
+    }
+    if let (Some(cell), true) = (given.iter().min(), out.is_empty()) {
+        return Err(super::DiscloseError::Audit(format!(
+            "{cell}, as the public document of {} shows it, can be worked out beside this \
+             run's, and no cell of this run's is left to withhold for it",
+            e.quarter.map_or_else(String::new, |q| q.to_string())
+        )));
+    }
     out.sort();
     out.dedup();
     Ok(out)
+}
+
+/// What a reader works out from a view: the ranges of its withheld cells, and the
+/// relations they were worked out with.
+#[derive(Clone, Copy)]
+pub(super) struct Audited<'a> {
+    pub ranges: &'a HashMap<FigureKey, super::Range>,
+    pub relations: &'a [Relation],
 }
 
 /// What another quarter's memo `e` says beside this run's quarters (`spans`): its year so

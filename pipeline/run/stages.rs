@@ -209,6 +209,7 @@ fn disclose_stage(
                 .map(|(k, s)| (k.clone(), *s))
                 .collect(),
             figures: p.figures.as_ref(),
+            beyond: Default::default(),
         })
         .chain(others.iter().map(|o| disclose::Earlier {
             version: o.version,
@@ -216,6 +217,7 @@ fn disclose_stage(
             shown: o.seen.shown.clone(),
             figures: o.seen.figures.as_ref(),
             year_so_far: o.seen.year_so_far.clone(),
+            beyond: o.beyond.clone(),
         }))
         .collect();
     let mut views = BTreeMap::new();
@@ -268,6 +270,7 @@ struct OtherQuarter {
     quarter: Quarter,
     version: u32,
     seen: disclose::Rekeyed,
+    beyond: disclose::Beyond,
 }
 
 /// Every public version published for the tenant's other quarters of this run's years and
@@ -283,13 +286,15 @@ fn other_quarters(req: &RunRequest, spans: &[Span]) -> Vec<OtherQuarter> {
         let dir = QuarterDir::new(&req.config.output_dir, &req.tenant.id, quarter);
         for version in dir.versions() {
             let p = publish::changes::previous(&dir.version_dir(version), version);
-            let cells = p.public.into_values().flatten();
+            let cells: Vec<_> = p.public.into_values().flatten().collect();
+            let beyond = disclose::beyond(quarter, &cells, p.figures.as_ref(), spans);
             let seen = disclose::rekeyed(cells, p.figures.as_ref(), spans);
             if !seen.shown.is_empty() {
                 out.push(OtherQuarter {
                     quarter,
                     version,
                     seen,
+                    beyond,
                 });
             }
         }

@@ -464,9 +464,8 @@ fn protect(
         };
         let mut more = Vec::new();
         if earlier.iter().any(|e| e.quarter.is_some()) {
-            let ranges = audit(&view, &with_zeros, &relations)?.ranges;
             let ours = versions::Audited {
-                ranges: &ranges,
+                figures: &with_zeros,
                 relations: &relations,
             };
             for e in earlier {

@@ -498,18 +498,6 @@ fn bound_from(shown: Shown, reach: Option<&Reach>, threshold: u32) -> Option<(i6
     }
 }
 
-/// What a reader's range for a withheld count (from the audit) tells of the count under the
-/// same key in another document, as [`bound_from`] does for a shown one.
-fn bound_of_range(range: &super::Range, reach: Option<&Reach>) -> (i64, Option<i64>) {
-    let min = ((range.min - 1e-6).ceil().max(0.0)) as i64;
-    let max = range.max.map(|m| (m + 1e-6).floor() as i64);
-    match reach {
-        None => (min, max),
-        Some(Reach::Shorter) => (min, None),
-        Some(Reach::Longer) => (0, max),
-    }
-}
-
 /// The period of this run (`spans`: its years so far and their quarters) that a period
 /// another quarter's document shows answers to: the same period, or the same year so far
 /// up to another quarter. None for a period this run does not show.
@@ -657,13 +645,17 @@ fn moved(figure: &Figure, before: Option<&Figure>, shown: Shown, then: Shown, t:
 }
 
 /// The cells of `view` that, read beside another quarter's memo `e`, would let its reader
-/// work out more of that memo's withheld cells than the memo alone gives: a year so far
-/// is part of a longer one, so this view's numbers bound that memo's counts of the same
-/// kind (and its own periods' numbers are that memo's too, where they have not changed).
-/// A memo published before this one was audited without them (a rerun of Q3 after Q4:
-/// Q3's 7 says that Q4's withheld count is at least 7, which may narrow Q4's `<5` cells
-/// beside it). Returns the cells of `view` whose numbers tie into a cell of `e` that the
-/// audit would newly fail, to be withheld here. Nothing without `e`'s figures.
+/// work out more than either document alone gives. The reader of both is one audit: each
+/// document's cells under its own keys, each one's relations over its own figures, and
+/// what ties them together: a count of the same period that has not changed is one
+/// number, and a year so far counts at most what a longer one of the same year does (only
+/// where the counts keep to it). Passing single bounds between two audits is not enough:
+/// in Q2's memo IT + LS = 6 with each withheld, which says Q1's IT + LS is at most 6, and
+/// beside Q1's 8 in all that pins Q1's `<3` for IA to 2; neither IT nor LS alone does.
+/// Returns, for each cell of either that the audit newly fails (a `<T` narrowed, an `x`
+/// pinned that is no count the reader has anyway), the cells this view shows that are
+/// fewest relations away from it, to be withheld here. Nothing without `e`'s figures;
+/// an error where a cell fails and this view shows nothing near it.
 pub(super) fn given_away(
     view: &View,
     ours: Audited,
@@ -673,10 +665,10 @@ pub(super) fn given_away(
     let (Some(old), Some(_)) = (e.figures, e.quarter) else {
         return Ok(Vec::new());
     };
+    let beyond = |k: &FigureKey| e.beyond.counts.get(k).copied();
     // `e`'s `<T` at its own threshold, which its public file does not say: at least this
     // run's, and above every count it showed so (a threshold lowered since would make its
     // `<10`s impossible at 5).
-    let beyond = |k: &FigureKey| e.beyond.counts.get(k).copied();
     let threshold = e
         .shown
         .iter()
@@ -685,7 +677,6 @@ pub(super) fn given_away(
         .filter_map(|(k, _)| count_now(old, k).or_else(|| beyond(k)))
         .map(|c| u32::try_from(c + 1).unwrap_or(u32::MAX))
         .fold(view.threshold, u32::max);
-    let t = i64::from(threshold);
     let alone = View::from_cells(
         view.audience,
         threshold,
@@ -694,47 +685,6 @@ pub(super) fn given_away(
             .chain(&e.beyond.shown)
             .map(|(k, s)| (k.clone(), *s)),
     );
-    let mut beside = alone.clone();
-    let mut sources: HashSet<FigureKey> = HashSet::new();
-    for (key, shown) in &view.cells {
-        if !e.shown.contains_key(key) {
-            continue;
-        }
-        let Some(then) = count_now(old, key) else {
-            continue;
-        };
-        // (This view's year so far reaches against `e`'s the other way round.)
-        let reach = e.year_so_far.get(key).map(|r| match r {
-            Reach::Shorter => Reach::Longer,
-            Reach::Longer => Reach::Shorter,
-        });
-        // What this view tells of its own count: a number, or the range a reader works
-        // out for a cell it withholds (with what other documents show).
-        let bound = match (shown, ours.ranges.get(key)) {
-            (Shown::Value(_), _) | (_, None) => bound_from(*shown, reach.as_ref(), view.threshold),
-            (_, Some(range)) => Some(bound_of_range(range, reach.as_ref())),
-        };
-        // (A bound `e`'s own label already gives tells nothing: its `<T` is at least 1.)
-        let label = match e.shown.get(key) {
-            Some(Shown::Value(Value::Count(c))) => (*c, Some(*c)),
-            Some(Shown::Small) => (1, Some(t - 1)),
-            _ => (0, None),
-        };
-        let narrows = |(min, max): (i64, Option<i64>)| {
-            min > label.0 || max.is_some_and(|max| label.1.is_none_or(|l| max < l))
-        };
-        if let Some((min, max)) = bound
-            && then >= min
-            && max.is_none_or(|max| then <= max)
-            && narrows((min, max))
-        {
-            beside.bound(key.clone(), (min, max));
-            sources.insert(key.clone());
-        }
-    }
-    if sources.is_empty() {
-        return Ok(Vec::new());
-    }
     let mut counted = std::borrow::Cow::Borrowed(old);
     for (k, c) in &e.beyond.counts {
         counted.to_mut().count(k.clone(), *c);
@@ -743,68 +693,172 @@ pub(super) fn given_away(
     // This run's relations over `e`'s figures under this run's keys: only those that hold
     // there (the quarters of this year so far do not add up to another quarter's); and
     // `e`'s sums over quarters this run does not have.
-    let (mut relations, _) = crate::figures::relations_and_nothing(&zeros, spans);
-    relations.extend(e.beyond.relations.iter().cloned());
-    relations.retain(|r| r.holds(&zeros));
-    let failing = |v: &View| -> Result<HashSet<FigureKey>, super::DiscloseError> {
-        Ok(super::audit(v, &zeros, &relations)?
+    let (mut theirs, _) = crate::figures::relations_and_nothing(&zeros, spans);
+    theirs.extend(e.beyond.relations.iter().cloned());
+    theirs.retain(|r| r.holds(&zeros));
+    let before: HashSet<FigureKey> = super::audit(&alone, &zeros, &theirs)?
+        .failures
+        .into_iter()
+        .map(|f| f.cell)
+        .collect();
+    // Both together, this view's keys tagged `o|`, `e`'s `e|`.
+    let tag = |t: &str, k: &FigureKey| FigureKey {
+        period: format!("{t}|{}", k.period),
+        ..k.clone()
+    };
+    let tagged = |t: &str, r: &Relation| Relation {
+        name: r.name.clone(),
+        parts: r.parts.iter().map(|k| tag(t, k)).collect(),
+        whole: r.whole.iter().map(|k| tag(t, k)).collect(),
+        exact: r.exact,
+    };
+    let mut figures = Figures::default();
+    for (t, f) in [("o", ours.figures), ("e", &*zeros)] {
+        for figure in f.rows() {
+            figures.push(Figure {
+                key: tag(t, &figure.key),
+                ..figure.clone()
+            });
+        }
+    }
+    let mut relations: Vec<Relation> = ours.relations.iter().map(|r| tagged("o", r)).collect();
+    relations.extend(theirs.iter().map(|r| tagged("e", r)));
+    for key in e.shown.keys() {
+        if key.indicator.kind() != Kind::Count || !counts_registrations(key.indicator) {
+            continue;
+        }
+        let (Some(then), Some(now)) = (count_now(&zeros, key), count_now(ours.figures, key)) else {
+            continue;
+        };
+        let (o, x) = (tag("o", key), tag("e", key));
+        let (parts, whole, exact) = match e.year_so_far.get(key) {
+            None if then == now => (x, o, true),
+            Some(Reach::Shorter) if then <= now => (x, o, false),
+            Some(Reach::Longer) if now <= then => (o, x, false),
+            _ => continue,
+        };
+        relations.push(Relation {
+            name: format!(
+                "{parts} is {} {whole}",
+                if exact { "the same as" } else { "at most" }
+            ),
+            parts: vec![parts],
+            whole: vec![whole],
+            exact,
+        });
+    }
+    let cells = view
+        .cells
+        .iter()
+        .map(|(k, s)| (tag("o", k), *s))
+        .chain(alone.cells.iter().map(|(k, s)| (tag("e", k), *s)));
+    let mut joint = View::from_cells(view.audience, threshold, cells)
+        .knowing(view.known.iter().map(|(k, c)| (tag("o", k), *c)))
+        .knowing_changed(
+            view.changed_from
+                .iter()
+                .map(|(k, c)| (tag("o", k), c.clone())),
+        )
+        .knowing_bounds(view.bounded.iter().map(|(k, b)| (tag("o", k), *b)));
+    joint.nothing = view.nothing.iter().map(|k| tag("o", k)).collect();
+    // (What fails in this view alone is its own audit's to find. Where `e` was published at
+    // a higher threshold, this view's `<T`s are not audited at `e`'s.)
+    let ours_before: HashSet<FigureKey> = if threshold == view.threshold {
+        super::audit(view, ours.figures, ours.relations)?
             .failures
             .into_iter()
-            .map(|failure| failure.cell)
-            .collect())
+            .map(|f| f.cell)
+            .collect()
+    } else {
+        HashSet::new()
     };
-    let before = failing(&alone)?;
-    let given: Vec<FigureKey> = failing(&beside)?.difference(&before).cloned().collect();
-    // The cells of this view that tell something, in the relations of a cell given away;
-    // failing that (it is given away along a longer chain), all of them.
-    let telling = |k: &FigureKey| {
-        sources.contains(k) && matches!(view.cells.get(k), Some(Shown::Value(_) | Shown::Small))
-    };
-    let mut out: Vec<FigureKey> = Vec::new();
-    for cell in &given {
-        for r in relations.iter().filter(|r| r.keys().any(|k| k == cell)) {
-            out.extend(r.keys().filter(|k| telling(k)).cloned());
-        }
-        if telling(cell) {
-            out.push(cell.clone());
-        }
-    }
-    if !given.is_empty() && out.is_empty() {
-        out.extend(sources.iter().filter(|k| telling(k)).cloned());
-    }
-    // Only withheld cells of this view tell it (their range, worked out from what it
-    // shows): what it shows beside them in its own relations.
-    if !given.is_empty() && out.is_empty() {
-        for r in ours.relations {
-            if r.keys().any(|k| sources.contains(k)) {
-                out.extend(
-                    r.keys()
-                        .filter(|k| {
-                            matches!(view.cells.get(*k), Some(Shown::Value(_) | Shown::Small))
-                                && !view.known.contains_key(*k)
-                        })
-                        .cloned(),
-                );
+    // Of `e`, its `<T`s: an `x` of it that this view pins down is one this view shows
+    // unchanged or has in its own relations, and what the `x` protected is audited here.
+    let failing: Vec<FigureKey> = super::audit(&joint, &figures, &relations)?
+        .failures
+        .into_iter()
+        .filter(|f| f.shown == Shown::Small || f.cell.period.starts_with("o|"))
+        .map(|f| f.cell)
+        .filter(|k| {
+            let (t, p) = k.period.split_once('|').unwrap_or_default();
+            let key = FigureKey {
+                period: p.to_string(),
+                ..k.clone()
+            };
+            match t {
+                "e" => !before.contains(&key),
+                _ => threshold == view.threshold && !ours_before.contains(&key),
             }
-        }
-    }
-    if let (Some(cell), true) = (given.iter().min(), out.is_empty()) {
-        return Err(super::DiscloseError::Audit(format!(
-            "{cell}, as the public document of {} shows it, can be worked out beside this \
-             run's, and no cell of this run's is left to withhold for it",
-            e.quarter.map_or_else(String::new, |q| q.to_string())
-        )));
+        })
+        .collect();
+    let mut out: Vec<FigureKey> = Vec::new();
+    for cell in &failing {
+        let near = nearest_shown(cell, &relations, |k| {
+            let key = k.period.strip_prefix("o|").map(|p| FigureKey {
+                period: p.to_string(),
+                ..k.clone()
+            })?;
+            let number = match view.cells.get(&key) {
+                Some(Shown::Value(_)) => true,
+                Some(Shown::Small) => false,
+                _ => return None,
+            };
+            (!view.known.contains_key(&key)).then_some((key, number))
+        });
+        let Some(near) = near else {
+            return Err(super::DiscloseError::Audit(format!(
+                "{cell}, read beside the public document of {}, can be worked out, and this \
+                 run shows no cell near it to withhold",
+                e.quarter.map_or_else(String::new, |q| q.to_string())
+            )));
+        };
+        out.push(near);
     }
     out.sort();
     out.dedup();
     Ok(out)
 }
 
-/// What a reader works out from a view: the ranges of its withheld cells, and the
-/// relations they were worked out with.
+/// The cell to withhold for `cell`: of the numbers `pick` takes (a key and whether it is
+/// shown as a number), the first of those fewest relations away from `cell` (a cell two
+/// relations away shares a relation with one that shares one with `cell`); only where no
+/// number is near, the nearest `<T`. One at a time: the caller decides again, and withholding
+/// every cell near a large table's total would empty the table.
+fn nearest_shown(
+    cell: &FigureKey,
+    relations: &[Relation],
+    pick: impl Fn(&FigureKey) -> Option<(FigureKey, bool)>,
+) -> Option<FigureKey> {
+    let mut seen: HashSet<&FigureKey> = HashSet::from([cell]);
+    let mut frontier: Vec<&FigureKey> = vec![cell];
+    let mut small: Option<FigureKey> = None;
+    while !frontier.is_empty() {
+        let mut next = Vec::new();
+        for r in relations {
+            if r.keys().any(|k| frontier.contains(&k)) {
+                for k in r.keys() {
+                    if seen.insert(k) {
+                        next.push(k);
+                    }
+                }
+            }
+        }
+        let picked: Vec<(FigureKey, bool)> = next.iter().filter_map(|k| pick(k)).collect();
+        if let Some(number) = picked.iter().filter(|(_, n)| *n).map(|(k, _)| k).min() {
+            return Some(number.clone());
+        }
+        if small.is_none() {
+            small = picked.into_iter().map(|(k, _)| k).min();
+        }
+        frontier = next;
+    }
+    small
+}
+
+/// A view's figures (with the zeros it shows) and its relations, for [`given_away`].
 #[derive(Clone, Copy)]
 pub(super) struct Audited<'a> {
-    pub ranges: &'a HashMap<FigureKey, super::Range>,
+    pub figures: &'a Figures,
     pub relations: &'a [Relation],
 }
 

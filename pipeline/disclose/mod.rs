@@ -468,9 +468,7 @@ fn protect(
                 figures: &with_zeros,
                 relations: &relations,
             };
-            for e in earlier {
-                more.extend(versions::given_away(&view, ours, e, spans)?);
-            }
+            more.extend(versions::given_away(&view, ours, earlier, spans)?);
         }
         let before = beside.len();
         beside.extend(more);

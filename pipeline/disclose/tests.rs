@@ -1018,7 +1018,7 @@ fn given_away(view: &View, f: &Figures, e: &versions::Earlier, spans: &[Span]) -
         figures: &zeros,
         relations: &relations,
     };
-    versions::given_away(view, ours, e, spans).unwrap()
+    versions::given_away(view, ours, std::slice::from_ref(e), spans).unwrap()
 }
 
 fn spans_of(quarter: &str) -> Vec<Span> {
@@ -1636,4 +1636,53 @@ fn two_quarters_memos_are_audited_as_one() {
     let decided = protect(public_view(&q2), &q2, &spans, &earlier).unwrap();
     assert_eq!(decided.shown(&form("IA")), Ok(Withheld));
     assert!(given_away(&decided, &q2, &earlier[0], &spans).is_empty());
+}
+
+/// Q1's memo showed team t1 8 and t0 `<5` (its 10 in behandeling withheld); Q3's, published
+/// before a rerun of Q2, withheld t1 and showed t0 `<5` of 10. Together they already say
+/// that Q3's t0 is at most 2: Q3's t1 is at least Q2's, which is at least Q1's 8. That is
+/// theirs, not the rerun's: Q2, showing its 10 and withholding both teams, adds nothing to
+/// it, and withholds nothing for it (nor fails).
+#[test]
+fn what_other_memos_give_away_among_themselves_is_not_this_runs() {
+    const P: &str = "2024Q1-Q2";
+    let team = |c: &str| FigureKey::new(Indicator::Team, c, P);
+    let total = FigureKey::total(Indicator::InBehandeling, P);
+    let figures = |t0: i64, t1: i64| {
+        let mut f = Figures::default();
+        f.count(team("t0"), t0);
+        f.count(team("t1"), t1);
+        f.count(total.clone(), t0 + t1);
+        f
+    };
+    let (q1, q2, q3) = (figures(2, 8), figures(2, 8), figures(2, 8));
+    let memo = |f: &Figures, withheld: &[&FigureKey]| {
+        let mut shown = public_view(f).cells;
+        for k in withheld {
+            shown.insert((*k).clone(), Withheld);
+        }
+        shown
+    };
+    let earlier = |quarter: &str, shown: HashMap<FigureKey, Shown>, f, reach| versions::Earlier {
+        version: 1,
+        quarter: Some(quarter.parse().unwrap()),
+        year_so_far: shown.keys().map(|k| (k.clone(), reach)).collect(),
+        shown,
+        figures: Some(f),
+        beyond: Default::default(),
+    };
+    let spans = spans_of("2024Q2");
+    let mut view = public_view(&q2);
+    view.cells.insert(team("t0"), Withheld);
+    view.cells.insert(team("t1"), Withheld);
+    let zeros = with_shown_zeros(&q2, &view);
+    let (relations, _) = relations_and_nothing(&zeros, &spans);
+    let ours = versions::Audited {
+        figures: &zeros,
+        relations: &relations,
+    };
+    let q1_memo = earlier("2024Q1", memo(&q1, &[&total]), &q1, Reach::Shorter);
+    let q3_memo = earlier("2024Q3", memo(&q3, &[&team("t1")]), &q3, Reach::Longer);
+    let given = |e: &[versions::Earlier]| versions::given_away(&view, ours, e, &spans).unwrap();
+    assert_eq!(given(&[q1_memo, q3_memo]), Vec::<FigureKey>::new());
 }

@@ -644,64 +644,37 @@ fn moved(figure: &Figure, before: Option<&Figure>, shown: Shown, then: Shown, t:
     }
 }
 
-/// The cells of `view` that, read beside another quarter's memo `e`, would let its reader
-/// work out more than either document alone gives. The reader of both is one audit: each
-/// document's cells under its own keys, each one's relations over its own figures, and
-/// what ties them together: a count of the same period that has not changed is one
-/// number, and a year so far counts at most what a longer one of the same year does (only
-/// where the counts keep to it). Passing single bounds between two audits is not enough:
-/// in Q2's memo IT + LS = 6 with each withheld, which says Q1's IT + LS is at most 6, and
-/// beside Q1's 8 in all that pins Q1's `<3` for IA to 2; neither IT nor LS alone does.
-/// Returns, for each cell of either that the audit newly fails (a `<T` narrowed, an `x`
-/// pinned that is no count the reader has anyway), the cells this view shows that are
-/// fewest relations away from it, to be withheld here. Nothing without `e`'s figures;
-/// an error where a cell fails and this view shows nothing near it.
+/// The cells of `view` that, read beside the other quarters' memos in `earlier`, would let
+/// their reader work out more than those documents alone give. The reader of them all is
+/// one audit: each document's cells under its own keys, each one's relations over its own
+/// figures, and what ties another memo to this view: a count of the same period that has
+/// not changed is one number, and a year so far counts at most what a longer one of the
+/// same year does (only where the counts keep to it). Passing single bounds between two
+/// audits is not enough: in Q2's memo IT + LS = 6 with each withheld, which says Q1's
+/// IT + LS is at most 6, and beside Q1's 8 in all that pins Q1's `<3` for IA to 2;
+/// neither IT nor LS alone does. What the other memos give away among themselves (audited
+/// with every cell of this view withheld) is not this view's doing. Returns, for each cell
+/// newly failed (a `<T` of any, an `x` of this view pinned down), the number this view
+/// shows fewest relations away from it, to be withheld here; an error where this view
+/// shows nothing near it. Memos without their figures are left out.
 pub(super) fn given_away(
     view: &View,
     ours: Audited,
-    e: &Earlier,
+    earlier: &[Earlier],
     spans: &[Span],
 ) -> Result<Vec<FigureKey>, super::DiscloseError> {
-    let (Some(old), Some(_)) = (e.figures, e.quarter) else {
-        return Ok(Vec::new());
-    };
-    let beyond = |k: &FigureKey| e.beyond.counts.get(k).copied();
-    // `e`'s `<T` at its own threshold, which its public file does not say: at least this
-    // run's, and above every count it showed so (a threshold lowered since would make its
-    // `<10`s impossible at 5).
-    let threshold = e
-        .shown
+    let others: Vec<(&Earlier, Theirs)> = earlier
         .iter()
-        .chain(&e.beyond.shown)
-        .filter(|(_, s)| matches!(s, Shown::Small))
-        .filter_map(|(k, _)| count_now(old, k).or_else(|| beyond(k)))
-        .map(|c| u32::try_from(c + 1).unwrap_or(u32::MAX))
-        .fold(view.threshold, u32::max);
-    let alone = View::from_cells(
-        view.audience,
-        threshold,
-        e.shown
-            .iter()
-            .chain(&e.beyond.shown)
-            .map(|(k, s)| (k.clone(), *s)),
-    );
-    let mut counted = std::borrow::Cow::Borrowed(old);
-    for (k, c) in &e.beyond.counts {
-        counted.to_mut().count(k.clone(), *c);
-    }
-    let zeros = super::with_shown_zeros(&counted, &alone);
-    // This run's relations over `e`'s figures under this run's keys: only those that hold
-    // there (the quarters of this year so far do not add up to another quarter's); and
-    // `e`'s sums over quarters this run does not have.
-    let (mut theirs, _) = crate::figures::relations_and_nothing(&zeros, spans);
-    theirs.extend(e.beyond.relations.iter().cloned());
-    theirs.retain(|r| r.holds(&zeros));
-    let before: HashSet<FigureKey> = super::audit(&alone, &zeros, &theirs)?
-        .failures
-        .into_iter()
-        .map(|f| f.cell)
+        .filter_map(|e| Some((e, theirs(view, e, spans)?)))
         .collect();
-    // Both together, this view's keys tagged `o|`, `e`'s `e|`.
+    if others.is_empty() {
+        return Ok(Vec::new());
+    }
+    let threshold = others
+        .iter()
+        .map(|(_, t)| t.threshold)
+        .fold(view.threshold, u32::max);
+    // This view's keys tagged `o|`, the other memos' `e<i>|`.
     let tag = |t: &str, k: &FigureKey| FigureKey {
         period: format!("{t}|{}", k.period),
         ..k.clone()
@@ -713,45 +686,82 @@ pub(super) fn given_away(
         exact: r.exact,
     };
     let mut figures = Figures::default();
-    for (t, f) in [("o", ours.figures), ("e", &*zeros)] {
+    let mut push = |t: &str, f: &Figures| {
         for figure in f.rows() {
             figures.push(Figure {
                 key: tag(t, &figure.key),
                 ..figure.clone()
             });
         }
-    }
+    };
+    push("o", ours.figures);
     let mut relations: Vec<Relation> = ours.relations.iter().map(|r| tagged("o", r)).collect();
-    relations.extend(theirs.iter().map(|r| tagged("e", r)));
-    for key in e.shown.keys() {
-        if key.indicator.kind() != Kind::Count || !counts_registrations(key.indicator) {
-            continue;
+    let mut theirs_cells: Vec<(FigureKey, Shown)> = Vec::new();
+    for (i, (e, t)) in others.iter().enumerate() {
+        let name = format!("e{i}");
+        push(&name, &t.zeros);
+        relations.extend(t.relations.iter().map(|r| tagged(&name, r)));
+        theirs_cells.extend(t.cells.iter().map(|(k, s)| (tag(&name, k), *s)));
+        // What ties it to this view: the same count unchanged, a year so far within a
+        // longer one.
+        for key in e.shown.keys() {
+            if key.indicator.kind() != Kind::Count || !counts_registrations(key.indicator) {
+                continue;
+            }
+            let (Some(then), Some(now)) = (count_now(&t.zeros, key), count_now(ours.figures, key))
+            else {
+                continue;
+            };
+            let (o, x) = (tag("o", key), tag(&name, key));
+            let (parts, whole, exact) = match e.year_so_far.get(key) {
+                None if then == now => (x, o, true),
+                Some(Reach::Shorter) if then <= now => (x, o, false),
+                Some(Reach::Longer) if now <= then => (o, x, false),
+                _ => continue,
+            };
+            relations.push(Relation {
+                name: format!(
+                    "{parts} is {} {whole}",
+                    if exact { "the same as" } else { "at most" }
+                ),
+                parts: vec![parts],
+                whole: vec![whole],
+                exact,
+            });
         }
-        let (Some(then), Some(now)) = (count_now(&zeros, key), count_now(ours.figures, key)) else {
-            continue;
-        };
-        let (o, x) = (tag("o", key), tag("e", key));
-        let (parts, whole, exact) = match e.year_so_far.get(key) {
-            None if then == now => (x, o, true),
-            Some(Reach::Shorter) if then <= now => (x, o, false),
-            Some(Reach::Longer) if now <= then => (o, x, false),
-            _ => continue,
-        };
-        relations.push(Relation {
-            name: format!(
-                "{parts} is {} {whole}",
-                if exact { "the same as" } else { "at most" }
-            ),
-            parts: vec![parts],
-            whole: vec![whole],
-            exact,
-        });
     }
+    let failures = |v: &View| -> Result<Vec<super::AuditFailure>, super::DiscloseError> {
+        Ok(super::audit(v, &figures, &relations)?.failures)
+    };
+    // What the other memos give away among themselves, with every cell of this view
+    // withheld (its relations and counts still tie them together), is not this view's.
+    let hidden = view.cells.keys().map(|k| (tag("o", k), Shown::Withheld));
+    let without = View::from_cells(
+        view.audience,
+        threshold,
+        hidden.chain(theirs_cells.iter().cloned()),
+    );
+    let before: HashSet<FigureKey> = failures(&without)?
+        .into_iter()
+        .map(|f| f.cell)
+        .filter(|k| !k.period.starts_with("o|"))
+        .collect();
+    // (What fails in this view alone is its own audit's to find. Where another memo was
+    // published at a higher threshold, this view's `<T`s are not audited at that one.)
+    let ours_before: HashSet<FigureKey> = if threshold == view.threshold {
+        super::audit(view, ours.figures, ours.relations)?
+            .failures
+            .into_iter()
+            .map(|f| tag("o", &f.cell))
+            .collect()
+    } else {
+        HashSet::new()
+    };
     let cells = view
         .cells
         .iter()
         .map(|(k, s)| (tag("o", k), *s))
-        .chain(alone.cells.iter().map(|(k, s)| (tag("e", k), *s)));
+        .chain(theirs_cells.iter().cloned());
     let mut joint = View::from_cells(view.audience, threshold, cells)
         .knowing(view.known.iter().map(|(k, c)| (tag("o", k), *c)))
         .knowing_changed(
@@ -761,35 +771,20 @@ pub(super) fn given_away(
         )
         .knowing_bounds(view.bounded.iter().map(|(k, b)| (tag("o", k), *b)));
     joint.nothing = view.nothing.iter().map(|k| tag("o", k)).collect();
-    // (What fails in this view alone is its own audit's to find. Where `e` was published at
-    // a higher threshold, this view's `<T`s are not audited at `e`'s.)
-    let ours_before: HashSet<FigureKey> = if threshold == view.threshold {
-        super::audit(view, ours.figures, ours.relations)?
-            .failures
-            .into_iter()
-            .map(|f| f.cell)
-            .collect()
-    } else {
-        HashSet::new()
-    };
-    // Of `e`, its `<T`s: an `x` of it that this view pins down is one this view shows
-    // unchanged or has in its own relations, and what the `x` protected is audited here.
-    let failing: Vec<FigureKey> = super::audit(&joint, &figures, &relations)?
-        .failures
+    // Of the other memos, their `<T`s: an `x` of one that this view pins down is one this
+    // view shows unchanged or has in its own relations, and what the `x` protected is
+    // audited here.
+    let failing: Vec<FigureKey> = failures(&joint)?
         .into_iter()
-        .filter(|f| f.shown == Shown::Small || f.cell.period.starts_with("o|"))
-        .map(|f| f.cell)
-        .filter(|k| {
-            let (t, p) = k.period.split_once('|').unwrap_or_default();
-            let key = FigureKey {
-                period: p.to_string(),
-                ..k.clone()
-            };
-            match t {
-                "e" => !before.contains(&key),
-                _ => threshold == view.threshold && !ours_before.contains(&key),
+        .map(|f| (f.cell, f.shown))
+        .filter(|(k, shown)| {
+            if k.period.starts_with("o|") {
+                threshold == view.threshold && !ours_before.contains(k)
+            } else {
+                *shown == Shown::Small && !before.contains(k)
             }
         })
+        .map(|(k, _)| k)
         .collect();
     let mut out: Vec<FigureKey> = Vec::new();
     for cell in &failing {
@@ -806,10 +801,16 @@ pub(super) fn given_away(
             (!view.known.contains_key(&key)).then_some((key, number))
         });
         let Some(near) = near else {
+            // (`e<i>|`: the other memo the cell is of.)
+            let quarter = cell
+                .period
+                .split_once('|')
+                .and_then(|(t, _)| t.strip_prefix('e')?.parse::<usize>().ok())
+                .and_then(|i| others.get(i)?.0.quarter)
+                .map_or_else(|| "this run".to_string(), |q| q.to_string());
             return Err(super::DiscloseError::Audit(format!(
-                "{cell}, read beside the public document of {}, can be worked out, and this \
-                 run shows no cell near it to withhold",
-                e.quarter.map_or_else(String::new, |q| q.to_string())
+                "{cell} (of {quarter}), read beside the other quarters' public documents, can \
+                 be worked out, and this run shows no cell near it to withhold"
             )));
         };
         out.push(near);
@@ -817,6 +818,55 @@ pub(super) fn given_away(
     out.sort();
     out.dedup();
     Ok(out)
+}
+
+/// Another quarter's memo as [`given_away`] reads it, under this run's keys.
+struct Theirs {
+    /// Its `<T` at its own threshold, which its public file does not say: at least this
+    /// run's, and above every count it showed so (a threshold lowered since would make its
+    /// `<10`s impossible at 5).
+    threshold: u32,
+    cells: Vec<(FigureKey, Shown)>,
+    /// Its counts, with the zeros it shows and those of its sums beyond this run.
+    zeros: Figures,
+    /// This run's relations over its figures that hold there (the quarters of this year
+    /// so far do not add up to another quarter's), and its sums over quarters this run does
+    /// not have.
+    relations: Vec<Relation>,
+}
+
+fn theirs(view: &View, e: &Earlier, spans: &[Span]) -> Option<Theirs> {
+    let (Some(old), Some(_)) = (e.figures, e.quarter) else {
+        return None;
+    };
+    let beyond = |k: &FigureKey| e.beyond.counts.get(k).copied();
+    let cells: Vec<(FigureKey, Shown)> = e
+        .shown
+        .iter()
+        .chain(&e.beyond.shown)
+        .map(|(k, s)| (k.clone(), *s))
+        .collect();
+    let threshold = cells
+        .iter()
+        .filter(|(_, s)| matches!(s, Shown::Small))
+        .filter_map(|(k, _)| count_now(old, k).or_else(|| beyond(k)))
+        .map(|c| u32::try_from(c + 1).unwrap_or(u32::MAX))
+        .fold(view.threshold, u32::max);
+    let alone = View::from_cells(view.audience, threshold, cells.iter().cloned());
+    let mut counted = old.clone();
+    for (k, c) in &e.beyond.counts {
+        counted.count(k.clone(), *c);
+    }
+    let zeros = super::with_shown_zeros(&counted, &alone).into_owned();
+    let (mut relations, _) = crate::figures::relations_and_nothing(&zeros, spans);
+    relations.extend(e.beyond.relations.iter().cloned());
+    relations.retain(|r| r.holds(&zeros));
+    Some(Theirs {
+        threshold,
+        cells,
+        zeros,
+        relations,
+    })
 }
 
 /// The cell to withhold for `cell`: of the numbers `pick` takes (a key and whether it is

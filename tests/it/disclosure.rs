@@ -38,7 +38,7 @@ fn cases() -> u32 {
     std::env::var("PIPELINE_DISCLOSURE_CASES")
         .ok()
         .and_then(|v| v.parse().ok())
-        .unwrap_or(85)
+        .unwrap_or(75)
 }
 
 /// A config publishing the report and the memo publicly (the internal edition is no public

@@ -11,6 +11,19 @@ fn key(category: &str) -> FigureKey {
     FigureKey::new(Indicator::Team, category, P)
 }
 
+/// Teams t0, t1, … with `counts` in `period`, and the cases in behandeling they add up to.
+fn teams_in(period: &str, counts: &[i64]) -> Figures {
+    let mut f = Figures::default();
+    for (i, c) in counts.iter().enumerate() {
+        f.count(FigureKey::new(Indicator::Team, format!("t{i}"), period), *c);
+    }
+    f.count(
+        FigureKey::total(Indicator::InBehandeling, period),
+        counts.iter().sum(),
+    );
+    f
+}
+
 /// A breakdown `cells` with its total (category ""), as figures, a relation and a view with
 /// primary suppression.
 fn breakdown(cells: &[i64]) -> (Figures, Vec<Relation>, View) {
@@ -1305,16 +1318,8 @@ fn a_quarter_published_after_a_later_one_gives_none_of_its_cells_away() {
     const Q3: &str = "2024Q1-Q3";
     let team = |c: &str| FigureKey::new(Indicator::Team, c, Q3);
     let total = FigureKey::total(Indicator::InBehandeling, Q3);
-    let figures = |counts: [i64; 4]| {
-        let mut f = Figures::default();
-        for (i, c) in counts.into_iter().enumerate() {
-            f.count(team(&format!("t{i}")), c);
-        }
-        f.count(total.clone(), counts.iter().sum());
-        f
-    };
     // Q4's memo under Q3's keys, as `rekeyed` gives it.
-    let (q4, q3) = (figures([9, 2, 2, 20]), figures([9, 1, 1, 6]));
+    let (q4, q3) = (teams_in(Q3, &[9, 2, 2, 20]), teams_in(Q3, &[9, 1, 1, 6]));
     let mut shown = public_view(&q4).cells;
     shown.insert(team("t0"), Withheld);
     let earlier = [versions::Earlier {
@@ -1566,15 +1571,7 @@ fn a_withheld_cells_range_counts_beside_a_later_quarters_memo() {
     const Q3: &str = "2024Q1-Q3";
     let team = |c: &str| FigureKey::new(Indicator::Team, c, Q3);
     let total = FigureKey::total(Indicator::InBehandeling, Q3);
-    let figures = |counts: &[i64]| {
-        let mut f = Figures::default();
-        for (i, c) in counts.iter().enumerate() {
-            f.count(team(&format!("t{i}")), *c);
-        }
-        f.count(total.clone(), counts.iter().sum());
-        f
-    };
-    let (q4, q3) = (figures(&[9, 2, 2, 20]), figures(&[9, 3]));
+    let (q4, q3) = (teams_in(Q3, &[9, 2, 2, 20]), teams_in(Q3, &[9, 3]));
     let mut shown = public_view(&q4).cells;
     shown.insert(team("t0"), Withheld);
     let earlier = versions::Earlier {
@@ -1648,14 +1645,11 @@ fn what_other_memos_give_away_among_themselves_is_not_this_runs() {
     const P: &str = "2024Q1-Q2";
     let team = |c: &str| FigureKey::new(Indicator::Team, c, P);
     let total = FigureKey::total(Indicator::InBehandeling, P);
-    let figures = |t0: i64, t1: i64| {
-        let mut f = Figures::default();
-        f.count(team("t0"), t0);
-        f.count(team("t1"), t1);
-        f.count(total.clone(), t0 + t1);
-        f
-    };
-    let (q1, q2, q3) = (figures(2, 8), figures(2, 8), figures(2, 8));
+    let (q1, q2, q3) = (
+        teams_in(P, &[2, 8]),
+        teams_in(P, &[2, 8]),
+        teams_in(P, &[2, 8]),
+    );
     let memo = |f: &Figures, withheld: &[&FigureKey]| {
         let mut shown = public_view(f).cells;
         for k in withheld {

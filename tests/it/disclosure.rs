@@ -4,10 +4,13 @@
 //! published before or after (its reader subtracts too). For each publication the
 //! published public figures are audited again as a reader would take them (every number,
 //! every relation), and every number of the public PDFs' text, their alternative texts and
-//! the council's mail is one the public figures file shows.
+//! the council's mail is one the public figures file shows. A second test publishes a year
+//! as it goes: several quarters' memos in any order, with late registrations between them,
+//! read together after each publication.
 //!
-//! `PIPELINE_DISCLOSURE_CASES` sets how many exports (default 85; RELIABILITY.md lists the
-//! long run).
+//! `PIPELINE_DISCLOSURE_CASES` sets how many exports the first test takes (default 60;
+//! RELIABILITY.md lists the long run), `PIPELINE_DISCLOSURE_YEAR_CASES` how many years the
+//! second (default 3).
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -38,7 +41,7 @@ fn cases() -> u32 {
     std::env::var("PIPELINE_DISCLOSURE_CASES")
         .ok()
         .and_then(|v| v.parse().ok())
-        .unwrap_or(75)
+        .unwrap_or(60)
 }
 
 /// A config publishing the report and the memo publicly (the internal edition is no public
@@ -155,21 +158,15 @@ pub(crate) fn council_mails(
         .collect()
 }
 
-/// What a reader of `version` learns, checked: the audit of the published cells and the
-/// numbers of every public channel.
-fn check_version(
+/// The cells both public documents of `version` show, checked against what they print:
+/// every number of their text and alternative texts is one of them.
+fn public_cells(
     dir: &Path,
-    monitor_figures: &pipeline::figures::Figures,
-    monitor: &pipeline::monitor::Monitor,
+    quarter: pipeline::Quarter,
     version: u32,
     threshold: u32,
-    old: Option<&HashMap<FigureKey, Shown>>,
-    nested: &HashMap<FigureKey, disclose::Reach>,
 ) -> HashMap<FigureKey, Shown> {
-    let v = dir.join(format!(
-        "output/noorderkwartier/{}/v{version}",
-        monitor.quarter
-    ));
+    let v = dir.join(format!("output/noorderkwartier/{}/v{version}", quarter));
     let mut all: HashMap<FigureKey, Shown> = HashMap::new();
     for doc in ["raadsmemo", "kwartaalrapportage"] {
         let cells = published(&v, doc);
@@ -194,6 +191,69 @@ fn check_version(
             );
         }
     }
+    all
+}
+
+/// The council's mail of `version` shows only what its documents show (`all`) and, for a
+/// correction, what the version before showed (`old`).
+fn check_mails(
+    dir: &Path,
+    quarter: pipeline::Quarter,
+    version: u32,
+    threshold: u32,
+    all: &HashMap<FigureKey, Shown>,
+    old: Option<&HashMap<FigureKey, Shown>>,
+) {
+    // The council's mail shows only what the documents show (and, for a correction, what
+    // the version before showed).
+    let mut mail_cells = all.clone();
+    if let Some(old) = old {
+        for (k, s) in old {
+            mail_cells.entry(k.clone()).or_insert(*s);
+        }
+    }
+    let mut allowed = allowed_for(&mail_cells, threshold);
+    if let Some(old) = old {
+        for s in old.values() {
+            allowed.shown(*s, threshold);
+        }
+        allowed.add(version.to_string());
+        allowed.add((version - 1).to_string());
+    }
+    let mails = council_mails(&dir.join("output/noorderkwartier/outbox"), quarter, version);
+    assert!(
+        !mails.is_empty(),
+        "the council got v{version}: {:?}",
+        std::fs::read_dir(dir.join("output/noorderkwartier/outbox"))
+            .map(|d| d.count())
+            .ok()
+    );
+    for mail in &mails {
+        let body = mail_body(mail);
+        let stray = allowed.strangers(&body);
+        assert!(
+            stray.is_empty(),
+            "council mail v{version} shows {stray:?}:\n{body}"
+        );
+        assert!(
+            !body.contains("ind_") && !body.contains("col_"),
+            "no figure codes: {body}"
+        );
+    }
+}
+
+/// What a reader of `version` learns, checked: the audit of the published cells and the
+/// numbers of every public channel.
+fn check_version(
+    dir: &Path,
+    monitor_figures: &pipeline::figures::Figures,
+    monitor: &pipeline::monitor::Monitor,
+    version: u32,
+    threshold: u32,
+    old: Option<&HashMap<FigureKey, Shown>>,
+    nested: &HashMap<FigureKey, disclose::Reach>,
+) -> HashMap<FigureKey, Shown> {
+    let all = public_cells(dir, monitor.quarter, version, threshold);
     // The audit, as a reader would run it on what was published, knowing every count of
     // the version before that has not changed, and bounding the rest: a `<T` of it by
     // 1 to T − 1, another quarter's year so far (`nested`) by what it counted (at least, of
@@ -290,46 +350,7 @@ fn check_version(
     if let Some(old) = old {
         no_small_difference(old, &all, threshold);
     }
-    // The council's mail shows only what the documents show (and, for a correction, what
-    // the version before showed).
-    let mut mail_cells = all.clone();
-    if let Some(old) = old {
-        for (k, s) in old {
-            mail_cells.entry(k.clone()).or_insert(*s);
-        }
-    }
-    let mut allowed = allowed_for(&mail_cells, threshold);
-    if let Some(old) = old {
-        for s in old.values() {
-            allowed.shown(*s, threshold);
-        }
-        allowed.add(version.to_string());
-        allowed.add((version - 1).to_string());
-    }
-    let mails = council_mails(
-        &dir.join("output/noorderkwartier/outbox"),
-        monitor.quarter,
-        version,
-    );
-    assert!(
-        !mails.is_empty(),
-        "the council got v{version}: {:?}",
-        std::fs::read_dir(dir.join("output/noorderkwartier/outbox"))
-            .map(|d| d.count())
-            .ok()
-    );
-    for mail in &mails {
-        let body = mail_body(mail);
-        let stray = allowed.strangers(&body);
-        assert!(
-            stray.is_empty(),
-            "council mail v{version} shows {stray:?}:\n{body}"
-        );
-        assert!(
-            !body.contains("ind_") && !body.contains("col_"),
-            "no figure codes: {body}"
-        );
-    }
+    check_mails(dir, monitor.quarter, version, threshold, &all, old);
     all
 }
 
@@ -586,7 +607,7 @@ fn one_export(case: Case) -> Result<(), TestCaseError> {
             .unwrap_or_default(),
     );
     if let Some((cells, m)) = &earlier {
-        both_memos_together((&v1, &monitor), (cells, m), threshold);
+        memos_together(&[(&v1, &monitor), (cells, m)], threshold);
     }
     // Published after this one, the quarter before answers to it as well.
     if other == Some(false) {
@@ -614,7 +635,7 @@ fn one_export(case: Case) -> Result<(), TestCaseError> {
             Some(&back.shown),
             &back.year_so_far,
         );
-        both_memos_together((&v1, &monitor), (&cells, &m), threshold);
+        memos_together(&[(&v1, &monitor), (&cells, &m)], threshold);
     }
     let Some((corrected, categories)) = correction else {
         return Ok(());
@@ -643,7 +664,7 @@ fn one_export(case: Case) -> Result<(), TestCaseError> {
         no_small_difference(&seen.shown, &v2, threshold);
     }
     if let Some((cells, m)) = &earlier {
-        both_memos_together((&v2, &monitor), (cells, m), threshold);
+        memos_together(&[(&v2, &monitor), (cells, m)], threshold);
     }
     // At most two registrations per corrected case changed (a category one's werksoort,
     // another's team). (Not where the quarter before was published between v1 and v2: v2
@@ -667,6 +688,83 @@ fn one_export(case: Case) -> Result<(), TestCaseError> {
     Ok(())
 }
 
+fn year_cases() -> u32 {
+    std::env::var("PIPELINE_DISCLOSURE_YEAR_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(3)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: year_cases(), max_shrink_iters: 10, ..ProptestConfig::default() })]
+
+    /// A year as it goes: three to five quarters' memos (last year's fourth among them),
+    /// published in any order, with registrations corrected or entered late between them,
+    /// so that the same period's counts may differ from one memo to the next. After each
+    /// publication the reader has every memo so far.
+    #[test]
+    fn a_years_memos_read_together_give_nobody_away(
+        seed in 0u64..1_000_000,
+        keep in prop_oneof![0.002f64..0.02, 0.02f64..0.2, 0.2f64..1.0],
+        threshold in 3u32..=6,
+        order in Just(vec![(2023, 4), (2024, 1), (2024, 2), (2024, 3), (2024, 4)]).prop_shuffle(),
+        count in 3usize..=5,
+        late in proptest::collection::vec(prop_oneof![2 => Just(0usize), 2 => Just(1usize), 1 => Just(2usize)], 5),
+    ) {
+        let quarters: Vec<_> = order[..count]
+            .iter()
+            .map(|&(y, q)| pipeline::Quarter::new(y, q).unwrap())
+            .collect();
+        one_year(seed, keep, threshold, &quarters, &late);
+    }
+}
+
+/// Publishes `quarters` in this order from one export, correcting `late[i]` cases before
+/// the i-th (after the first), and reads every memo so far together after each.
+fn one_year(seed: u64, keep: f64, threshold: u32, quarters: &[pipeline::Quarter], late: &[usize]) {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("export");
+    let latest = *quarters.iter().max().unwrap();
+    small_export(&data, seed, keep, latest);
+    let config = config(dir.path(), &data, threshold);
+    let mut memos = Vec::new();
+    for (i, &quarter) in quarters.iter().enumerate() {
+        if i > 0 && late[i] > 0 {
+            correct_cases(&data, 2024, late[i]);
+        }
+        let outcome = publish(&config, quarter);
+        if let Some(d) = &outcome.delivery {
+            assert!(d.complete(), "{d}");
+        }
+        let monitor = monitor_of(&config, quarter);
+        let version = outcome.publication.version;
+        // The first memo alone; each later one with the memos before it, below (alone, it
+        // may withhold what another memo shows, and its own numbers then pin down).
+        let cells = if i == 0 {
+            check_version(
+                dir.path(),
+                &monitor.figures,
+                &monitor,
+                version,
+                threshold,
+                None,
+                &HashMap::new(),
+            )
+        } else {
+            let cells = public_cells(dir.path(), quarter, version, threshold);
+            check_mails(dir.path(), quarter, version, threshold, &cells, None);
+            for other in &quarters[..i] {
+                let seen = other_quarter(dir.path(), *other, &monitor.spans);
+                no_small_difference(&seen.shown, &cells, threshold);
+            }
+            cells
+        };
+        memos.push((cells, monitor));
+        let together: Vec<_> = memos.iter().map(|(c, m)| (c, m)).collect();
+        memos_together(&together, threshold);
+    }
+}
+
 /// Cases CI's random exports found, kept by their inputs (proptest's regression file keys
 /// its cases by the generator's seed, which a changed strategy no longer maps to them).
 #[test]
@@ -683,7 +781,7 @@ fn exports_an_earlier_run_failed_on() {
     // withheld this year's first as a whole, having counted none of it (CI's random export);
     // and a withheld count of nothing that last year's fourth quarter's zeros pinned down
     // failed the first quarter's audit (now shown as 0); and the reader of both memos as
-    // one audit (`both_memos_together`) found Q2's IT + LS, each withheld, pinning Q1's
+    // one audit (`memos_together`) found Q2's IT + LS, each withheld, pinning Q1's
     // `<3` beside Q1's total, which no single bound says (2026-12-07, 150 random exports).
     for (seed, keep, threshold, q, correction, other) in [
         (949368, 0.06437773347179834, 6, 3, Some((1, true)), true),
@@ -782,29 +880,28 @@ pub(crate) fn monitor_of(
     pipeline::monitor::compute(&export, None, quarter, quality, &config.monitor.monitor()).unwrap()
 }
 
-/// One reader with both memos (`a`, `b`: two quarters' latest public cells and their
-/// monitors), as one audit: every cell of each under its own keys (tagged with the memo),
-/// each memo's relations over its own figures, and what ties the two together: a count of
-/// the same period that is the same in both is one number; a year so far counts at most
-/// what a longer one of the same year does. Where two such counts differ by 1 to T − 1, that
-/// difference is a count of its own, and must not be worked out (it says what a handful of
-/// registrations are). No `<T` of either memo may be narrowed. Not the pipeline's own
-/// model (two audits passing bounds), so it checks that one.
-fn both_memos_together(
-    a: (&HashMap<FigureKey, Shown>, &pipeline::monitor::Monitor),
-    b: (&HashMap<FigureKey, Shown>, &pipeline::monitor::Monitor),
+/// One reader with every memo (each a quarter's latest public cells and its monitor), as
+/// one audit: every cell of each under its own keys (tagged with the memo), each memo's
+/// relations over its own figures, and what ties two memos together: a count of the same
+/// period that is the same in both is one number; a year so far counts at most what a longer
+/// one of the same year does. Where two such counts differ by 1 to T − 1, that difference is
+/// a count of its own, and must not be worked out (it says what a handful of registrations
+/// are). No `<T` of any memo may be narrowed. Written apart from the pipeline's own audit
+/// (`versions::given_away`), so it checks that one.
+fn memos_together(
+    memos: &[(&HashMap<FigureKey, Shown>, &pipeline::monitor::Monitor)],
     threshold: u32,
 ) {
     use pipeline::figures::{Figure, Figures, Indicator, Kind, Relation, Value};
-    let tag = |t: &str, k: &FigureKey| FigureKey {
-        period: format!("{t}|{}", k.period),
+    let tag = |t: usize, k: &FigureKey| FigureKey {
+        period: format!("m{t}|{}", k.period),
         ..k.clone()
     };
     let mut figures = Figures::default();
     let mut cells: HashMap<FigureKey, Shown> = HashMap::new();
     let mut all_relations: Vec<Relation> = Vec::new();
     let mut zeros = Vec::new();
-    for (t, (shown, monitor)) in [("a", a), ("b", b)] {
+    for (t, (shown, monitor)) in memos.iter().enumerate() {
         let own = View::from_cells(
             Audience::Openbaar,
             threshold,
@@ -825,80 +922,83 @@ fn both_memos_together(
         cells.extend(shown.iter().map(|(k, s)| (tag(t, k), *s)));
         zeros.push(z);
     }
-    // The period of `a` a period of `b` answers to: the same, or `a`'s year so far of the
-    // same year.
-    let in_a = |label: &str| -> Option<String> {
-        let spans = &a.1.spans;
-        if spans
-            .iter()
-            .any(|s| s.label == label || s.quarters.iter().any(|q| q == label))
-        {
-            return Some(label.to_string());
-        }
-        let year = label.split_once("Q1-Q")?.0;
-        spans
-            .iter()
-            .find(|s| s.label.split_once("Q1-Q").is_some_and(|(y, _)| y == year))
-            .map(|s| s.label.clone())
-    };
     let end = |label: &str| label.rsplit('Q').next().and_then(|q| q.parse::<u8>().ok());
     let t = i64::from(threshold);
     let mut differences = 0;
-    for kb in b.0.keys() {
-        if kb.indicator.kind() != Kind::Count || kb.indicator == Indicator::Wachtlijst {
-            continue;
-        }
-        let Some(label) = in_a(&kb.period) else {
-            continue;
+    for (i, j) in (0..memos.len()).flat_map(|i| (i + 1..memos.len()).map(move |j| (i, j))) {
+        let (a, b) = (memos[i], memos[j]);
+        // The period of `a` a period of `b` answers to: the same, or `a`'s year so far of the
+        // same year.
+        let in_a = |label: &str| -> Option<String> {
+            let spans = &a.1.spans;
+            if spans
+                .iter()
+                .any(|s| s.label == label || s.quarters.iter().any(|q| q == label))
+            {
+                return Some(label.to_string());
+            }
+            let year = label.split_once("Q1-Q")?.0;
+            spans
+                .iter()
+                .find(|s| s.label.split_once("Q1-Q").is_some_and(|(y, _)| y == year))
+                .map(|s| s.label.clone())
         };
-        let ka = FigureKey {
-            period: label.clone(),
-            ..kb.clone()
-        };
-        if !a.0.contains_key(&ka) {
-            continue;
-        }
-        let (Some(va), Some(vb)) = (count_now(&zeros[0], &ka), count_now(&zeros[1], kb)) else {
-            continue;
-        };
-        let (ta, tb) = (tag("a", &ka), tag("b", kb));
-        // Shorter and longer (or either, for the same period).
-        let ((s, vs), (l, vl)) = if label == kb.period {
-            if va <= vb {
+        for kb in b.0.keys() {
+            if kb.indicator.kind() != Kind::Count || kb.indicator == Indicator::Wachtlijst {
+                continue;
+            }
+            let Some(label) = in_a(&kb.period) else {
+                continue;
+            };
+            let ka = FigureKey {
+                period: label.clone(),
+                ..kb.clone()
+            };
+            if !a.0.contains_key(&ka) {
+                continue;
+            }
+            let (Some(va), Some(vb)) = (count_now(&zeros[i], &ka), count_now(&zeros[j], kb)) else {
+                continue;
+            };
+            let (ta, tb) = (tag(i, &ka), tag(j, kb));
+            // Shorter and longer (or either, for the same period).
+            let ((s, vs), (l, vl)) = if label == kb.period {
+                if va <= vb {
+                    ((ta, va), (tb, vb))
+                } else {
+                    ((tb, vb), (ta, va))
+                }
+            } else if end(&label) < end(&kb.period) {
                 ((ta, va), (tb, vb))
             } else {
                 ((tb, vb), (ta, va))
-            }
-        } else if end(&label) < end(&kb.period) {
-            ((ta, va), (tb, vb))
-        } else {
-            ((tb, vb), (ta, va))
-        };
-        if vs > vl || (label == kb.period && vl - vs >= t) {
-            continue;
-        }
-        let mut parts = vec![s.clone()];
-        if (1..t).contains(&(vl - vs)) {
-            let d = FigureKey {
-                period: format!("d{differences}|{}", s.period),
-                ..s.clone()
             };
-            differences += 1;
-            figures.push(Figure {
-                key: d.clone(),
-                dimension: "",
-                value: Value::Count(vl - vs),
-                n: None,
+            if vs > vl || (label == kb.period && vl - vs >= t) {
+                continue;
+            }
+            let mut parts = vec![s.clone()];
+            if (1..t).contains(&(vl - vs)) {
+                let d = FigureKey {
+                    period: format!("d{differences}|{}", s.period),
+                    ..s.clone()
+                };
+                differences += 1;
+                figures.push(Figure {
+                    key: d.clone(),
+                    dimension: "",
+                    value: Value::Count(vl - vs),
+                    n: None,
+                });
+                cells.insert(d.clone(), Shown::Withheld);
+                parts.push(d);
+            }
+            all_relations.push(Relation {
+                name: format!("{s} and {l}, both shown"),
+                exact: parts.len() == 2 || label == kb.period,
+                parts,
+                whole: vec![l],
             });
-            cells.insert(d.clone(), Shown::Withheld);
-            parts.push(d);
         }
-        all_relations.push(Relation {
-            name: format!("{s} and {l}, both shown"),
-            exact: parts.len() == 2 || label == kb.period,
-            parts,
-            whole: vec![l],
-        });
     }
     let view = View::from_cells(Audience::Openbaar, threshold, cells);
     let report = disclose::audit(&view, &figures, &all_relations).unwrap();
@@ -930,7 +1030,7 @@ fn both_memos_together(
     };
     assert!(
         leaks.is_empty(),
-        "both memos together:\n{}",
+        "the memos together:\n{}",
         leaks
             .iter()
             .map(|f| format!(

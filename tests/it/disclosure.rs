@@ -8,9 +8,9 @@
 //! as it goes: several quarters' memos in any order, with late registrations between them,
 //! read together after each publication.
 //!
-//! `PIPELINE_DISCLOSURE_CASES` sets how many exports the first test takes (default 50;
+//! `PIPELINE_DISCLOSURE_CASES` sets how many exports the first test takes (default 75;
 //! RELIABILITY.md lists the long run), `PIPELINE_DISCLOSURE_YEAR_CASES` how many years the
-//! second (default 2).
+//! second (default 2; a campaign outside CI: `-- --ignored a_years`).
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -41,7 +41,7 @@ fn cases() -> u32 {
     std::env::var("PIPELINE_DISCLOSURE_CASES")
         .ok()
         .and_then(|v| v.parse().ok())
-        .unwrap_or(50)
+        .unwrap_or(75)
 }
 
 /// A config publishing the report and the memo publicly (the internal edition is no public
@@ -702,7 +702,10 @@ proptest! {
     /// published in any order, with registrations corrected or entered late between them,
     /// so that the same period's counts may differ from one memo to the next. After each
     /// publication the reader has every memo so far.
+    // Outside CI: a year of five memos with many withheld cells makes joint audits that ran
+    // for over ten minutes there (linear programs over every memo's cells).
     #[test]
+    #[ignore = "a campaign, minutes per year at worst: cargo test -- --ignored a_years"]
     fn a_years_memos_read_together_give_nobody_away(
         seed in 0u64..1_000_000,
         keep in prop_oneof![0.002f64..0.02, 0.02f64..0.2],

@@ -397,6 +397,9 @@ fn protect(
     let mut beside: HashSet<FigureKey> = HashSet::new();
     // Withheld zeros a reader works out anyway, shown as 0.
     let mut zero: HashSet<FigureKey> = HashSet::new();
+    let mut among = versions::Among::default();
+    // Counts the other memos give by themselves (`versions::given_away`).
+    let mut given: HashMap<FigureKey, i64> = HashMap::new();
     // What other quarters' memos say beside this run's quarters.
     let (mut sums, mut sums_known) = (Vec::new(), Vec::new());
     for e in earlier {
@@ -422,6 +425,8 @@ fn protect(
             }
             let with_zeros = with_shown_zeros(f, &view);
             view.known.extend(sums_known.iter().cloned());
+            view.known
+                .extend(given.iter().map(|(k, c)| (k.clone(), *c)));
             let (mut relations, nothing) = relations_and_nothing(&with_zeros, spans);
             relations.extend(sums.iter().cloned());
             view.nothing = nothing.into_iter().collect();
@@ -462,17 +467,18 @@ fn protect(
             }
             tracing::info!(periods = ?whole, "a moved cell could not be protected: its period is withheld as a whole");
         };
-        let mut more = Vec::new();
+        let mut more = versions::Beside::default();
         if earlier.iter().any(|e| e.quarter.is_some()) {
             let ours = versions::Audited {
                 figures: &with_zeros,
                 relations: &relations,
             };
-            more.extend(versions::given_away(&view, ours, earlier, spans)?);
+            more = versions::given_away(&view, ours, earlier, spans, &mut among)?;
         }
-        let before = beside.len();
-        beside.extend(more);
-        if beside.len() == before {
+        let before = (beside.len(), given.len());
+        beside.extend(more.withhold);
+        given.extend(more.known);
+        if (beside.len(), given.len()) == before {
             break (view, with_zeros, relations);
         }
         tracing::info!(

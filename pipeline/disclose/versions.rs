@@ -662,13 +662,14 @@ pub(super) fn given_away(
     ours: Audited,
     earlier: &[Earlier],
     spans: &[Span],
-) -> Result<Vec<FigureKey>, super::DiscloseError> {
+    among: &mut Among,
+) -> Result<Beside, super::DiscloseError> {
     let others: Vec<(&Earlier, Theirs)> = earlier
         .iter()
         .filter_map(|e| Some((e, theirs(view, e, spans)?)))
         .collect();
     if others.is_empty() {
-        return Ok(Vec::new());
+        return Ok(Beside::default());
     }
     let threshold = others
         .iter()
@@ -751,12 +752,17 @@ pub(super) fn given_away(
     // view shows unchanged or has in its own relations, and what the `x` protected is
     // audited here. Where another memo was published at a higher threshold, this view's
     // `<T`s are not audited at that one.
-    let mut failing: Vec<(FigureKey, bool)> = failures(&joint)?
-        .into_iter()
+    let joint_failures = failures(&joint)?;
+    let mut failing: Vec<(FigureKey, bool)> = joint_failures
+        .iter()
+        .cloned()
         .map(|f| (f.cell.period.starts_with("o|"), f))
-        .filter(|(ours, f)| match ours {
-            true => threshold == view.threshold,
-            false => f.shown == Shown::Small,
+        .filter(|(ours, f)| {
+            if *ours {
+                threshold == view.threshold
+            } else {
+                f.shown == Shown::Small
+            }
         })
         .map(|(ours, f)| (f.cell, ours))
         .collect();
@@ -766,12 +772,26 @@ pub(super) fn given_away(
     // the joint audit fails a cell of that side: it nearly never does.
     if failing.iter().any(|(_, ours)| !ours) {
         let hidden = view.cells.keys().map(|k| (tag("o", k), Shown::Withheld));
-        let without = View::from_cells(
-            view.audience,
+        let mut cells: Vec<(FigureKey, Shown)> =
+            hidden.chain(theirs_cells.iter().cloned()).collect();
+        cells.sort_by(|a, b| a.0.cmp(&b.0));
+        let inputs = AmongInputs {
             threshold,
-            hidden.chain(theirs_cells.iter().cloned()),
-        );
-        let before: HashSet<FigureKey> = failures(&without)?.into_iter().map(|f| f.cell).collect();
+            cells,
+            figures: figures.rows().to_vec(),
+            relations: relations.clone(),
+        };
+        let before = match &among.last {
+            Some((last, before)) if *last == inputs => before.clone(),
+            _ => {
+                let without =
+                    View::from_cells(view.audience, threshold, inputs.cells.iter().cloned());
+                let before: HashSet<FigureKey> =
+                    failures(&without)?.into_iter().map(|f| f.cell).collect();
+                among.last = Some((inputs, before.clone()));
+                before
+            }
+        };
         failing.retain(|(k, ours)| *ours || !before.contains(k));
     }
     if failing.iter().any(|(_, ours)| *ours) {
@@ -783,7 +803,7 @@ pub(super) fn given_away(
         failing.retain(|(k, ours)| !*ours || !before.contains(k));
     }
     let failing: Vec<FigureKey> = failing.into_iter().map(|(k, _)| k).collect();
-    let mut out: Vec<FigureKey> = Vec::new();
+    let mut out = Beside::default();
     for cell in &failing {
         let near = nearest_shown(cell, &relations, |k| {
             let key = k.period.strip_prefix("o|").map(|p| FigureKey {
@@ -798,6 +818,34 @@ pub(super) fn given_away(
             (!view.known.contains_key(&key)).then_some((key, number))
         });
         let Some(near) = near else {
+            // A cell of this view that the other memos narrow with no number of this view
+            // tied to it. A `<T`: its label says more beside them than `x` would (they tell
+            // it is 2 to 5, the label that it is at most 5), so it is withheld. An `x`
+            // pinned down: their reader has it, whatever this view shows; known, as an
+            // earlier version's count is, so that no cell leans on it to hide another.
+            let own = cell.period.strip_prefix("o|").map(|p| FigureKey {
+                period: p.to_string(),
+                ..cell.clone()
+            });
+            if let Some(own) = own {
+                match (view.cells.get(&own), ours.figures.count_of(&own)) {
+                    (Some(Shown::Small), _) => {
+                        out.withhold.push(own);
+                        continue;
+                    }
+                    (Some(Shown::Withheld), Ok(count)) => {
+                        if count > 0 && count < i64::from(view.threshold) {
+                            tracing::warn!(
+                                cell = %own,
+                                "the other quarters' public documents give this small count away by themselves"
+                            );
+                        }
+                        out.known.push((own, count));
+                        continue;
+                    }
+                    _ => {}
+                }
+            }
             // (`e<i>|`: the other memo the cell is of.)
             let quarter = cell
                 .period
@@ -805,16 +853,54 @@ pub(super) fn given_away(
                 .and_then(|(t, _)| t.strip_prefix('e')?.parse::<usize>().ok())
                 .and_then(|i| others.get(i)?.0.quarter)
                 .map_or_else(|| "this run".to_string(), |q| q.to_string());
+            let how =
+                joint_failures
+                    .iter()
+                    .find(|f| f.cell == *cell)
+                    .map_or_else(String::new, |f| {
+                        format!(
+                            ", shown as {}, is between {}",
+                            joint.text_of(f.shown, 0),
+                            f.range
+                        )
+                    });
             return Err(super::DiscloseError::Audit(format!(
-                "{cell} (of {quarter}), read beside the other quarters' public documents, can \
-                 be worked out, and this run shows no cell near it to withhold"
+                "{cell} (of {quarter}){how} when read beside the other quarters' public \
+                 documents, and this run shows no cell near it to withhold"
             )));
         };
-        out.push(near);
+        out.withhold.push(near);
     }
-    out.sort();
-    out.dedup();
+    out.withhold.sort();
+    out.withhold.dedup();
+    out.known.sort();
+    out.known.dedup();
     Ok(out)
+}
+
+/// What [`given_away`] asks of the view: cells to withhold, and counts the other memos
+/// give by themselves.
+#[derive(Debug, Default, PartialEq)]
+pub(super) struct Beside {
+    pub withhold: Vec<FigureKey>,
+    pub known: Vec<(FigureKey, i64)>,
+}
+
+/// What the other memos give away among themselves, as [`given_away`] last audited it:
+/// the same in every round of the caller that leaves its inputs alone (every cell of the
+/// view is withheld there, so which the round withholds does not matter), and as costly
+/// as the joint audit itself.
+#[derive(Default)]
+pub(super) struct Among {
+    last: Option<(AmongInputs, HashSet<FigureKey>)>,
+}
+
+#[derive(PartialEq)]
+struct AmongInputs {
+    threshold: u32,
+    cells: Vec<(FigureKey, Shown)>,
+    figures: Vec<Figure>,
+    relations: Vec<Relation>,
 }
 
 /// Another quarter's memo as [`given_away`] reads it, under this run's keys.

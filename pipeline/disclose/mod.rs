@@ -424,6 +424,23 @@ fn protect(
                 view.known.insert(key.clone(), 0);
             }
             let with_zeros = with_shown_zeros(f, &view);
+            // A breakdown whose rows a correction fixed lists no row for a category outside
+            // them, and its reader takes that category for none: where it is none, that is
+            // true, and known. (Not the ZRM table's domains: it shows a choice of them.)
+            let unlisted: Vec<FigureKey> = view
+                .cells
+                .keys()
+                .filter(|k| {
+                    !k.category.is_empty()
+                        && !k.indicator.dimension().contains('+')
+                        && view
+                            .fixed_rows(k.indicator)
+                            .is_some_and(|rows| !rows.contains(&k.category))
+                        && with_zeros.count_of(k).ok() == Some(0)
+                })
+                .cloned()
+                .collect();
+            view.known.extend(unlisted.into_iter().map(|k| (k, 0)));
             view.known.extend(sums_known.iter().cloned());
             view.known
                 .extend(given.iter().map(|(k, c)| (k.clone(), *c)));

@@ -1920,3 +1920,54 @@ fn a_small_count_the_other_memos_narrow_by_themselves_is_withheld() {
     view.cells.insert(t0.clone(), Withheld);
     assert_eq!(given(&view), versions::Beside::default());
 }
+
+/// A werksoort table whose rows a correction fixed to Maatschappelijk werk lists no row for
+/// Sociaal raadsliedenwerk, which had none: its reader takes it for none, so `<5` MW = `<5`
+/// IT + `<5` LS says LS is at most 3. Withheld as `x`, that unlisted zero hid this from the
+/// audit (a year of memos, 2026-12-07); it is known as 0 now, and the view protects the
+/// small counts otherwise.
+#[test]
+fn a_category_a_fixed_table_does_not_list_is_known_as_none_where_it_is_none() {
+    let period = "2023Q1-Q3";
+    let spans = spans_of("2024Q3");
+    let werksoort = |c: &str| FigureKey::new(Indicator::Werksoort, c, period);
+    let vorm = |c: &str| FigureKey::new(Indicator::InBehandeling, c, period);
+    let (mw, srw) = (
+        werksoort("Maatschappelijk werk"),
+        werksoort("Sociaal raadsliedenwerk"),
+    );
+    let mut f = Figures::default();
+    for (k, c) in [
+        (&mw, 3),
+        (&srw, 0),
+        (&vorm("IT"), 2),
+        (&vorm("LS"), 1),
+        (&vorm("IA"), 5),
+        (&vorm(""), 8),
+    ] {
+        f.count(k.clone(), c);
+    }
+    let decide = |fixed: bool| {
+        let mut primary = public_view(&f);
+        primary.cells.insert(srw.clone(), Withheld);
+        if fixed {
+            primary
+                .rows
+                .insert(Indicator::Werksoort, vec![mw.category.clone()]);
+        }
+        protect(primary, &f, &spans, &[]).unwrap()
+    };
+    // What the reader of the fixed table has: no row for SRW, so none.
+    let read = |view: &View| {
+        let mut seen = view.clone();
+        seen.cells.insert(srw.clone(), num(0));
+        seen.known.clear();
+        let (relations, _) = relations_and_nothing(&f, &spans);
+        audit(&seen, &f, &relations).unwrap().failures
+    };
+    let view = decide(true);
+    assert_eq!(view.known.get(&srw), Some(&0));
+    assert!(read(&view).is_empty(), "{:?}", read(&view));
+    // A table that lists what occurred would list SRW's `x`: nothing is known of it.
+    assert_eq!(decide(false).known.get(&srw), None);
+}

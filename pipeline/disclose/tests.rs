@@ -1024,7 +1024,7 @@ fn a_period_withheld_as_a_whole_hides_which_cell_moved() {
 }
 
 /// [`versions::given_away`] with what a reader works out from `view` over `f` alone.
-fn given_away(view: &View, f: &Figures, e: &versions::Earlier, spans: &[Span]) -> Vec<FigureKey> {
+fn beside(view: &View, f: &Figures, e: &versions::Earlier, spans: &[Span]) -> versions::Beside {
     let zeros = with_shown_zeros(f, view);
     let (relations, _) = relations_and_nothing(&zeros, spans);
     let ours = versions::Audited {
@@ -1039,7 +1039,11 @@ fn given_away(view: &View, f: &Figures, e: &versions::Earlier, spans: &[Span]) -
         &mut Default::default(),
     )
     .unwrap()
-    .withhold
+}
+
+/// The cells [`beside`] withholds.
+fn given_away(view: &View, f: &Figures, e: &versions::Earlier, spans: &[Span]) -> Vec<FigureKey> {
+    beside(view, f, e, spans).withhold
 }
 
 fn spans_of(quarter: &str) -> Vec<Span> {
@@ -1845,13 +1849,7 @@ fn a_count_the_other_memos_give_by_themselves_is_known() {
             figures: Some(&other),
             beyond: Default::default(),
         };
-        let zeros = with_shown_zeros(&f, &view);
-        let (relations, _) = relations_and_nothing(&zeros, &spans);
-        let ours = versions::Audited {
-            figures: &zeros,
-            relations: &relations,
-        };
-        versions::given_away(&view, ours, &[memo], &spans, &mut Default::default()).unwrap()
+        beside(&view, &f, &memo, &spans)
     };
     assert_eq!(
         given([10, 20]),
@@ -1892,33 +1890,20 @@ fn a_small_count_the_other_memos_narrow_by_themselves_is_withheld() {
         figures: Some(&other),
         beyond: Default::default(),
     };
-    let given = |view: &View| {
-        let zeros = with_shown_zeros(&f, view);
-        let (relations, _) = relations_and_nothing(&zeros, &spans);
-        let ours = versions::Audited {
-            figures: &zeros,
-            relations: &relations,
-        };
-        versions::given_away(
-            view,
-            ours,
-            std::slice::from_ref(&memo),
-            &spans,
-            &mut Default::default(),
-        )
-        .unwrap()
-    };
     let mut view = public_view(&f);
     assert_eq!(view.cells[&t0], Small);
     assert_eq!(
-        given(&view),
+        beside(&view, &f, &memo, &spans),
         versions::Beside {
             withhold: vec![t0.clone()],
             known: vec![],
         }
     );
     view.cells.insert(t0.clone(), Withheld);
-    assert_eq!(given(&view), versions::Beside::default());
+    assert_eq!(
+        beside(&view, &f, &memo, &spans),
+        versions::Beside::default()
+    );
 }
 
 /// A werksoort table whose rows a correction fixed to Maatschappelijk werk lists no row for

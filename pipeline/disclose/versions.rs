@@ -781,18 +781,14 @@ pub(super) fn given_away(
             figures: figures.rows().to_vec(),
             relations: relations.clone(),
         };
-        let before = match &among.last {
-            Some((last, before)) if *last == inputs => before.clone(),
-            _ => {
-                let without =
-                    View::from_cells(view.audience, threshold, inputs.cells.iter().cloned());
-                let before: HashSet<FigureKey> =
-                    failures(&without)?.into_iter().map(|f| f.cell).collect();
-                among.last = Some((inputs, before.clone()));
-                before
-            }
-        };
-        failing.retain(|(k, ours)| *ours || !before.contains(k));
+        if among.last.as_ref().is_none_or(|(last, _)| *last != inputs) {
+            let without = View::from_cells(view.audience, threshold, inputs.cells.iter().cloned());
+            let before: HashSet<FigureKey> =
+                failures(&without)?.into_iter().map(|f| f.cell).collect();
+            among.last = Some((inputs, before));
+        }
+        let before = among.last.as_ref().map(|(_, before)| before);
+        failing.retain(|(k, ours)| *ours || before.is_none_or(|b| !b.contains(k)));
     }
     if failing.iter().any(|(_, ours)| *ours) {
         let before: HashSet<FigureKey> = super::audit(view, ours.figures, ours.relations)?

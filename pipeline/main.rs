@@ -604,10 +604,10 @@ fn changes_command(
         (&dir.version_dir(from), &to_dir),
         (from, to),
         audience,
-    )
+    )?
     .with_context(|| {
         format!(
-            "{} {quarter}: the {edition} figures of v{from} or v{to} cannot be read",
+            "{} {quarter}: v{from} or v{to} has no {edition} figures file",
             tenant.id
         )
     })?;

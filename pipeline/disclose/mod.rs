@@ -34,7 +34,7 @@ use crate::monitor::{Change, Monitor};
 use crate::notation;
 
 pub use audit::{Audit, AuditFailure, Range, audit};
-pub use versions::{Beyond, Earlier, Reach, Rekeyed, beyond, rekeyed};
+pub use versions::{Earlier, Own, Reach, Rekeyed, rekeyed};
 
 /// Who a document edition is for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -490,7 +490,7 @@ fn protect(
                 figures: &with_zeros,
                 relations: &relations,
             };
-            more = versions::given_away(&view, ours, earlier, spans, &mut among)?;
+            more = versions::given_away(&view, ours, earlier, &mut among)?;
         }
         let before = (beside.len(), given.len());
         beside.extend(more.withhold);

@@ -62,7 +62,7 @@ fn as_v1<'a>(v1: &View, figures: &'a Figures) -> [versions::Earlier<'a>; 1] {
         year_so_far: Default::default(),
         shown: v1.cells.clone(),
         figures: Some(figures),
-        beyond: Default::default(),
+        own: None,
     }]
 }
 
@@ -292,7 +292,7 @@ fn a_small_correction_withholds_its_period_not_only_the_cells_that_moved() {
         year_so_far: Default::default(),
         shown: v1.cells.clone(),
         figures: None,
-        beyond: Default::default(),
+        own: None,
     }];
     assert_eq!(
         versions::protect(&mut view, &f2, &blind, &Default::default()),
@@ -554,7 +554,7 @@ fn participants_are_no_number_of_registrations() {
         year_so_far: Default::default(),
         shown: public_view(&f1).cells,
         figures: Some(&f1),
-        beyond: Default::default(),
+        own: None,
     }];
     let mut view = public_view(&f2);
     versions::protect(&mut view, &f2, &earlier, &Default::default());
@@ -585,7 +585,7 @@ fn a_percentage_whose_numerator_moved_by_less_than_t_is_withheld() {
         year_so_far: Default::default(),
         shown: public_view(&before).cells,
         figures: Some(&before),
-        beyond: Default::default(),
+        own: None,
     }];
     let mut view = public_view(&after);
     versions::protect(&mut view, &after, &earlier, &Default::default());
@@ -618,7 +618,7 @@ fn a_mean_that_moved_with_one_record_is_withheld() {
         year_so_far: Default::default(),
         shown: public_view(&before).cells,
         figures: Some(&before),
-        beyond: Default::default(),
+        own: None,
     }];
     let mut view = public_view(&after);
     assert_eq!(
@@ -1031,14 +1031,47 @@ fn beside(view: &View, f: &Figures, e: &versions::Earlier, spans: &[Span]) -> ve
         figures: &zeros,
         relations: &relations,
     };
-    versions::given_away(
-        view,
-        ours,
-        std::slice::from_ref(e),
-        spans,
-        &mut Default::default(),
-    )
-    .unwrap()
+    versions::given_away(view, ours, std::slice::from_ref(e), &mut Default::default()).unwrap()
+}
+
+/// Another quarter's public memo as the run reads it (`run::stages`): its cells and figures
+/// under its own keys, and under this run's (`spans`).
+struct Memo {
+    quarter: crate::quarter::Quarter,
+    cells: HashMap<FigureKey, Shown>,
+    figures: Figures,
+    seen: versions::Rekeyed,
+}
+
+impl Memo {
+    fn new(
+        quarter: &str,
+        cells: HashMap<FigureKey, Shown>,
+        figures: Figures,
+        spans: &[Span],
+    ) -> Memo {
+        let seen = rekeyed(cells.clone(), Some(&figures), spans);
+        Memo {
+            quarter: quarter.parse().unwrap(),
+            cells,
+            figures,
+            seen,
+        }
+    }
+
+    fn earlier(&self) -> versions::Earlier<'_> {
+        versions::Earlier {
+            version: 1,
+            quarter: Some(self.quarter),
+            year_so_far: self.seen.year_so_far.clone(),
+            shown: self.seen.shown.clone(),
+            figures: self.seen.figures.as_ref(),
+            own: Some(versions::Own {
+                cells: &self.cells,
+                figures: &self.figures,
+            }),
+        }
+    }
 }
 
 /// The cells [`beside`] withholds.
@@ -1047,18 +1080,7 @@ fn given_away(view: &View, f: &Figures, e: &versions::Earlier, spans: &[Span]) -
 }
 
 fn spans_of(quarter: &str) -> Vec<Span> {
-    let q: crate::quarter::Quarter = quarter.parse().unwrap();
-    [q.year_before(), q]
-        .into_iter()
-        .map(|q| Span {
-            label: q.year_to_date().label,
-            quarters: q
-                .quarters_of_year_so_far()
-                .iter()
-                .map(|q| q.to_string())
-                .collect(),
-        })
-        .collect()
+    Span::of(quarter.parse().unwrap())
 }
 
 #[test]
@@ -1128,7 +1150,7 @@ fn a_count_that_grew_by_fewer_than_t_since_another_quarters_document_is_withheld
         year_so_far: seen.year_so_far,
         shown,
         figures: figures.as_ref(),
-        beyond: Default::default(),
+        own: None,
     }];
     versions::protect(&mut view, &f4, &earlier, &Default::default());
     secondary::protect(&mut view, &f4, &r).unwrap();
@@ -1188,7 +1210,7 @@ fn a_count_another_quarters_memo_already_gives_is_known_not_hidden_in_vain() {
             .collect(),
         shown,
         figures: None,
-        beyond: Default::default(),
+        own: None,
     }];
     let mut view = public_view(&f);
     versions::protect(&mut view, &f, &earlier, &Default::default());
@@ -1214,7 +1236,7 @@ fn a_small_correction_keeps_v1s_rows_whatever_an_older_quarter_saw_change() {
             year_so_far: Default::default(),
             shown: v0.cells.clone(),
             figures: Some(&f0),
-            beyond: Default::default(),
+            own: None,
         },
         versions::Earlier {
             version: 1,
@@ -1222,7 +1244,7 @@ fn a_small_correction_keeps_v1s_rows_whatever_an_older_quarter_saw_change() {
             year_so_far: Default::default(),
             shown: v1.cells.clone(),
             figures: Some(&f1),
-            beyond: Default::default(),
+            own: None,
         },
     ];
     let (f2, _, mut view) = breakdown(&[30, 12, 1, 1]);
@@ -1268,7 +1290,7 @@ fn a_mean_an_earlier_version_showed_over_the_same_records_is_not_withheld_in_vai
             year_so_far: Default::default(),
             shown: public_view(&v1).cells,
             figures: Some(&v1),
-            beyond: Default::default(),
+            own: None,
         },
         versions::Earlier {
             version: 1,
@@ -1279,7 +1301,7 @@ fn a_mean_an_earlier_version_showed_over_the_same_records_is_not_withheld_in_vai
                 .collect(),
             shown: public_view(&first_quarter).cells,
             figures: Some(&first_quarter),
-            beyond: Default::default(),
+            own: None,
         },
     ];
     let mut view = public_view(&v1);
@@ -1328,21 +1350,15 @@ fn what_an_earlier_version_bounds_narrows_what_the_audit_allows() {
 #[test]
 fn a_quarter_published_after_a_later_one_gives_none_of_its_cells_away() {
     const Q3: &str = "2024Q1-Q3";
+    const Q4: &str = "2024Q1-Q4";
     let team = |c: &str| FigureKey::new(Indicator::Team, c, Q3);
     let total = FigureKey::total(Indicator::InBehandeling, Q3);
-    // Q4's memo under Q3's keys, as `rekeyed` gives it.
-    let (q4, q3) = (teams_in(Q3, &[9, 2, 2, 20]), teams_in(Q3, &[9, 1, 1, 6]));
+    let (q4, q3) = (teams_in(Q4, &[9, 2, 2, 20]), teams_in(Q3, &[9, 1, 1, 6]));
     let mut shown = public_view(&q4).cells;
-    shown.insert(team("t0"), Withheld);
-    let earlier = [versions::Earlier {
-        version: 1,
-        quarter: Some("2024Q4".parse().unwrap()),
-        year_so_far: shown.keys().map(|k| (k.clone(), Reach::Longer)).collect(),
-        shown,
-        figures: Some(&q4),
-        beyond: Default::default(),
-    }];
+    shown.insert(FigureKey::new(Indicator::Team, "t0", Q4), Withheld);
     let spans = spans_of("2024Q3");
+    let memo = Memo::new("2024Q4", shown, q4, &spans);
+    let earlier = [memo.earlier()];
     let mut view = public_view(&q3);
     view.cells.insert(team("t3"), Withheld);
     // (And Q3's `<5`s: at most Q4's, and beside its 9, t1 + t2 of Q4 is at most 4. The
@@ -1373,7 +1389,7 @@ fn another_quarters_memo_leaves_the_periods_it_did_not_show_alone() {
         year_so_far: Default::default(),
         shown: public_view(&last_year).cells,
         figures: Some(&last_year),
-        beyond: Default::default(),
+        own: None,
     }];
     assert_eq!(
         versions::protect(&mut view, &f, &earlier, &Default::default()),
@@ -1409,7 +1425,7 @@ fn another_quarters_memo_at_a_higher_threshold_is_audited_at_one_its_counts_allo
         year_so_far: shown.keys().map(|k| (k.clone(), Reach::Longer)).collect(),
         shown,
         figures: Some(&f),
-        beyond: Default::default(),
+        own: None,
     };
     let view = public_view(&f);
     assert_eq!(
@@ -1445,7 +1461,7 @@ fn a_rate_without_records_is_not_withheld_against_another_quarters_year_so_far()
             .collect(),
         shown: public_view(&q3).cells,
         figures: Some(&q3),
-        beyond: Default::default(),
+        own: None,
     }];
     let mut view = public_view(&q4);
     versions::protect(&mut view, &q4, &earlier, &Default::default());
@@ -1493,7 +1509,7 @@ fn another_quarters_sum_of_its_quarters_is_in_the_audit() {
         year_so_far,
         shown,
         figures: Some(&q3),
-        beyond: Default::default(),
+        own: None,
     }];
     let spans = spans_of("2024Q4");
     let (sums, known) = versions::other_sums(&earlier[0], &spans, &f);
@@ -1522,9 +1538,9 @@ fn another_quarters_sum_of_its_quarters_is_in_the_audit() {
 /// (3), and 47 cases opgestart so far this year: Q3 + Q4 = 12. A rerun of Q3 keeps its
 /// third quarter withheld (it did not change), but a reader knows it is 9 or 10 (say, from
 /// another document): beside Q4's sum that makes Q4's `<5` 2 or 3. Q3's keys have no
-/// fourth quarter and no Q1-Q4: Q4's sum is kept under its own keys (`versions::beyond`),
-/// and the rerun withholds its 44 cases so far, the nearest number it shows that Q4's
-/// memo does not.
+/// fourth quarter and no Q1-Q4: Q4's memo is read under its own keys, with its own sum of
+/// its quarters, and the rerun withholds its 44 cases so far, the nearest number it shows
+/// that Q4's memo does not. (The 44 beside Q4's 47 would tell the 3 by itself, too.)
 #[test]
 fn a_quarter_published_after_a_later_one_keeps_the_later_ones_sum_of_quarters() {
     let quarter = |q: u8| FigureKey::total(Indicator::OpgestartKwartaal, format!("2024Q{q}"));
@@ -1534,27 +1550,16 @@ fn a_quarter_published_after_a_later_one_keeps_the_later_ones_sum_of_quarters() 
         q4.count(quarter(q), n);
     }
     q4.count(so_far(4), 47);
-    let cells: Vec<(FigureKey, Shown)> = vec![
+    let cells: HashMap<FigureKey, Shown> = [
         (quarter(1), num(20)),
         (quarter(2), num(15)),
         (quarter(3), Withheld),
         (quarter(4), Small),
         (so_far(4), num(47)),
-    ];
+    ]
+    .into();
     let spans = spans_of("2024Q3");
-    let beyond = versions::beyond("2024Q4".parse().unwrap(), &cells, Some(&q4), &spans);
-    assert_eq!(beyond.relations.len(), 1, "{:?}", beyond.relations);
-    assert_eq!(beyond.counts.get(&quarter(4)), Some(&3));
-    assert_eq!(beyond.shown.get(&so_far(4)), Some(&num(47)));
-    let seen = rekeyed(cells, Some(&q4), &spans);
-    let earlier = |beyond: versions::Beyond| versions::Earlier {
-        version: 1,
-        quarter: Some("2024Q4".parse().unwrap()),
-        year_so_far: seen.year_so_far.clone(),
-        shown: seen.shown.clone(),
-        figures: seen.figures.as_ref(),
-        beyond,
-    };
+    let memo = Memo::new("2024Q4", cells, q4, &spans);
     let mut q3 = Figures::default();
     for (q, n) in [(1, 20), (2, 15), (3, 9)] {
         q3.count(quarter(q), n);
@@ -1565,36 +1570,23 @@ fn a_quarter_published_after_a_later_one_keeps_the_later_ones_sum_of_quarters() 
     view.cells.insert(quarter(3), Withheld);
     view.bound(quarter(3), (9, Some(10)));
     assert_eq!(
-        given_away(&view, &q3, &earlier(beyond), &spans),
+        given_away(&view, &q3, &memo.earlier(), &spans),
         vec![so_far(3)]
     );
-    // Without Q4's sum, nothing of Q3's gives its `<5` away.
-    assert!(given_away(&view, &q3, &earlier(Default::default()), &spans).is_empty());
 }
 
-/// Q4's memo (published first) withheld team t0 (9) beside t1 and t2 as `<5` (2 each) and
-/// t3 20 of 33: alone, t0 is 5 to 11. A rerun of Q3 (t0 9 and t1 3 of 12) withholds t0 and
-/// t1, but t1 is known to be 2 or 3 (say, from another document), so t0 is 9 or 10; and Q3's
-/// counts are at most Q4's. Beside Q4's memo Q4's t0 is then at least 9, so that t1 + t2 is
-/// at most 4 and t1 at least 2: its `<5`s are narrowed. Only withheld cells of Q3 tell it,
-/// so what Q3 shows beside them, their 12, is withheld.
 #[test]
 fn a_withheld_cells_range_counts_beside_a_later_quarters_memo() {
     const Q3: &str = "2024Q1-Q3";
+    const Q4: &str = "2024Q1-Q4";
     let team = |c: &str| FigureKey::new(Indicator::Team, c, Q3);
     let total = FigureKey::total(Indicator::InBehandeling, Q3);
-    let (q4, q3) = (teams_in(Q3, &[9, 2, 2, 20]), teams_in(Q3, &[9, 3]));
+    let (q4, q3) = (teams_in(Q4, &[9, 2, 2, 20]), teams_in(Q3, &[9, 3]));
     let mut shown = public_view(&q4).cells;
-    shown.insert(team("t0"), Withheld);
-    let earlier = versions::Earlier {
-        version: 1,
-        quarter: Some("2024Q4".parse().unwrap()),
-        year_so_far: shown.keys().map(|k| (k.clone(), Reach::Longer)).collect(),
-        shown,
-        figures: Some(&q4),
-        beyond: Default::default(),
-    };
+    shown.insert(FigureKey::new(Indicator::Team, "t0", Q4), Withheld);
     let spans = spans_of("2024Q3");
+    let memo = Memo::new("2024Q4", shown, q4, &spans);
+    let earlier = memo.earlier();
     let mut view = public_view(&q3);
     view.cells.insert(team("t0"), Withheld);
     view.cells.insert(team("t1"), Withheld);
@@ -1616,26 +1608,21 @@ fn a_withheld_cells_range_counts_beside_a_later_quarters_memo() {
 #[test]
 fn two_quarters_memos_are_audited_as_one() {
     const P: &str = "2024Q1-Q2";
-    let form = |c: &str| FigureKey::new(Indicator::InBehandeling, c, P);
-    let figures = |ia: i64, ls: i64, it: i64| {
+    let form_in = |c: &str, p: &str| FigureKey::new(Indicator::InBehandeling, c, p);
+    let form = |c: &str| form_in(c, P);
+    let figures = |ia: i64, ls: i64, it: i64, p: &str| {
         let mut f = Figures::default();
         for (c, n) in [("IA", ia), ("LS", ls), ("IT", it), ("", ia + ls + it)] {
-            f.count(form(c), n);
+            f.count(form_in(c, p), n);
         }
         f
     };
-    let (q1, q2) = (figures(2, 2, 6), figures(7, 2, 6));
+    let (q1, q2) = (figures(2, 2, 6, "2024Q1-Q1"), figures(7, 2, 6, P));
     let mut shown = public_view(&q1).cells;
-    shown.insert(form("IT"), Withheld);
-    let earlier = [versions::Earlier {
-        version: 1,
-        quarter: Some("2024Q1".parse().unwrap()),
-        year_so_far: shown.keys().map(|k| (k.clone(), Reach::Shorter)).collect(),
-        shown,
-        figures: Some(&q1),
-        beyond: Default::default(),
-    }];
+    shown.insert(form_in("IT", "2024Q1-Q1"), Withheld);
     let spans = spans_of("2024Q2");
+    let memo = Memo::new("2024Q1", shown, q1, &spans);
+    let earlier = [memo.earlier()];
     let mut view = public_view(&q2);
     view.cells.insert(form("IT"), Withheld);
     assert_eq!(
@@ -1656,28 +1643,19 @@ fn two_quarters_memos_are_audited_as_one() {
 fn what_other_memos_give_away_among_themselves_is_not_this_runs() {
     const P: &str = "2024Q1-Q2";
     let team = |c: &str| FigureKey::new(Indicator::Team, c, P);
-    let total = FigureKey::total(Indicator::InBehandeling, P);
     let (q1, q2, q3) = (
+        teams_in("2024Q1-Q1", &[2, 8]),
         teams_in(P, &[2, 8]),
-        teams_in(P, &[2, 8]),
-        teams_in(P, &[2, 8]),
+        teams_in("2024Q1-Q3", &[2, 8]),
     );
-    let memo = |f: &Figures, withheld: &[&FigureKey]| {
+    let spans = spans_of("2024Q2");
+    let memo = |quarter: &str, f: &Figures, withheld: &[FigureKey]| {
         let mut shown = public_view(f).cells;
         for k in withheld {
-            shown.insert((*k).clone(), Withheld);
+            shown.insert(k.clone(), Withheld);
         }
-        shown
+        Memo::new(quarter, shown, f.clone(), &spans)
     };
-    let earlier = |quarter: &str, shown: HashMap<FigureKey, Shown>, f, reach| versions::Earlier {
-        version: 1,
-        quarter: Some(quarter.parse().unwrap()),
-        year_so_far: shown.keys().map(|k| (k.clone(), reach)).collect(),
-        shown,
-        figures: Some(f),
-        beyond: Default::default(),
-    };
-    let spans = spans_of("2024Q2");
     let mut view = public_view(&q2);
     view.cells.insert(team("t0"), Withheld);
     view.cells.insert(team("t1"), Withheld);
@@ -1687,14 +1665,25 @@ fn what_other_memos_give_away_among_themselves_is_not_this_runs() {
         figures: &zeros,
         relations: &relations,
     };
-    let q1_memo = earlier("2024Q1", memo(&q1, &[&total]), &q1, Reach::Shorter);
-    let q3_memo = earlier("2024Q3", memo(&q3, &[&team("t1")]), &q3, Reach::Longer);
+    let q1_memo = memo(
+        "2024Q1",
+        &q1,
+        &[FigureKey::total(Indicator::InBehandeling, "2024Q1-Q1")],
+    );
+    let q3_memo = memo(
+        "2024Q3",
+        &q3,
+        &[FigureKey::new(Indicator::Team, "t1", "2024Q1-Q3")],
+    );
     let given = |e: &[versions::Earlier]| {
-        versions::given_away(&view, ours, e, &spans, &mut Default::default())
+        versions::given_away(&view, ours, e, &mut Default::default())
             .unwrap()
             .withhold
     };
-    assert_eq!(given(&[q1_memo, q3_memo]), Vec::<FigureKey>::new());
+    assert_eq!(
+        given(&[q1_memo.earlier(), q3_memo.earlier()]),
+        Vec::<FigureKey>::new()
+    );
 }
 
 /// A table of `counts` (rows × columns) with its row, column and grand totals, as
@@ -1841,15 +1830,9 @@ fn a_count_the_other_memos_give_by_themselves_is_known() {
         for (k, c) in [(&q1, then[0]), (&q2, then[1])] {
             other.count(k.clone(), c);
         }
-        let memo = versions::Earlier {
-            version: 1,
-            quarter: Some("2024Q3".parse().unwrap()),
-            year_so_far: Default::default(),
-            shown: [(q1.clone(), num(then[0])), (q2.clone(), num(then[1]))].into(),
-            figures: Some(&other),
-            beyond: Default::default(),
-        };
-        beside(&view, &f, &memo, &spans)
+        let shown = [(q1.clone(), num(then[0])), (q2.clone(), num(then[1]))].into();
+        let memo = Memo::new("2024Q3", shown, other, &spans);
+        beside(&view, &f, &memo.earlier(), &spans)
     };
     assert_eq!(
         given([10, 20]),
@@ -1867,7 +1850,8 @@ fn a_count_the_other_memos_give_by_themselves_is_known() {
     );
 }
 
-/// The third quarter's memo showed the first half year's teams as `<5`, `<5` and 6 in all:
+/// Next year's second-quarter memo showed this year's first half's teams as `<5`, `<5` and
+/// 6 in all:
 /// its reader knows t0 is 2 to 4. This run's `<5` for t0 (unchanged since) would add that
 /// it is at most 4 to what the reader has from there; no number of this run is near it,
 /// so it is withheld itself (CI's year of memos, 2026-12-07). As `x` it passes.
@@ -1877,19 +1861,15 @@ fn a_small_count_the_other_memos_narrow_by_themselves_is_withheld() {
     let t0 = FigureKey::new(Indicator::Team, "t0", "2024Q1-Q2");
     let mut f = Figures::default();
     f.count(t0.clone(), 3);
+    // (Next year's Q2 memo, which compares with this year's first half.)
     let other = teams_in("2024Q1-Q2", &[3, 3]);
-    let memo = versions::Earlier {
-        version: 1,
-        quarter: Some("2024Q3".parse().unwrap()),
-        year_so_far: Default::default(),
-        shown: other
-            .rows()
-            .iter()
-            .map(|r| (r.key.clone(), primary::shown(r, 5)))
-            .collect(),
-        figures: Some(&other),
-        beyond: Default::default(),
-    };
+    let shown = other
+        .rows()
+        .iter()
+        .map(|r| (r.key.clone(), primary::shown(r, 5)))
+        .collect();
+    let memo = Memo::new("2025Q2", shown, other, &spans);
+    let memo = memo.earlier();
     let mut view = public_view(&f);
     assert_eq!(view.cells[&t0], Small);
     assert_eq!(
@@ -1955,4 +1935,58 @@ fn a_category_a_fixed_table_does_not_list_is_known_as_none_where_it_is_none() {
     assert!(read(&view).is_empty(), "{:?}", read(&view));
     // A table that lists what occurred would list SRW's `x`: nothing is known of it.
     assert_eq!(decide(false).known.get(&srw), None);
+}
+
+/// Q3's memo withheld its year so far (42 cases opgestart: Q1 and Q2 as `x`, Q3 12); Q4's
+/// showed its year, 44, and withheld all four quarters. Read together they tie Q1 to Q1 and
+/// the two years so far: the fourth quarter's cases are 44 − Q3's sum, 1 to 4 (Q4's `x`
+/// and the difference of the two years so far are the same count), and neither memo pins
+/// it. A rerun of Q2 that shows Q1's 10 and Q2's 20 makes Q3's sum 42, and so the fourth
+/// quarter 2: a count neither memo shows, which this run would give. The difference of two
+/// other memos' counts is audited as a count of its own (a year of memos, 2026-12-07), and
+/// the rerun withholds its year so far, the number it shows nearest to that difference
+/// (tied to Q3's sum). Where the year grew by 5 or more after Q3,
+/// the difference is no small count and nothing is withheld.
+#[test]
+fn the_difference_of_two_other_memos_counts_is_a_count_this_run_must_not_pin() {
+    let quarter = |q: u8| FigureKey::total(Indicator::OpgestartKwartaal, format!("2024Q{q}"));
+    let so_far = |q: u8| FigureKey::total(Indicator::Opgestart, format!("2024Q1-Q{q}"));
+    let memo = |q: u8, counts: &[i64], shown: &[Shown]| {
+        let mut f = Figures::default();
+        for (i, c) in counts.iter().enumerate() {
+            f.count(quarter(i as u8 + 1), *c);
+        }
+        f.count(so_far(q), counts.iter().sum());
+        let keys = (1..=q).map(quarter).chain([so_far(q)]);
+        let cells: HashMap<FigureKey, Shown> = keys.zip(shown.iter().copied()).collect();
+        (f, cells)
+    };
+    let spans = spans_of("2024Q2");
+    let (q3, q3_cells) = memo(3, &[10, 20, 12], &[Withheld, Withheld, num(12), Withheld]);
+    let given = |fourth: i64| {
+        let year = 42 + fourth;
+        let (q4, q4_cells) = memo(
+            4,
+            &[10, 20, 12, fourth],
+            &[Withheld, Withheld, Withheld, Withheld, num(year)],
+        );
+        let others = [
+            Memo::new("2024Q3", q3_cells.clone(), q3.clone(), &spans),
+            Memo::new("2024Q4", q4_cells, q4, &spans),
+        ];
+        let earlier: Vec<versions::Earlier> = others.iter().map(Memo::earlier).collect();
+        let (now, _) = memo(2, &[10, 20], &[]);
+        let view = public_view(&now);
+        let zeros = with_shown_zeros(&now, &view);
+        let (relations, _) = relations_and_nothing(&zeros, &spans);
+        let ours = versions::Audited {
+            figures: &zeros,
+            relations: &relations,
+        };
+        versions::given_away(&view, ours, &earlier, &mut Default::default())
+            .unwrap()
+            .withhold
+    };
+    assert_eq!(given(2), vec![so_far(2)]);
+    assert_eq!(given(5), Vec::<FigureKey>::new());
 }

@@ -53,69 +53,18 @@ pub struct Earlier<'a> {
     pub year_so_far: HashMap<FigureKey, Reach>,
     pub shown: HashMap<FigureKey, Shown>,
     pub figures: Option<&'a Figures>,
-    /// What it says that this run's keys cannot hold ([`beyond`]).
-    pub beyond: Beyond,
+    /// Its cells and figures under its own keys, as published: [`given_away`] reads them
+    /// with the relations of its own periods (Q1's memo: its first quarter alone is its
+    /// year so far; Q4's: Q1 + Q2 + Q3 + Q4 = its year, where a rerun of Q3 has no fourth
+    /// quarter), which no key of this run's holds. None for an earlier version of this
+    /// run's own quarter (its keys are this run's).
+    pub own: Option<Own<'a>>,
 }
 
-/// Another quarter's sums of its quarters that reach beyond this run's: Q4's memo, read
-/// beside a rerun of Q3, says Q1 + Q2 + Q3 + Q4 = its year so far, and Q3's memo shows
-/// three of those quarters. Kept under the other memo's own keys for the quarters and
-/// years so far no period of this run is, with how it showed them and their counts, for
-/// [`given_away`].
-#[derive(Debug, Clone, Default)]
-pub struct Beyond {
-    pub relations: Vec<Relation>,
-    pub shown: HashMap<FigureKey, Shown>,
-    pub counts: HashMap<FigureKey, i64>,
-}
-
-/// The sums of its quarters another quarter's memo (of `quarter`, its `cells` and figures as
-/// published) shows, where some of their cells answer to this run's (`spans`) as the same
-/// period and some to none: those over this run's quarters alone are this run's relations
-/// or [`other_sums`]. Only sums whose every cell the memo showed and whose counts add up.
-pub fn beyond(
-    quarter: Quarter,
-    cells: &[(FigureKey, Shown)],
-    figures: Option<&Figures>,
-    spans: &[Span],
-) -> Beyond {
-    let mut out = Beyond::default();
-    let Some(f) = figures else {
-        return out;
-    };
-    let shown: HashMap<&FigureKey, Shown> = cells.iter().map(|(k, s)| (k, *s)).collect();
-    let same = |k: &FigureKey| answering(&k.period, spans).as_deref() == Some(k.period.as_str());
-    // Its own year so far, and the year before up to the same quarter it compares with.
-    for year in [quarter.year(), quarter.year() - 1] {
-        let label = format!("{year}Q1-Q{}", quarter.number());
-        let quarters: Vec<String> = (1..=quarter.number())
-            .map(|q| format!("{year}Q{q}"))
-            .collect();
-        for r in crate::figures::quarters_add_up(&quarters, &label) {
-            let outside = r.keys().filter(|k| !same(k)).count();
-            if outside == 0 || outside == r.parts.len() + r.whole.len() {
-                continue;
-            }
-            let Some(cells) = r
-                .keys()
-                .map(|k| Some((k, *shown.get(k)?, count_now(f, k)?)))
-                .collect::<Option<Vec<_>>>()
-            else {
-                continue;
-            };
-            let total =
-                |keys: &[FigureKey]| -> i64 { keys.iter().filter_map(|k| count_now(f, k)).sum() };
-            if total(&r.parts) != total(&r.whole) {
-                continue;
-            }
-            for (k, s, c) in cells.into_iter().filter(|(k, ..)| !same(k)) {
-                out.shown.insert(k.clone(), s);
-                out.counts.insert(k.clone(), c);
-            }
-            out.relations.push(r);
-        }
-    }
-    out
+/// Another quarter's public version under its own keys.
+pub struct Own<'a> {
+    pub cells: &'a HashMap<FigureKey, Shown>,
+    pub figures: &'a Figures,
 }
 
 /// How far another quarter's year so far reaches against this run's.
@@ -647,26 +596,26 @@ fn moved(figure: &Figure, before: Option<&Figure>, shown: Shown, then: Shown, t:
 /// The cells of `view` that, read beside the other quarters' memos in `earlier`, would let
 /// their reader work out more than those documents alone give. The reader of them all is
 /// one audit: each document's cells under its own keys, each one's relations over its own
-/// figures, and what ties another memo to this view: a count of the same period that has
-/// not changed is one number, and a year so far counts at most what a longer one of the
-/// same year does (only where the counts keep to it). Passing single bounds between two
+/// figures and periods ([`Earlier::own`]), and what ties every two of them ([`ties`]): a
+/// count of the same period that is the same is one number, a year so far counts at most
+/// what a longer one of the same year does (only where the counts keep to it), and a
+/// difference of 1 to T − 1 between two is a count of its own. Passing single bounds between two
 /// audits is not enough: in Q2's memo IT + LS = 6 with each withheld, which says Q1's
 /// IT + LS is at most 6, and beside Q1's 8 in all that pins Q1's `<3` for IA to 2;
 /// neither IT nor LS alone does. What the other memos give away among themselves (audited
 /// with every cell of this view withheld) is not this view's doing. Returns, for each cell
-/// newly failed (a `<T` of any, an `x` of this view pinned down), the number this view
-/// shows fewest relations away from it, to be withheld here; an error where this view
-/// shows nothing near it. Memos without their figures are left out.
+/// newly failed (a `<T` of any, an `x` of this view or a difference pinned down), the
+/// number this view shows fewest relations away from it, to be withheld here; an error
+/// where this view shows nothing near it. Memos without their figures are left out.
 pub(super) fn given_away(
     view: &View,
     ours: Audited,
     earlier: &[Earlier],
-    spans: &[Span],
     among: &mut Among,
 ) -> Result<Beside, super::DiscloseError> {
     let others: Vec<(&Earlier, Theirs)> = earlier
         .iter()
-        .filter_map(|e| Some((e, theirs(view, e, spans)?)))
+        .filter_map(|e| Some((e, theirs(view, e)?)))
         .collect();
     if others.is_empty() {
         return Ok(Beside::default());
@@ -698,38 +647,33 @@ pub(super) fn given_away(
     push("o", ours.figures);
     let mut relations: Vec<Relation> = ours.relations.iter().map(|r| tagged("o", r)).collect();
     let mut theirs_cells: Vec<(FigureKey, Shown)> = Vec::new();
-    for (i, (e, t)) in others.iter().enumerate() {
+    // Every memo's counts, this view's first, to tie each to every other below.
+    let mut sides = vec![Side {
+        tag: "o".to_string(),
+        counts: tie_counts(
+            view.cells
+                .keys()
+                .filter_map(|k| Some((k.clone(), count_now(ours.figures, k)?, end_of(&k.period)))),
+        ),
+    }];
+    for (i, (_, t)) in others.iter().enumerate() {
         let name = format!("e{i}");
         push(&name, &t.zeros);
         relations.extend(t.relations.iter().map(|r| tagged(&name, r)));
         theirs_cells.extend(t.cells.iter().map(|(k, s)| (tag(&name, k), *s)));
-        // What ties it to this view: the same count unchanged, a year so far within a
-        // longer one.
-        for key in e.shown.keys() {
-            if key.indicator.kind() != Kind::Count || !counts_registrations(key.indicator) {
-                continue;
-            }
-            let (Some(then), Some(now)) = (count_now(&t.zeros, key), count_now(ours.figures, key))
-            else {
-                continue;
-            };
-            let (o, x) = (tag("o", key), tag(&name, key));
-            let (parts, whole, exact) = match e.year_so_far.get(key) {
-                None if then == now => (x, o, true),
-                Some(Reach::Shorter) if then <= now => (x, o, false),
-                Some(Reach::Longer) if now <= then => (o, x, false),
-                _ => continue,
-            };
-            relations.push(Relation {
-                name: format!(
-                    "{parts} is {} {whole}",
-                    if exact { "the same as" } else { "at most" }
-                ),
-                parts: vec![parts],
-                whole: vec![whole],
-                exact,
-            });
-        }
+        sides.push(Side {
+            tag: name,
+            counts: t.counts.clone(),
+        });
+    }
+    for (key, count) in ties(&sides, threshold, &tag, &mut relations) {
+        figures.push(Figure {
+            key: key.clone(),
+            dimension: "",
+            value: Value::Count(count),
+            n: None,
+        });
+        theirs_cells.push((key, Shown::Withheld));
     }
     let failures = |v: &View| -> Result<Vec<super::AuditFailure>, super::DiscloseError> {
         Ok(super::audit(v, &figures, &relations)?.failures)
@@ -761,7 +705,7 @@ pub(super) fn given_away(
             if *ours {
                 threshold == view.threshold
             } else {
-                f.shown == Shown::Small
+                f.shown == Shown::Small || f.cell.period.starts_with('d')
             }
         })
         .map(|(ours, f)| (f.cell, ours))
@@ -842,13 +786,16 @@ pub(super) fn given_away(
                     _ => {}
                 }
             }
-            // (`e<i>|`: the other memo the cell is of.)
-            let quarter = cell
-                .period
-                .split_once('|')
-                .and_then(|(t, _)| t.strip_prefix('e')?.parse::<usize>().ok())
-                .and_then(|i| others.get(i)?.0.quarter)
-                .map_or_else(|| "this run".to_string(), |q| q.to_string());
+            // (`e<i>|`: the other memo the cell is of; `d<i>|`, a difference of two.)
+            let quarter = if cell.period.starts_with('d') {
+                "the difference of two quarters' counts".to_string()
+            } else {
+                cell.period
+                    .split_once('|')
+                    .and_then(|(t, _)| t.strip_prefix('e')?.parse::<usize>().ok())
+                    .and_then(|i| others.get(i)?.0.quarter)
+                    .map_or_else(|| "this run".to_string(), |q| q.to_string())
+            };
             let how =
                 joint_failures
                     .iter()
@@ -882,6 +829,120 @@ pub(super) struct Beside {
     pub known: Vec<(FigureKey, i64)>,
 }
 
+/// One memo's counts as [`ties`] reads them.
+struct Side {
+    tag: String,
+    counts: Vec<TieCount>,
+}
+
+/// A count [`ties`] may tie to another memo's: its key in the memo, the period it answers
+/// to in every memo (a year so far is its year, whatever quarter it reaches), the count, and
+/// the quarter its period ends at.
+#[derive(Clone)]
+struct TieCount {
+    key: FigureKey,
+    common: FigureKey,
+    count: i64,
+    end: Option<u8>,
+}
+
+/// The quarter (1 to 4) a period's label ends at: `2023Q1-Q3` and `2023Q3` at the third.
+fn end_of(label: &str) -> Option<u8> {
+    label.rsplit('Q').next()?.parse::<u8>().ok()
+}
+
+/// Of `counts` (key, count, the quarter its period ends at), those [`ties`] reads, in one
+/// order every round (so the differences keep their names).
+fn tie_counts(counts: impl Iterator<Item = (FigureKey, i64, Option<u8>)>) -> Vec<TieCount> {
+    let mut out: Vec<TieCount> = counts
+        // The waiting list is a stock at the period's end, no part of a longer period's.
+        .filter(|(k, ..)| k.indicator.kind() == Kind::Count && k.indicator != Indicator::Wachtlijst)
+        .map(|(key, count, end)| {
+            let common = FigureKey {
+                period: key
+                    .period
+                    .split_once("Q1-Q")
+                    .map_or_else(|| key.period.clone(), |(year, _)| year.to_string()),
+                ..key.clone()
+            };
+            TieCount {
+                key,
+                common,
+                count,
+                end,
+            }
+        })
+        .collect();
+    out.sort_by(|a, b| a.key.cmp(&b.key));
+    out
+}
+
+/// What ties two memos' counts of the same period, or of the same year up to different
+/// quarters, as their reader sees it: the same count is one number; a shorter year so far
+/// counts at most what a longer one does (where the counts keep to it); and where the two
+/// differ by 1 to T − 1, that difference is a count of its own (a few late registrations,
+/// or a quarter's few), returned to be audited as withheld. Same-period counts that differ
+/// by T or more are not tied. Every pair of memos, this view's and the others' alike: Q3's
+/// `x` of 7 beside Q4's 8 for the whole year is one registration in the fourth quarter
+/// once this view pins the 7 down.
+fn ties(
+    sides: &[Side],
+    threshold: u32,
+    tag: &impl Fn(&str, &FigureKey) -> FigureKey,
+    relations: &mut Vec<Relation>,
+) -> Vec<(FigureKey, i64)> {
+    let t = i64::from(threshold);
+    let mut differences = Vec::new();
+    for (i, a) in sides.iter().enumerate() {
+        for b in &sides[i + 1..] {
+            let theirs: HashMap<&FigureKey, &TieCount> =
+                b.counts.iter().map(|c| (&c.common, c)).collect();
+            for x in &a.counts {
+                let Some(y) = theirs.get(&x.common) else {
+                    continue;
+                };
+                let (ka, kb) = (tag(&a.tag, &x.key), tag(&b.tag, &y.key));
+                let (va, vb) = (x.count, y.count);
+                let same = x.end == y.end;
+                let ((s, vs), (l, vl)) = if (same && va <= vb) || (!same && x.end < y.end) {
+                    ((ka, va), (kb, vb))
+                } else {
+                    ((kb, vb), (ka, va))
+                };
+                if vs > vl || (same && vl - vs >= t) {
+                    continue;
+                }
+                let mut parts = vec![s.clone()];
+                if (1..t).contains(&(vl - vs)) {
+                    let d = FigureKey {
+                        period: format!("d{}|{}", differences.len(), s.period),
+                        ..s.clone()
+                    };
+                    differences.push((d.clone(), vl - vs));
+                    parts.push(d);
+                }
+                let exact = same || parts.len() == 2;
+                relations.push(Relation {
+                    name: format!(
+                        "{s} is {} {l}",
+                        if parts.len() == 2 {
+                            "a few less than"
+                        } else if exact {
+                            "the same as"
+                        } else {
+                            "at most"
+                        }
+                    ),
+                    parts,
+                    whole: vec![l],
+                    exact,
+                });
+            }
+        }
+    }
+    differences
+}
+
 /// What the other memos give away among themselves, as [`given_away`] last audited it:
 /// the same in every round of the caller that leaves its inputs alone (every cell of the
 /// view is withheld there, so which the round withholds does not matter), and as costly
@@ -899,52 +960,47 @@ struct AmongInputs {
     relations: Vec<Relation>,
 }
 
-/// Another quarter's memo as [`given_away`] reads it, under this run's keys.
+/// Another quarter's memo as [`given_away`] reads it, under its own keys.
 struct Theirs {
     /// Its `<T` at its own threshold, which its public file does not say: at least this
     /// run's, and above every count it showed so (a threshold lowered since would make its
     /// `<10`s impossible at 5).
     threshold: u32,
     cells: Vec<(FigureKey, Shown)>,
-    /// Its counts, with the zeros it shows and those of its sums beyond this run.
+    /// Its counts, with the zeros it shows.
     zeros: Figures,
-    /// This run's relations over its figures that hold there (the quarters of this year
-    /// so far do not add up to another quarter's), and its sums over quarters this run does
-    /// not have.
+    /// Its relations over its figures and its own periods, where they hold.
     relations: Vec<Relation>,
+    /// Its counts as [`ties`] reads them.
+    counts: Vec<TieCount>,
 }
 
-fn theirs(view: &View, e: &Earlier, spans: &[Span]) -> Option<Theirs> {
-    let (Some(old), Some(_)) = (e.figures, e.quarter) else {
+fn theirs(view: &View, e: &Earlier) -> Option<Theirs> {
+    let (Some(own), Some(quarter)) = (&e.own, e.quarter) else {
         return None;
     };
-    let beyond = |k: &FigureKey| e.beyond.counts.get(k).copied();
-    let cells: Vec<(FigureKey, Shown)> = e
-        .shown
-        .iter()
-        .chain(&e.beyond.shown)
-        .map(|(k, s)| (k.clone(), *s))
-        .collect();
+    let cells: Vec<(FigureKey, Shown)> = own.cells.iter().map(|(k, s)| (k.clone(), *s)).collect();
     let threshold = cells
         .iter()
         .filter(|(_, s)| matches!(s, Shown::Small))
-        .filter_map(|(k, _)| count_now(old, k).or_else(|| beyond(k)))
+        .filter_map(|(k, _)| count_now(own.figures, k))
         .map(|c| u32::try_from(c + 1).unwrap_or(u32::MAX))
         .fold(view.threshold, u32::max);
     let alone = View::from_cells(view.audience, threshold, cells.iter().cloned());
-    let mut counted = old.clone();
-    for (k, c) in &e.beyond.counts {
-        counted.count(k.clone(), *c);
-    }
-    let zeros = super::with_shown_zeros(&counted, &alone).into_owned();
-    let (mut relations, _) = crate::figures::relations_and_nothing(&zeros, spans);
-    relations.extend(e.beyond.relations.iter().cloned());
+    let zeros = super::with_shown_zeros(own.figures, &alone).into_owned();
+    let (mut relations, _) = crate::figures::relations_and_nothing(&zeros, &Span::of(quarter));
     relations.retain(|r| r.holds(&zeros));
+    let counts = tie_counts(
+        cells
+            .iter()
+            .filter_map(|(k, _)| Some((k.clone(), count_now(&zeros, k)?, end_of(&k.period)))),
+    );
     Some(Theirs {
         threshold,
         cells,
         zeros,
         relations,
+        counts,
     })
 }
 

@@ -45,6 +45,24 @@ pub struct Span {
     pub quarters: Vec<String>,
 }
 
+impl Span {
+    /// The periods a quarter's monitor shows: last year up to the same quarter, then this
+    /// year so far.
+    pub fn of(quarter: crate::quarter::Quarter) -> Vec<Span> {
+        [quarter.year_before(), quarter]
+            .into_iter()
+            .map(|q| Span {
+                label: q.year_to_date().label,
+                quarters: q
+                    .quarters_of_year_so_far()
+                    .iter()
+                    .map(|q| q.to_string())
+                    .collect(),
+            })
+            .collect()
+    }
+}
+
 fn key(indicator: Indicator, category: &str, period: &str) -> FigureKey {
     FigureKey::new(indicator, category, period)
 }

@@ -119,17 +119,7 @@ pub fn compute(
         .collect();
     individual::opgestart_per_quarter(&mut f, &export.cases.clone().lazy(), &quarters)?;
     let finance = budget.map(|b| finance::compute(&mut f, b, quarter, settings));
-    let spans = [quarter.year_before(), quarter]
-        .into_iter()
-        .map(|q| Span {
-            label: q.year_to_date().label,
-            quarters: q
-                .quarters_of_year_so_far()
-                .iter()
-                .map(|q| q.to_string())
-                .collect(),
-        })
-        .collect();
+    let spans = Span::of(quarter);
     let changes = changes::notable(&f, &period.label, &before.label, settings);
     Ok(Monitor {
         quarter,

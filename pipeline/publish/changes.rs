@@ -39,45 +39,68 @@ impl Correction {
 #[derive(Debug, Default)]
 pub struct Previous {
     pub version: u32,
-    /// Its `figures.csv`, when it has one that reads.
+    /// Its `figures.csv`, when it has one (a version published before it was written has
+    /// none).
     pub figures: Option<Figures>,
     /// Per public document, its cells as shown.
     pub public: BTreeMap<Document, BTreeMap<FigureKey, Shown>>,
 }
 
-/// Reads version `version` of a quarter folder's files back.
-pub fn previous(version_dir: &Path, version: u32) -> Previous {
-    let figures = std::fs::read(version_dir.join("intern/figures.csv"))
-        .ok()
-        .and_then(|bytes| match Figures::from_csv(&bytes) {
-            Ok(f) => Some(f),
-            Err(e) => {
-                tracing::warn!(version, error = %e, "the previous figures.csv cannot be read; its changes are not listed");
-                None
-            }
-        });
+/// A published version's file that is there and does not read. Every later decision reads
+/// it (what the version showed is what its readers have), so a run stops rather than
+/// decide without it: a correction would no longer answer to it, another quarter's memo
+/// would be published beside it unaudited.
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "{path}: cannot be read ({reason}); a published version's files must be readable \
+     before anything is decided beside them: restore the file from the backup"
+)]
+pub struct PreviousError {
+    pub path: String,
+    pub reason: String,
+}
+
+/// Reads version `version` of a quarter folder's files back. A file that is not there is
+/// none (a document not published in a public edition, or a version from before the file
+/// existed); one that is there and does not read is an error.
+pub fn previous(version_dir: &Path, version: u32) -> Result<Previous, PreviousError> {
+    let read = |path: &Path| -> Result<Option<Vec<u8>>, PreviousError> {
+        match std::fs::read(path) {
+            Ok(bytes) => Ok(Some(bytes)),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(PreviousError {
+                path: path.display().to_string(),
+                reason: e.to_string(),
+            }),
+        }
+    };
+    let path = version_dir.join("intern/figures.csv");
+    let figures = match read(&path)? {
+        Some(bytes) => Some(Figures::from_csv(&bytes).map_err(|e| PreviousError {
+            path: path.display().to_string(),
+            reason: format!("line {}: {}", e.line, e.reason),
+        })?),
+        None => None,
+    };
     let mut public = BTreeMap::new();
     for document in Document::ALL {
         let path = version_dir
             .join("openbaar")
             .join(document.name())
             .join("cijfers-openbaar.csv");
-        if let Ok(bytes) = std::fs::read(&path) {
-            match disclose::read_public_csv(&bytes) {
-                Ok(cells) => {
-                    public.insert(document, cells);
-                }
-                Err(e) => {
-                    tracing::warn!(version, file = %path.display(), error = %e, "cannot be read; its changes are not listed")
-                }
-            }
+        if let Some(bytes) = read(&path)? {
+            let cells = disclose::read_public_csv(&bytes).map_err(|reason| PreviousError {
+                path: path.display().to_string(),
+                reason,
+            })?;
+            public.insert(document, cells);
         }
     }
-    Previous {
+    Ok(Previous {
         version,
         figures,
         public,
-    }
+    })
 }
 
 fn same(a: Option<Shown>, b: Option<Shown>) -> bool {
@@ -145,18 +168,25 @@ pub fn visible(change: &CellChange, view: &View) -> bool {
 
 /// What changed between two published versions of a quarter, for `audience`: for the
 /// internal edition every figure of `figures.csv`, for the public one every cell the public
-/// documents show. `None` when a version's files cannot be read.
+/// documents show. `None` when a version has no `figures.csv`.
 pub fn between(
     version_dirs: (&Path, &Path),
     versions: (u32, u32),
     audience: Audience,
-) -> Option<Vec<CellChange>> {
+) -> Result<Option<Vec<CellChange>>, PreviousError> {
     let (a, b) = (
-        previous(version_dirs.0, versions.0),
-        previous(version_dirs.1, versions.1),
+        previous(version_dirs.0, versions.0)?,
+        previous(version_dirs.1, versions.1)?,
     );
-    Some(match audience {
-        Audience::Intern => internal(a.figures.as_ref()?, b.figures.as_ref()?, Indicator::ALL),
+    let internal = |a: &Previous, b: &Previous| {
+        Some(internal(
+            a.figures.as_ref()?,
+            b.figures.as_ref()?,
+            Indicator::ALL,
+        ))
+    };
+    Ok(match audience {
+        Audience::Intern => internal(&a, &b),
         Audience::Openbaar => {
             let cells = |p: &Previous| -> BTreeMap<FigureKey, Shown> {
                 p.public
@@ -165,7 +195,7 @@ pub fn between(
                     .map(|(k, s)| (k.clone(), *s))
                     .collect()
             };
-            diff(&cells(&a), &cells(&b))
+            Some(diff(&cells(&a), &cells(&b)))
         }
     })
 }

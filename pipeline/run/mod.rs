@@ -39,6 +39,8 @@ pub enum RunError {
     #[error(transparent)]
     Publish(#[from] crate::publish::PublishError),
     #[error(transparent)]
+    Previous(#[from] crate::publish::changes::PreviousError),
+    #[error(transparent)]
     Ledger(#[from] LedgerError),
     #[error("another run of {tenant} {quarter} is in progress; try again when it has finished")]
     Busy { tenant: String, quarter: Quarter },

@@ -1,6 +1,6 @@
 //! The stages of one run, each a function from the previous stage's result to its own.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::PathBuf;
 use std::time::Instant;
 
@@ -9,7 +9,7 @@ use sha2::{Digest, Sha256};
 use super::{Progress, RunError, RunRequest, STAGES, check_cancel, document_date, outbox};
 use crate::deliver::{self, Facts, Package};
 use crate::disclose::{self, Audience, View};
-use crate::figures::{FigureKey, Indicator, Span};
+use crate::figures::{FigureKey, Figures, Indicator, Span};
 use crate::load::{self, Budget, Export, Quality, Renames};
 use crate::monitor::{self, Monitor};
 use crate::publish::{self, Correction, Decision, Manifest, OutputFile, Publication, QuarterDir};
@@ -191,10 +191,10 @@ fn disclose_stage(
         .versions()
         .into_iter()
         .map(|v| publish::changes::previous(&quarter_dir.version_dir(v), v))
-        .collect();
+        .collect::<Result<_, _>>()?;
     // So does every public document of another quarter that shows one of its periods, or
     // the same year up to another quarter: beside it, a reader subtracts too.
-    let others = other_quarters(req, &monitor.spans);
+    let others = other_quarters(req, &monitor.spans)?;
     let earlier: Vec<disclose::Earlier> = before
         .iter()
         .filter(|p| !p.public.is_empty())
@@ -209,7 +209,7 @@ fn disclose_stage(
                 .map(|(k, s)| (k.clone(), *s))
                 .collect(),
             figures: p.figures.as_ref(),
-            beyond: Default::default(),
+            own: None,
         })
         .chain(others.iter().map(|o| disclose::Earlier {
             version: o.version,
@@ -217,7 +217,10 @@ fn disclose_stage(
             shown: o.seen.shown.clone(),
             figures: o.seen.figures.as_ref(),
             year_so_far: o.seen.year_so_far.clone(),
-            beyond: o.beyond.clone(),
+            own: o.figures.as_ref().map(|figures| disclose::Own {
+                cells: &o.cells,
+                figures,
+            }),
         }))
         .collect();
     let mut views = BTreeMap::new();
@@ -270,13 +273,18 @@ struct OtherQuarter {
     quarter: Quarter,
     version: u32,
     seen: disclose::Rekeyed,
-    beyond: disclose::Beyond,
+    /// Its cells and figures under its own keys.
+    cells: HashMap<FigureKey, disclose::Shown>,
+    figures: Option<Figures>,
 }
 
 /// Every public version published for the tenant's other quarters of this run's years and
 /// the years beside them (next year's documents compare with this one), with what they
 /// showed of this run's periods.
-fn other_quarters(req: &RunRequest, spans: &[Span]) -> Vec<OtherQuarter> {
+fn other_quarters(
+    req: &RunRequest,
+    spans: &[Span],
+) -> Result<Vec<OtherQuarter>, publish::changes::PreviousError> {
     let year = req.quarter.year();
     let mut out = Vec::new();
     for quarter in publish::quarters(&req.config.output_dir, &req.tenant.id) {
@@ -285,21 +293,21 @@ fn other_quarters(req: &RunRequest, spans: &[Span]) -> Vec<OtherQuarter> {
         }
         let dir = QuarterDir::new(&req.config.output_dir, &req.tenant.id, quarter);
         for version in dir.versions() {
-            let p = publish::changes::previous(&dir.version_dir(version), version);
+            let p = publish::changes::previous(&dir.version_dir(version), version)?;
             let cells: Vec<_> = p.public.into_values().flatten().collect();
-            let beyond = disclose::beyond(quarter, &cells, p.figures.as_ref(), spans);
-            let seen = disclose::rekeyed(cells, p.figures.as_ref(), spans);
+            let seen = disclose::rekeyed(cells.iter().cloned(), p.figures.as_ref(), spans);
             if !seen.shown.is_empty() {
                 out.push(OtherQuarter {
                     quarter,
                     version,
                     seen,
-                    beyond,
+                    cells: cells.into_iter().collect(),
+                    figures: p.figures,
                 });
             }
         }
     }
-    out
+    Ok(out)
 }
 
 /// The edition a document's mail list reads. The kwartaalrapportage's list is
@@ -600,16 +608,18 @@ fn publish_stage(
             }
         }
     };
-    let correction = (publication.version > 1).then(|| {
-        correction(
-            req,
-            &quarter_dir,
-            publication.version - 1,
-            &monitor,
-            &views,
-            &rendered.shown,
-        )
-    });
+    let correction = (publication.version > 1)
+        .then(|| {
+            correction(
+                req,
+                &quarter_dir,
+                publication.version - 1,
+                &monitor,
+                &views,
+                &rendered.shown,
+            )
+        })
+        .transpose()?;
     Ok(Staged {
         publication,
         monitor,
@@ -627,8 +637,8 @@ fn correction(
     monitor: &Monitor,
     views: &BTreeMap<Audience, View>,
     shown: &BTreeMap<(Document, Audience), Vec<FigureKey>>,
-) -> Correction {
-    let before = publish::changes::previous(&quarter_dir.version_dir(previous), previous);
+) -> Result<Correction, RunError> {
+    let before = publish::changes::previous(&quarter_dir.version_dir(previous), previous)?;
     let mut cells = BTreeMap::new();
     for (document, audience) in editions(req) {
         let changes = match audience {
@@ -649,7 +659,7 @@ fn correction(
         };
         cells.insert((document, audience), changes);
     }
-    Correction { previous, cells }
+    Ok(Correction { previous, cells })
 }
 
 /// What mailing the version takes: each document's list gets that document in the edition

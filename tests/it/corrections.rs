@@ -470,3 +470,84 @@ fn files(root: &Path) -> std::collections::BTreeMap<PathBuf, (u64, std::time::Sy
     }
     out
 }
+
+/// A published version's file that is there and does not read (edited by hand, or broken
+/// on disk) stops the next run of any quarter it would be read beside, naming the file: a
+/// correction would no longer answer to it, and another quarter's memo would be published
+/// beside it unaudited. Nothing is published, mailed or changed; restored, the runs go on.
+#[test]
+fn a_published_file_that_does_not_read_stops_the_runs_beside_it_and_touches_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let (config, data) = installation(dir.path());
+    cmd(&config, &["run", "--quarter", "2024Q4"]);
+    let output = dir.path().join("output");
+    let published: Vec<PathBuf> = tree(&output)
+        .into_iter()
+        .map(|(p, _)| PathBuf::from(p))
+        .filter(|p| p.to_string_lossy().contains("/2024Q4/v1/"))
+        .filter(|p| {
+            p.file_name()
+                .is_some_and(|n| n == "cijfers-openbaar.csv" || n == "figures.csv")
+        })
+        .collect();
+    assert!(
+        published
+            .iter()
+            .any(|p| p.ends_with("cijfers-openbaar.csv"))
+            && published.iter().any(|p| p.ends_with("figures.csv")),
+        "{published:?}"
+    );
+    let run = |quarter: &str| {
+        pipeline()
+            .args(["run", "--quarter", quarter, "--config"])
+            .arg(&config)
+            .output()
+            .unwrap()
+    };
+    correct_ten_cases(&data);
+    for file in &published {
+        let good = std::fs::read(file).unwrap();
+        let mut broken = good.clone();
+        broken.extend_from_slice(b"ind_onbekend,,,,2024Q1-Q4,12\n");
+        std::fs::write(file, &broken).unwrap();
+        let (before, ledger) = (tree(&output), history(&config, None));
+        // Another quarter beside it, and a correction of its own quarter.
+        for quarter in ["2024Q3", "2024Q4"] {
+            let out = run(quarter);
+            let stderr = String::from_utf8_lossy(&out.stderr);
+            assert!(!out.status.success(), "{quarter} beside {}", file.display());
+            assert!(
+                stderr.contains(&file.display().to_string()) && stderr.contains("cannot be read"),
+                "{quarter}: {stderr}"
+            );
+            assert!(
+                stderr.contains("ind_onbekend"),
+                "what is wrong, and where: {stderr}"
+            );
+            assert_eq!(
+                tree(&output),
+                before,
+                "{quarter}: the output folder and the outbox"
+            );
+            // The ledger has the failed run, and no mail more.
+            let now = history(&config, None);
+            let mails = |h: &str| h.split_once("\n\n").map(|(_, m)| m.to_string());
+            assert_eq!(mails(&now), mails(&ledger), "{quarter}: the mails");
+            assert!(
+                now.lines()
+                    .any(|l| l.contains(quarter) && l.contains("failed")),
+                "{now}"
+            );
+        }
+        std::fs::write(file, &good).unwrap();
+    }
+    cmd(&config, &["run", "--quarter", "2024Q3"]);
+    cmd(&config, &["run", "--quarter", "2024Q4"]);
+    let versions = |quarter: &str| {
+        tree(&output)
+            .iter()
+            .filter(|(p, _)| p.contains(&format!("/{quarter}/v2/")))
+            .count()
+    };
+    assert!(versions("2024Q4") > 0, "the correction is published as v2");
+}

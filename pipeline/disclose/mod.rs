@@ -485,7 +485,7 @@ fn protect(
             tracing::info!(periods = ?whole, "a moved cell could not be protected: its period is withheld as a whole");
         };
         let mut more = versions::Beside::default();
-        if earlier.iter().any(|e| e.quarter.is_some()) {
+        if earlier.iter().any(|e| e.own.is_some()) {
             let ours = versions::Audited {
                 figures: &with_zeros,
                 relations: &relations,

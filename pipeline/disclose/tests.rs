@@ -1067,7 +1067,8 @@ impl Memo {
             shown: self.seen.shown.clone(),
             figures: self.seen.figures.as_ref(),
             own: Some(versions::Own {
-                cells: &self.cells,
+                quarter: self.quarter,
+                cells: self.cells.clone(),
                 figures: &self.figures,
             }),
         }
@@ -1989,4 +1990,47 @@ fn the_difference_of_two_other_memos_counts_is_a_count_this_run_must_not_pin() {
     };
     assert_eq!(given(2), vec![so_far(2)]);
     assert_eq!(given(5), Vec::<FigureKey>::new());
+}
+
+/// v1 of Q2 showed 10 cases in behandeling: IA `<5` (2), LS `<5` (2) and IT `x` (6). A
+/// correction adds 10 IA cases: v2 would show 20, IA 12, LS `<5` and IT `x` again. Read
+/// beside v1, IT and LS are the same counts in both (they did not change), so v2's 20 − 12
+/// = 8 for IT + LS is v1's too, and v1's `<5` for IA is 2. No bound of a single v1 cell
+/// says it; v1 read as a memo of its own beside v2, in the joint audit, does (a helper's
+/// review, 2026-12-07), and v2 withholds its total, the nearest number.
+#[test]
+fn a_correction_is_read_beside_its_first_version_as_one_audit() {
+    const P: &str = "2024Q1-Q2";
+    let form = |c: &str| FigureKey::new(Indicator::InBehandeling, c, P);
+    let figures = |ia: i64| {
+        let mut f = Figures::default();
+        for (c, n) in [("IA", ia), ("LS", 2), ("IT", 6), ("", ia + 8)] {
+            f.count(form(c), n);
+        }
+        f
+    };
+    let (v1_figures, v2_figures) = (figures(2), figures(12));
+    let mut v1 = public_view(&v1_figures);
+    v1.cells.insert(form("IT"), Withheld);
+    let spans = spans_of("2024Q2");
+    let decide = |own: bool| {
+        let earlier = [versions::Earlier {
+            version: 1,
+            quarter: None,
+            year_so_far: Default::default(),
+            shown: v1.cells.clone(),
+            figures: Some(&v1_figures),
+            own: own.then(|| versions::Own {
+                quarter: "2024Q2".parse().unwrap(),
+                cells: v1.cells.clone(),
+                figures: &v1_figures,
+            }),
+        }];
+        protect(public_view(&v2_figures), &v2_figures, &spans, &earlier).unwrap()
+    };
+    let v2 = decide(true);
+    let shown = |v: &View| (v.shown(&form("IA")), v.shown(&form("")));
+    assert_eq!(shown(&v2), (Ok(num(12)), Ok(Withheld)), "{:?}", v2.cells);
+    // With v1's cells only as bounds of v2's, its 12 and 20 would be shown.
+    assert_eq!(shown(&decide(false)), (Ok(num(12)), Ok(num(20))));
 }

@@ -56,14 +56,16 @@ pub struct Earlier<'a> {
     /// Its cells and figures under its own keys, as published: [`given_away`] reads them
     /// with the relations of its own periods (Q1's memo: its first quarter alone is its
     /// year so far; Q4's: Q1 + Q2 + Q3 + Q4 = its year, where a rerun of Q3 has no fourth
-    /// quarter), which no key of this run's holds. None for an earlier version of this
-    /// run's own quarter (its keys are this run's).
+    /// quarter), which no key of this run's holds. An earlier version of this run's own
+    /// quarter is read so too: its reader has it beside the other memos. None where the
+    /// version has no figures (published before they were kept).
     pub own: Option<Own<'a>>,
 }
 
-/// Another quarter's public version under its own keys.
+/// A public version as published: its quarter, its cells and its figures under its own keys.
 pub struct Own<'a> {
-    pub cells: &'a HashMap<FigureKey, Shown>,
+    pub quarter: Quarter,
+    pub cells: HashMap<FigureKey, Shown>,
     pub figures: &'a Figures,
 }
 
@@ -703,7 +705,10 @@ pub(super) fn given_away(
         .map(|f| (f.cell.period.starts_with("o|"), f))
         .filter(|(ours, f)| {
             if *ours {
-                threshold == view.threshold
+                // (Its `<T`s read at another memo's higher threshold say less than their
+                // labels: audited by its own audit, not here. Its `x`s are audited here
+                // whatever the threshold.)
+                threshold == view.threshold || f.shown != Shown::Small
             } else {
                 f.shown == Shown::Small || f.cell.period.starts_with('d')
             }
@@ -719,14 +724,36 @@ pub(super) fn given_away(
         let mut cells: Vec<(FigureKey, Shown)> =
             hidden.chain(theirs_cells.iter().cloned()).collect();
         cells.sort_by(|a, b| a.0.cmp(&b.0));
+        // What the reader has of this view's cells from other documents (earlier versions,
+        // the other memos' sums) is theirs too.
+        fn sorted<T>(mut v: Vec<(FigureKey, T)>) -> Vec<(FigureKey, T)> {
+            v.sort_by(|a, b| a.0.cmp(&b.0));
+            v
+        }
         let inputs = AmongInputs {
             threshold,
             cells,
+            known: sorted(view.known.iter().map(|(k, c)| (tag("o", k), *c)).collect()),
+            bounded: sorted(
+                view.bounded
+                    .iter()
+                    .map(|(k, b)| (tag("o", k), *b))
+                    .collect(),
+            ),
+            changed: sorted(
+                view.changed_from
+                    .iter()
+                    .map(|(k, c)| (tag("o", k), c.clone()))
+                    .collect(),
+            ),
             figures: figures.rows().to_vec(),
             relations: relations.clone(),
         };
         if among.last.as_ref().is_none_or(|(last, _)| *last != inputs) {
-            let without = View::from_cells(view.audience, threshold, inputs.cells.iter().cloned());
+            let without = View::from_cells(view.audience, threshold, inputs.cells.iter().cloned())
+                .knowing(inputs.known.iter().cloned())
+                .knowing_bounds(inputs.bounded.iter().cloned())
+                .knowing_changed(inputs.changed.iter().cloned());
             let before: HashSet<FigureKey> =
                 failures(&without)?.into_iter().map(|f| f.cell).collect();
             among.last = Some((inputs, before));
@@ -788,13 +815,16 @@ pub(super) fn given_away(
             }
             // (`e<i>|`: the other memo the cell is of; `d<i>|`, a difference of two.)
             let quarter = if cell.period.starts_with('d') {
-                "the difference of two quarters' counts".to_string()
+                "the difference of two published counts".to_string()
             } else {
                 cell.period
                     .split_once('|')
                     .and_then(|(t, _)| t.strip_prefix('e')?.parse::<usize>().ok())
-                    .and_then(|i| others.get(i)?.0.quarter)
-                    .map_or_else(|| "this run".to_string(), |q| q.to_string())
+                    .and_then(|i| {
+                        let e = others.get(i)?.0;
+                        Some(format!("{} v{}", e.own.as_ref()?.quarter, e.version))
+                    })
+                    .unwrap_or_else(|| "this run".to_string())
             };
             let how =
                 joint_failures
@@ -956,6 +986,9 @@ pub(super) struct Among {
 struct AmongInputs {
     threshold: u32,
     cells: Vec<(FigureKey, Shown)>,
+    known: Vec<(FigureKey, i64)>,
+    bounded: Vec<(FigureKey, (i64, Option<i64>))>,
+    changed: Vec<(FigureKey, Vec<i64>)>,
     figures: Vec<Figure>,
     relations: Vec<Relation>,
 }
@@ -976,9 +1009,8 @@ struct Theirs {
 }
 
 fn theirs(view: &View, e: &Earlier) -> Option<Theirs> {
-    let (Some(own), Some(quarter)) = (&e.own, e.quarter) else {
-        return None;
-    };
+    let own = e.own.as_ref()?;
+    let quarter = own.quarter;
     let cells: Vec<(FigureKey, Shown)> = own.cells.iter().map(|(k, s)| (k.clone(), *s)).collect();
     let threshold = cells
         .iter()

@@ -4,8 +4,10 @@
 //! file holds (Typst markup, HTML, braces) can only ever appear as literal text.
 
 use std::path::Path;
+use std::sync::LazyLock;
 
 use pulldown_cmark::{Event, Parser, Tag, TagEnd};
+use regex::Regex;
 
 use super::document::{Inline, TextBlock};
 
@@ -170,9 +172,9 @@ pub struct NumberInCommentary {
 }
 
 /// Checks every commentary file of `quarter` that a public edition prints: none may hold a
-/// number other than a year (1900–2099) or a quarter (`Q1`–`Q4`). A count or mean written
-/// in commentary would bypass the disclosure view, which decides every number a public
-/// document shows. An unreadable file is no commentary (as [`read`] treats it).
+/// number other than a year (1900–2099) or a quarter (`Q1`–`Q4`), in digits or in words
+/// (`drie vrouwen`). A count or mean written in commentary would bypass the disclosure
+/// view, which decides every number a public document shows. An unreadable file is no commentary (as [`read`] treats it).
 pub fn check_public(dir: &Path, quarter: &str) -> Result<(), NumberInCommentary> {
     let folder = dir.join(quarter);
     let Ok(entries) = std::fs::read_dir(&folder) else {
@@ -190,7 +192,9 @@ pub fn check_public(dir: &Path, quarter: &str) -> Result<(), NumberInCommentary>
         };
         for mut block in parse(&text) {
             let joined: String = block.texts().iter().map(|t| t.as_str()).collect();
-            if let Some((number, context)) = first_number(&joined) {
+            if let Some((number, context)) =
+                first_number(&joined).or_else(|| first_number_word(&joined))
+            {
                 return Err(NumberInCommentary {
                     file: path.display().to_string(),
                     number,
@@ -240,9 +244,99 @@ fn first_number(text: &str) -> Option<(String, String)> {
     None
 }
 
+/// A Dutch count written out, as one word: `drie`, `één`, `vierentwintig`,
+/// `tweeëntwintig`, `honderdtwee`, `tweeduizend`, a group of so many (`drietal`) and two as
+/// `beide` or `allebei`. Not `een` alone, the article of nearly every sentence ("een
+/// vrouw"); nor ordinals (`tweede`: the second half of a year is no count) or fractions.
+static NUMBER_WORD: LazyLock<Regex> = LazyLock::new(|| {
+    let unit = "(?:een|één|eén|éen|twee|drie|vier|vijf|zes|zeven|acht|negen)";
+    let teen = "(?:tien|elf|twaalf|dertien|veertien|vijftien|zestien|zeventien|achttien|negentien)";
+    let tens = "(?:twintig|dertig|veertig|vijftig|zestig|zeventig|tachtig|negentig)";
+    let below100 = format!("(?:{unit}(?:en|ën){tens}|{tens}|{teen}|{unit})");
+    let below1000 = format!("(?:{unit}?honderd(?:{below100})?|{below100})");
+    let number =
+        format!("(?:(?:{below1000})?(?:duizend|miljoen|miljard)(?:{below1000})?|{below1000})");
+    Regex::new(&format!(
+        "^(?:{number}(?:tal|tallen)?|beide|beiden|allebei)$"
+    ))
+    .expect("a valid pattern")
+});
+
+/// The first count written out in `text` ([`NUMBER_WORD`]), with the words around it.
+fn first_number_word(text: &str) -> Option<(String, String)> {
+    let chars: Vec<char> = text.chars().collect();
+    let mut i = 0;
+    while i < chars.len() {
+        if !chars[i].is_alphabetic() {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        while i < chars.len() && chars[i].is_alphabetic() {
+            i += 1;
+        }
+        let word: String = chars[start..i].iter().collect::<String>().to_lowercase();
+        if word != "een" && NUMBER_WORD.is_match(&word) {
+            let from = start.saturating_sub(30);
+            let to = (i + 30).min(chars.len());
+            let context: String = chars[from..to].iter().collect();
+            return Some((chars[start..i].iter().collect(), context.trim().to_string()));
+        }
+    }
+    None
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_count_written_out_is_a_number_too() {
+        for (text, word) in [
+            ("In Zandeweer kregen drie vrouwen hulp.", "drie"),
+            ("Eén cliënt stopte.", "Eén"),
+            ("één cliënt", "één"),
+            ("Twee vrouwen", "Twee"),
+            ("het zijn er vierentwintig", "vierentwintig"),
+            ("tweeëntwintig gezinnen", "tweeëntwintig"),
+            ("eenentwintig", "eenentwintig"),
+            ("honderdtwee contacten", "honderdtwee"),
+            ("tweeduizend contacten", "tweeduizend"),
+            ("een drietal jongeren", "drietal"),
+            ("beide mannen", "beide"),
+            ("zij waren allebei", "allebei"),
+            ("ELF meldingen", "ELF"),
+            ("(zeven)", "zeven"),
+        ] {
+            assert_eq!(
+                first_number_word(text).map(|(w, _)| w),
+                Some(word.to_string()),
+                "{text}"
+            );
+        }
+        for text in [
+            "Een vrouw en een man kregen hulp.",
+            "In de tweede helft van het jaar vieren we het achten van elkaar.",
+            "Enkele cliënten, een paar weken, een enkele keer; de eerste keer.",
+            "Zeventiende eeuw; tienduizenden; eenmaal; tweedehands; driehoek.",
+        ] {
+            assert_eq!(first_number_word(text), None, "{text}");
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let q = dir.path().join("2024Q4");
+        std::fs::create_dir_all(&q).unwrap();
+        std::fs::write(
+            q.join("individueel.md"),
+            "De wachtlijst.\n\n- In Zandeweer kregen *twee* vrouwen hulp.\n",
+        )
+        .unwrap();
+        let err = check_public(dir.path(), "2024Q4").unwrap_err();
+        assert_eq!(err.number, "twee");
+        assert!(
+            err.context.contains("Zandeweer kregen twee vrouwen"),
+            "{err:?}"
+        );
+    }
 
     #[test]
     fn a_public_edition_refuses_commentary_with_a_number_in_it() {

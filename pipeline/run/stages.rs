@@ -198,18 +198,25 @@ fn disclose_stage(
     let earlier: Vec<disclose::Earlier> = before
         .iter()
         .filter(|p| !p.public.is_empty())
-        .map(|p| disclose::Earlier {
-            version: p.version,
-            quarter: None,
-            year_so_far: Default::default(),
-            shown: p
+        .map(|p| {
+            let shown: HashMap<FigureKey, disclose::Shown> = p
                 .public
                 .values()
                 .flatten()
                 .map(|(k, s)| (k.clone(), *s))
-                .collect(),
-            figures: p.figures.as_ref(),
-            own: None,
+                .collect();
+            disclose::Earlier {
+                version: p.version,
+                quarter: None,
+                year_so_far: Default::default(),
+                own: p.figures.as_ref().map(|figures| disclose::Own {
+                    quarter: req.quarter,
+                    cells: shown.clone(),
+                    figures,
+                }),
+                shown,
+                figures: p.figures.as_ref(),
+            }
         })
         .chain(others.iter().map(|o| disclose::Earlier {
             version: o.version,
@@ -218,11 +225,19 @@ fn disclose_stage(
             figures: o.seen.figures.as_ref(),
             year_so_far: o.seen.year_so_far.clone(),
             own: o.figures.as_ref().map(|figures| disclose::Own {
-                cells: &o.cells,
+                quarter: o.quarter,
+                cells: o.cells.clone(),
                 figures,
             }),
         }))
         .collect();
+    for e in earlier.iter().filter(|e| e.own.is_none()) {
+        tracing::warn!(
+            version = e.version,
+            quarter = %e.quarter.unwrap_or(req.quarter),
+            "a published version without its figures.csv: read for what it shows, not in the joint audit of the memos"
+        );
+    }
     let mut views = BTreeMap::new();
     for (audience, mut keys) in shown {
         // A correction's public documents list the rows the earlier version listed where

@@ -662,7 +662,14 @@ pub(super) fn given_away(
         let name = format!("e{i}");
         push(&name, &t.zeros);
         relations.extend(t.relations.iter().map(|r| tagged(&name, r)));
-        theirs_cells.extend(t.cells.iter().map(|(k, s)| (tag(&name, k), *s)));
+        // (Not their `x`s: one pinned down is no failure here, only what it protected, so
+        // they are unknowns the audit needs no range of. The same constraints either way.)
+        theirs_cells.extend(
+            t.cells
+                .iter()
+                .filter(|(_, s)| *s != Shown::Withheld)
+                .map(|(k, s)| (tag(&name, k), *s)),
+        );
         sides.push(Side {
             tag: name,
             counts: t.counts.clone(),
@@ -720,9 +727,9 @@ pub(super) fn given_away(
     // is what fails in this view alone (its own audit's to find). Each audited only when
     // the joint audit fails a cell of that side: it nearly never does.
     if failing.iter().any(|(_, ours)| !ours) {
-        let hidden = view.cells.keys().map(|k| (tag("o", k), Shown::Withheld));
-        let mut cells: Vec<(FigureKey, Shown)> =
-            hidden.chain(theirs_cells.iter().cloned()).collect();
+        // (This view's cells as unknowns with no range asked of them: withheld, without
+        // the cost of auditing each.)
+        let mut cells: Vec<(FigureKey, Shown)> = theirs_cells.clone();
         cells.sort_by(|a, b| a.0.cmp(&b.0));
         // What the reader has of this view's cells from other documents (earlier versions,
         // the other memos' sums) is theirs too.

@@ -468,39 +468,6 @@ fn protect(
             if zero.len() > before {
                 continue;
             }
-            // A withheld count that what the reader has from other documents pins down by
-            // itself, whatever this view shows (a year so far at least the 4 of Q2's memo
-            // and at most the 4 of Q4's, a year of memos, 2026-12-07): a count the reader
-            // has, known as `versions::given_away`'s are, so that no cell leans on it.
-            let pinned: HashSet<FigureKey> = failures
-                .iter()
-                .filter(|x| x.shown == Shown::Withheld)
-                .map(|x| x.cell.clone())
-                .collect();
-            if !pinned.is_empty() {
-                let mut alone = view.clone();
-                for shown in alone.cells.values_mut() {
-                    *shown = Shown::Withheld;
-                }
-                let before = given.len();
-                for x in audit(&alone, &with_zeros, &relations)?.failures {
-                    if !pinned.contains(&x.cell) {
-                        continue;
-                    }
-                    if let Ok(count) = with_zeros.count_of(&x.cell) {
-                        if count > 0 && count < i64::from(view.threshold) {
-                            tracing::warn!(
-                                cell = %x.cell,
-                                "the other public documents give this small count away by themselves"
-                            );
-                        }
-                        given.insert(x.cell, count);
-                    }
-                }
-                if given.len() > before {
-                    continue;
-                }
-            }
             // Only a period where a number the earlier version showed has changed: there an
             // `x` says that its number changed, which withholding the period as a whole
             // stops saying. Elsewhere it would hide nothing the reader does not know.

@@ -210,38 +210,25 @@ pub fn check_public(dir: &Path, quarter: &str) -> Result<(), NumberInCommentary>
 /// numeric character counts, not only 0–9: a full-width ３, an Arabic-Indic ٣, a ½ or a
 /// Roman Ⅻ tells a reader a number as well.
 fn first_number(text: &str) -> Option<(String, String)> {
-    let chars: Vec<char> = text.chars().collect();
-    let mut i = 0;
-    while i < chars.len() {
-        if !chars[i].is_numeric() {
-            i += 1;
-            continue;
-        }
-        let start = i;
+    first_run(
+        text,
+        |c| c.is_numeric(),
         // Digits with Dutch separators inside: 1.234 or 12,5.
-        while i < chars.len()
-            && (chars[i].is_numeric()
+        |chars, i| {
+            chars[i].is_numeric()
                 || (matches!(chars[i], '.' | ',')
-                    && chars.get(i + 1).is_some_and(|c| c.is_numeric())))
-        {
-            i += 1;
-        }
-        let number: String = chars[start..i].iter().collect();
-        let year = number.len() == 4
-            && number
-                .parse::<u32>()
-                .is_ok_and(|y| (1900..2100).contains(&y));
-        let quarter = matches!(number.as_str(), "1" | "2" | "3" | "4")
-            && start > 0
-            && chars[start - 1] == 'Q';
-        if !year && !quarter {
-            let from = start.saturating_sub(30);
-            let to = (i + 30).min(chars.len());
-            let context: String = chars[from..to].iter().collect();
-            return Some((number, context.trim().to_string()));
-        }
-    }
-    None
+                    && chars.get(i + 1).is_some_and(|c| c.is_numeric()))
+        },
+        |chars, start, number| {
+            let year = number.len() == 4
+                && number
+                    .parse::<u32>()
+                    .is_ok_and(|y| (1900..2100).contains(&y));
+            let quarter =
+                matches!(number, "1" | "2" | "3" | "4") && start > 0 && chars[start - 1] == 'Q';
+            !year && !quarter
+        },
+    )
 }
 
 /// A Dutch count written out, as one word: `drie`, `één`, `vierentwintig`,
@@ -264,23 +251,42 @@ static NUMBER_WORD: LazyLock<Regex> = LazyLock::new(|| {
 
 /// The first count written out in `text` ([`NUMBER_WORD`]), with the words around it.
 fn first_number_word(text: &str) -> Option<(String, String)> {
+    first_run(
+        text,
+        char::is_alphabetic,
+        |chars, i| chars[i].is_alphabetic(),
+        |_, _, word| {
+            let word = word.to_lowercase();
+            word != "een" && NUMBER_WORD.is_match(&word)
+        },
+    )
+}
+
+/// The first run of characters in `text` that `starts` and `continues` make and `is_number`
+/// takes (given the text, where the run starts and the run), with 30 characters around it.
+fn first_run(
+    text: &str,
+    starts: impl Fn(char) -> bool,
+    continues: impl Fn(&[char], usize) -> bool,
+    is_number: impl Fn(&[char], usize, &str) -> bool,
+) -> Option<(String, String)> {
     let chars: Vec<char> = text.chars().collect();
     let mut i = 0;
     while i < chars.len() {
-        if !chars[i].is_alphabetic() {
+        if !starts(chars[i]) {
             i += 1;
             continue;
         }
         let start = i;
-        while i < chars.len() && chars[i].is_alphabetic() {
+        while i < chars.len() && continues(&chars, i) {
             i += 1;
         }
-        let word: String = chars[start..i].iter().collect::<String>().to_lowercase();
-        if word != "een" && NUMBER_WORD.is_match(&word) {
+        let run: String = chars[start..i].iter().collect();
+        if is_number(&chars, start, &run) {
             let from = start.saturating_sub(30);
             let to = (i + 30).min(chars.len());
             let context: String = chars[from..to].iter().collect();
-            return Some((chars[start..i].iter().collect(), context.trim().to_string()));
+            return Some((run, context.trim().to_string()));
         }
     }
     None

@@ -1068,7 +1068,7 @@ impl Memo {
             figures: self.seen.figures.as_ref(),
             own: Some(versions::Own {
                 quarter: self.quarter,
-                cells: self.cells.clone(),
+                cells: &self.cells,
                 figures: &self.figures,
             }),
         }
@@ -2022,7 +2022,7 @@ fn a_correction_is_read_beside_its_first_version_as_one_audit() {
             figures: Some(&v1_figures),
             own: own.then(|| versions::Own {
                 quarter: "2024Q2".parse().unwrap(),
-                cells: v1.cells.clone(),
+                cells: &v1.cells,
                 figures: &v1_figures,
             }),
         }];

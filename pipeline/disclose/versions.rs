@@ -65,7 +65,7 @@ pub struct Earlier<'a> {
 /// A public version as published: its quarter, its cells and its figures under its own keys.
 pub struct Own<'a> {
     pub quarter: Quarter,
-    pub cells: HashMap<FigureKey, Shown>,
+    pub cells: &'a HashMap<FigureKey, Shown>,
     pub figures: &'a Figures,
 }
 
@@ -650,13 +650,14 @@ pub(super) fn given_away(
     let mut relations: Vec<Relation> = ours.relations.iter().map(|r| tagged("o", r)).collect();
     let mut theirs_cells: Vec<(FigureKey, Shown)> = Vec::new();
     // Every memo's counts, this view's first, to tie each to every other below.
+    let own_counts = tie_counts(
+        view.cells
+            .keys()
+            .filter_map(|k| Some((k.clone(), count_now(ours.figures, k)?, end_of(&k.period)))),
+    );
     let mut sides = vec![Side {
         tag: "o".to_string(),
-        counts: tie_counts(
-            view.cells
-                .keys()
-                .filter_map(|k| Some((k.clone(), count_now(ours.figures, k)?, end_of(&k.period)))),
-        ),
+        counts: &own_counts,
     }];
     for (i, (_, t)) in others.iter().enumerate() {
         let name = format!("e{i}");
@@ -672,7 +673,7 @@ pub(super) fn given_away(
         );
         sides.push(Side {
             tag: name,
-            counts: t.counts.clone(),
+            counts: &t.counts,
         });
     }
     for (key, count) in ties(&sides, threshold, &tag, &mut relations) {
@@ -867,15 +868,14 @@ pub(super) struct Beside {
 }
 
 /// One memo's counts as [`ties`] reads them.
-struct Side {
+struct Side<'a> {
     tag: String,
-    counts: Vec<TieCount>,
+    counts: &'a [TieCount],
 }
 
 /// A count [`ties`] may tie to another memo's: its key in the memo, the period it answers
 /// to in every memo (a year so far is its year, whatever quarter it reaches), the count, and
 /// the quarter its period ends at.
-#[derive(Clone)]
 struct TieCount {
     key: FigureKey,
     common: FigureKey,
@@ -923,7 +923,7 @@ fn tie_counts(counts: impl Iterator<Item = (FigureKey, i64, Option<u8>)>) -> Vec
 /// `x` of 7 beside Q4's 8 for the whole year is one registration in the fourth quarter
 /// once this view pins the 7 down.
 fn ties(
-    sides: &[Side],
+    sides: &[Side<'_>],
     threshold: u32,
     tag: &impl Fn(&str, &FigureKey) -> FigureKey,
     relations: &mut Vec<Relation>,
@@ -934,7 +934,7 @@ fn ties(
         for b in &sides[i + 1..] {
             let theirs: HashMap<&FigureKey, &TieCount> =
                 b.counts.iter().map(|c| (&c.common, c)).collect();
-            for x in &a.counts {
+            for x in a.counts {
                 let Some(y) = theirs.get(&x.common) else {
                     continue;
                 };

@@ -195,28 +195,31 @@ fn disclose_stage(
     // So does every public document of another quarter that shows one of its periods, or
     // the same year up to another quarter: beside it, a reader subtracts too.
     let others = other_quarters(req, &monitor.spans)?;
-    let earlier: Vec<disclose::Earlier> = before
+    // Each earlier version's cells as its public documents show them.
+    let before: Vec<(
+        &publish::changes::Previous,
+        HashMap<FigureKey, disclose::Shown>,
+    )> = before
         .iter()
         .filter(|p| !p.public.is_empty())
         .map(|p| {
-            let shown: HashMap<FigureKey, disclose::Shown> = p
-                .public
-                .values()
-                .flatten()
-                .map(|(k, s)| (k.clone(), *s))
-                .collect();
-            disclose::Earlier {
-                version: p.version,
-                quarter: None,
-                year_so_far: Default::default(),
-                own: p.figures.as_ref().map(|figures| disclose::Own {
-                    quarter: req.quarter,
-                    cells: shown.clone(),
-                    figures,
-                }),
-                shown,
-                figures: p.figures.as_ref(),
-            }
+            let shown = p.public.values().flatten().map(|(k, s)| (k.clone(), *s));
+            (p, shown.collect())
+        })
+        .collect();
+    let earlier: Vec<disclose::Earlier> = before
+        .iter()
+        .map(|(p, shown)| disclose::Earlier {
+            version: p.version,
+            quarter: None,
+            year_so_far: Default::default(),
+            own: p.figures.as_ref().map(|figures| disclose::Own {
+                quarter: req.quarter,
+                cells: shown,
+                figures,
+            }),
+            shown: shown.clone(),
+            figures: p.figures.as_ref(),
         })
         .chain(others.iter().map(|o| disclose::Earlier {
             version: o.version,
@@ -226,7 +229,7 @@ fn disclose_stage(
             year_so_far: o.seen.year_so_far.clone(),
             own: o.figures.as_ref().map(|figures| disclose::Own {
                 quarter: o.quarter,
-                cells: o.cells.clone(),
+                cells: &o.cells,
                 figures,
             }),
         }))

@@ -10,6 +10,7 @@ mod export;
 mod hidden;
 mod key_index;
 mod keys;
+mod plain;
 pub mod quality;
 pub mod table;
 pub mod text;

@@ -12,6 +12,7 @@ use polars::prelude::*;
 
 use super::LoadError;
 use super::dates;
+use super::plain;
 use super::quality::{Exclusion, FileRead, MAX_EXAMPLES};
 use super::text;
 use super::xlsx_table;
@@ -277,7 +278,7 @@ fn read_raw(
     spec: &TableSpec,
     mapping: &Mapping,
     csv: &CsvOptions,
-) -> Result<(LazyFrame, Origin), LoadError> {
+) -> Result<(LazyFrame, Origin, Option<plain::Layout>), LoadError> {
     let file = path
         .file_name()
         .map(|f| f.to_string_lossy().into_owned())
@@ -295,7 +296,7 @@ fn read_raw(
             .map(|n| n.to_string())
             .collect();
         let select = select_mapped(spec, mapping, &headers, &origin)?;
-        return Ok((frame.lazy().select(select), origin));
+        return Ok((frame.lazy().select(select), origin, None));
     }
     let origin = Origin::csv(file.clone(), path);
     let unreadable = |e: &dyn std::fmt::Display| LoadError::Unreadable {
@@ -319,6 +320,17 @@ fn read_raw(
         .unwrap_or_else(|| text::sniff_delimiter(&header));
     let headers = text::split_header(&header, delimiter);
     let select = select_mapped(spec, mapping, &headers, &origin)?;
+    // Two fields of one name are told apart by Polars' own renaming, which the short road
+    // does not copy.
+    let unique = headers
+        .iter()
+        .enumerate()
+        .all(|(i, h)| !headers[..i].contains(h));
+    let layout = (encoding == Encoding::Utf8 && unique).then(|| plain::Layout {
+        delimiter,
+        fields: headers.len(),
+        positions: positions(spec, mapping, &headers),
+    });
     if let Some(cut) =
         text::cut_off_row(path, delimiter, headers.len()).map_err(|e| unreadable(&e))?
     {
@@ -358,7 +370,35 @@ fn read_raw(
         }))
         .finish()
         .map_err(|e| unreadable(&e))?;
-    Ok((frame.select(select), origin))
+    Ok((frame.select(select), origin, layout))
+}
+
+/// The header each contract column is read from: the configured header wins over the
+/// contract's name when both are present.
+fn header_of<'h>(
+    column: &ColumnSpec,
+    mapping: &Mapping,
+    headers: &'h [String],
+) -> Option<&'h String> {
+    let wanted: Vec<String> = std::iter::once(column.name.to_string())
+        .chain(mapping.headers.get(column.name).cloned())
+        .map(|h| text::header_key(&h))
+        .collect();
+    wanted
+        .iter()
+        .rev()
+        .find_map(|w| headers.iter().find(|h| text::header_key(h) == *w))
+}
+
+/// Per contract column, the position of the field it is read from.
+fn positions(spec: &TableSpec, mapping: &Mapping, headers: &[String]) -> Vec<Option<usize>> {
+    spec.columns
+        .iter()
+        .map(|c| {
+            header_of(c, mapping, headers)
+                .and_then(|h| headers.iter().position(|other| std::ptr::eq(other, h)))
+        })
+        .collect()
 }
 
 /// The expressions that pick each contract column out of the file's headers.
@@ -371,16 +411,7 @@ fn select_mapped(
     let mut select = vec![col(ROW)];
     for column in spec.columns {
         let alias = mapping.headers.get(column.name);
-        let wanted: Vec<String> = std::iter::once(column.name.to_string())
-            .chain(alias.cloned())
-            .map(|h| text::header_key(&h))
-            .collect();
-        // The configured header wins over the contract's name when both are present.
-        let found = wanted
-            .iter()
-            .rev()
-            .find_map(|w| headers.iter().find(|h| text::header_key(h) == *w));
-        match found {
+        match header_of(column, mapping, headers) {
             Some(h) => select.push(col(h.as_str()).cast(DataType::String).alias(column.name)),
             None if column.required => {
                 return Err(LoadError::MissingColumn {
@@ -466,7 +497,7 @@ pub fn direction_control(c: char) -> bool {
 }
 
 /// Whether a value holds a line break or a tab.
-fn has_break(s: &str) -> bool {
+pub(super) fn has_break(s: &str) -> bool {
     // A value with no byte below a space has neither; that test is branch-free and
     // vectorised, and decides nearly every value.
     s.bytes().fold(false, |low, b| low | (b < 0x20))
@@ -518,23 +549,75 @@ pub fn load(
     references: Vec<Reference>,
     sha256: String,
 ) -> Result<Loaded, LoadError> {
-    let (raw, origin) = read_raw(path, spec, mapping, csv)?;
+    load_by(
+        Road::Short,
+        path,
+        spec,
+        mapping,
+        csv,
+        checks,
+        references,
+        sha256,
+    )
+}
+
+/// Whether a plain CSV file may take the short road ([`plain`]); the general road reads
+/// every file, and the tests hold the two to the same result.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(super) enum Road {
+    Short,
+    // Only the tests take it by choice.
+    #[cfg_attr(not(test), allow(dead_code))]
+    General,
+}
+
+#[allow(clippy::too_many_arguments)]
+pub(super) fn load_by(
+    road: Road,
+    path: &Path,
+    spec: &TableSpec,
+    mapping: &Mapping,
+    csv: &CsvOptions,
+    checks: Vec<RowCheck>,
+    references: Vec<Reference>,
+    sha256: String,
+) -> Result<Loaded, LoadError> {
+    let (raw, origin, layout) = read_raw(path, spec, mapping, csv)?;
     let parsed = parse(spec, mapping);
+    let short = layout.filter(|_| road == Road::Short).and_then(|layout| {
+        plain::read(
+            path,
+            &layout,
+            spec,
+            mapping,
+            &references,
+            parsed.kinds.len(),
+        )
+    });
+    tracing::debug!(
+        table = spec.name,
+        short = short.is_some(),
+        "read on the short road when plain"
+    );
     let mut kinds = parsed.kinds;
-    let mut with_values = raw
-        .select(parsed.texts)
-        .with_columns(parsed.values)
-        .select(parsed.finals);
+    let mut with_values = match &short {
+        // Already typed, flagged and with its references looked up.
+        Some(frame) => frame.clone().lazy(),
+        None => raw
+            .select(parsed.texts)
+            .with_columns(parsed.values)
+            .select(parsed.finals),
+    };
     // Checks across columns and tables look at the parsed values.
     let mut check_exprs = Vec::new();
     for c in checks {
         check_exprs.push(c.defective.fill_null(lit(false)).alias(flag(kinds.len())));
         kinds.push(c.kind);
     }
-    if !references.is_empty() {
-        let mut lookups = Vec::new();
-        for r in references {
-            let rows = r.rows;
+    let mut lookups = Vec::new();
+    for r in references {
+        let rows = r.rows;
+        if short.is_none() {
             lookups.push(
                 col(r.column)
                     .map(
@@ -543,10 +626,12 @@ pub fn load(
                     )
                     .alias(r.column),
             );
-            // An empty value is already flagged as missing, which is named first.
-            check_exprs.push(col(r.column).is_null().alias(flag(kinds.len())));
-            kinds.push(r.kind);
         }
+        // An empty value is already flagged as missing, which is named first.
+        check_exprs.push(col(r.column).is_null().alias(flag(kinds.len())));
+        kinds.push(r.kind);
+    }
+    if !lookups.is_empty() {
         with_values = with_values.with_columns(lookups);
     }
     let frame = if check_exprs.is_empty() {
@@ -582,7 +667,7 @@ pub fn load(
 }
 
 /// Defect flag `i` is the column `__d{i}`.
-fn flag(i: usize) -> String {
+pub(super) fn flag(i: usize) -> String {
     format!("__d{i}")
 }
 

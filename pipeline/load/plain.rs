@@ -123,13 +123,13 @@ pub fn read(
     );
     let read = |bytes| read_bytes(bytes, layout, &columns, flags);
     let span = tracing::Span::current();
-    let parts: Vec<Part<'_>> = std::thread::scope(|scope| {
+    let parts: Vec<Part> = std::thread::scope(|scope| {
         let others: Vec<_> = parts[1..]
             .iter()
             .map(|bytes| scope.spawn(|| span.in_scope(|| read(bytes))))
             .collect();
         let first = read(parts[0]);
-        let others: Vec<Option<Part<'_>>> = others
+        let others: Vec<Option<Part>> = others
             .into_iter()
             .map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
             .collect();
@@ -239,8 +239,9 @@ fn cut(body: &[u8], parts: usize) -> Vec<&[u8]> {
 
 /// One column's values in a part, of the type its frame column has. Empty values are
 /// few: a number column holds a placeholder for them and `Part::nulls` says where.
-enum Values<'a> {
-    Text(Vec<Option<&'a str>>),
+enum Values {
+    /// Built as it is read: a column of millions of values is not held twice.
+    Text(StringChunkedBuilder),
     Row(Vec<u32>),
     Date(Vec<i32>),
     Int(Vec<i64>),
@@ -248,22 +249,18 @@ enum Values<'a> {
     Yes(Vec<bool>),
 }
 
-struct Part<'a> {
+struct Part {
     rows: usize,
-    values: Vec<Values<'a>>,
+    values: Vec<Values>,
     /// Per column, the rows (in the part) whose value is empty, for number columns.
     nulls: Vec<Vec<u32>>,
     /// Per flag, the rows (in the part) it is raised for: defects are few.
     flags: Vec<Vec<u32>>,
 }
 
-impl<'a> Part<'a> {
-    fn push<T>(
-        &mut self,
-        k: usize,
-        values: for<'v> fn(&'v mut Values<'a>) -> &'v mut Vec<T>,
-        value: Option<T>,
-    ) where
+impl Part {
+    fn push<T>(&mut self, k: usize, values: fn(&mut Values) -> &mut Vec<T>, value: Option<T>)
+    where
         T: Default,
     {
         if value.is_none() {
@@ -279,12 +276,7 @@ impl<'a> Part<'a> {
     }
 }
 
-fn read_bytes<'a>(
-    bytes: &'a [u8],
-    layout: &Layout,
-    columns: &[Column<'_>],
-    flags: usize,
-) -> Option<Part<'a>> {
+fn read_bytes(bytes: &[u8], layout: &Layout, columns: &[Column<'_>], flags: usize) -> Option<Part> {
     // Cut at line ends, each part is whole characters; checked here so that the values are
     // text without a second look.
     let text = simdutf8::basic::from_utf8(bytes).ok()?;
@@ -356,7 +348,7 @@ fn read_part<'a>(
     layout: &Layout,
     columns: &[Column<'_>],
     flags: usize,
-) -> Option<Part<'a>> {
+) -> Option<Part> {
     let guess = text.len() / 32 + 1;
     let mut part = Part {
         rows: 0,
@@ -364,7 +356,7 @@ fn read_part<'a>(
             .iter()
             .map(|c| match c.reading {
                 Reading::Text | Reading::Canonical { .. } => {
-                    Values::Text(Vec::with_capacity(guess))
+                    Values::Text(StringChunkedBuilder::new(c.spec.name.into(), guess))
                 }
                 Reading::Row(_) => Values::Row(Vec::with_capacity(guess)),
                 Reading::Date { .. } => Values::Date(Vec::with_capacity(guess)),
@@ -383,7 +375,7 @@ fn read_part<'a>(
     let n = layout.fields;
     let mut fields = vec![(0usize, 0usize); n];
     let (mut field, mut start, mut line) = (0usize, 0usize, 0usize);
-    let mut row = |fields: &[(usize, usize)], part: &mut Part<'a>| -> Option<()> {
+    let mut row = |fields: &[(usize, usize)], part: &mut Part| -> Option<()> {
         for (k, c) in columns.iter().enumerate() {
             let value = c.field.map_or("", |f| &text[fields[f].0..fields[f].1]);
             read_value(value, k, c, part, &mut lookups[k])?;
@@ -457,7 +449,7 @@ fn decimal(s: &str) -> Option<f64> {
 /// The values of one variant, as a function [`Part::push`] takes.
 macro_rules! values_of {
     ($variant:ident, $t:ty) => {{
-        fn of<'v, 'a>(values: &'v mut Values<'a>) -> &'v mut Vec<$t> {
+        fn of(values: &mut Values) -> &mut Vec<$t> {
             match values {
                 Values::$variant(v) => v,
                 _ => unreachable!("each reading has its own values"),
@@ -471,7 +463,7 @@ fn read_value<'a>(
     value: &'a str,
     k: usize,
     c: &Column<'_>,
-    part: &mut Part<'a>,
+    part: &mut Part,
     seen: &mut PlHashMap<&'a str, Option<&'static str>>,
 ) -> Option<()> {
     let present = !value.is_empty();
@@ -505,7 +497,7 @@ fn read_value<'a>(
             let Values::Text(v) = &mut part.values[k] else {
                 unreachable!("a text column holds text")
             };
-            v.push(present.then_some(value));
+            v.append_option(present.then_some(value));
         }
         Reading::Row(rows) => {
             let row = if present { rows.get(value) } else { None };
@@ -540,7 +532,7 @@ fn read_value<'a>(
             let Values::Text(v) = &mut part.values[k] else {
                 unreachable!("a spelling column holds text")
             };
-            v.push(matched.or(*otherwise));
+            v.append_option(matched.or(*otherwise));
         }
         Reading::YesNo => {
             let yes = value.to_lowercase() == "ja";
@@ -552,14 +544,14 @@ fn read_value<'a>(
 }
 
 /// The parts' values as one frame, in the general road's column order.
-fn frame(columns: &[Column<'_>], parts: Vec<Part<'_>>, flags: usize) -> Option<DataFrame> {
+fn frame(columns: &[Column<'_>], parts: Vec<Part>, flags: usize) -> Option<DataFrame> {
     let rows: usize = parts.iter().map(|p| p.rows).sum();
     let first_row: IdxSize = 2;
     let row_numbers: Vec<IdxSize> = (0..IdxSize::try_from(rows).ok()?)
         .map(|i| first_row + i)
         .collect();
     let mut out = vec![IdxCa::from_vec(ROW.into(), row_numbers).into_column()];
-    let mut values: Vec<Vec<(Values<'_>, Vec<u32>)>> = columns.iter().map(|_| Vec::new()).collect();
+    let mut values: Vec<Vec<(Values, Vec<u32>)>> = columns.iter().map(|_| Vec::new()).collect();
     let mut flag_parts: Vec<Vec<(usize, Vec<u32>)>> = vec![Vec::new(); flags];
     for part in parts {
         for (k, (v, nulls)) in part.values.into_iter().zip(part.nulls).enumerate() {
@@ -618,15 +610,13 @@ where
 }
 
 /// One column from its parts' values.
-fn joined(name: &str, parts: Vec<(Values<'_>, Vec<u32>)>) -> Option<polars::prelude::Column> {
+fn joined(name: &str, parts: Vec<(Values, Vec<u32>)>) -> Option<polars::prelude::Column> {
     let n: PlSmallStr = name.into();
     let date = matches!(parts.first()?.0, Values::Date(_));
     let mut all: Option<Series> = None;
     for (part, nulls) in parts {
         let series = match part {
-            Values::Text(v) => {
-                StringChunked::from_iter_options(n.clone(), v.into_iter()).into_series()
-            }
+            Values::Text(v) => v.finish().into_series(),
             Values::Row(v) => numbers::<UInt32Type>(n.clone(), v, &nulls).into_series(),
             Values::Date(v) => numbers::<Int32Type>(n.clone(), v, &nulls).into_series(),
             Values::Int(v) => numbers::<Int64Type>(n.clone(), v, &nulls).into_series(),

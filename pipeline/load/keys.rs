@@ -8,11 +8,12 @@
 use polars::prelude::*;
 
 use super::Export;
+use super::key_index::KeyRows;
 
-/// Encodes `column` of each frame: the first frame is the dictionary (its keys are unique
-/// and get their row number), the others look their keys up. A key missing from the
-/// dictionary (a case's client without a client row, say) gets a fresh code, so equal
-/// keys still compare equal.
+/// Encodes `column` of each frame: the first frame is the dictionary (its keys are unique,
+/// as its load checked, and get their row number), the others look their keys up. A key
+/// missing from the dictionary (a case's client without a client row, say) gets a fresh
+/// code after every row number, so equal keys still compare equal.
 fn encode(frames: &mut [&mut DataFrame], column: &str) -> PolarsResult<()> {
     let Some((first, rest)) = frames.split_first_mut() else {
         return Ok(());
@@ -23,15 +24,20 @@ fn encode(frames: &mut [&mut DataFrame], column: &str) -> PolarsResult<()> {
     if keys.dtype() != &DataType::String {
         return Ok(());
     }
-    // The dictionary borrows the keys' text from a clone of the column (a reference count,
-    // no copy): no string is allocated per key.
+    // The dictionary: the row of each key. Keys of one prefix and a zero-padded counter
+    // (every Regas key) are an array by counter, read without hashing; any other key is
+    // hashed. Its text is borrowed from a clone of the column (a reference count, no copy).
     let keys = keys.as_materialized_series().clone();
     let text = keys.str()?;
-    let mut map: PlHashMap<&str, u32> = PlHashMap::with_capacity(text.len());
-    for k in text.iter().flatten() {
-        let code = map.len() as u32;
-        map.entry(k).or_insert(code);
-    }
+    let Ok(dictionary) = KeyRows::build(|| {
+        text.iter()
+            .enumerate()
+            .filter_map(|(i, k)| Some((i as u32, k?)))
+    }) else {
+        return Err(PolarsError::ComputeError(
+            format!("{column} repeats in the table that defines it").into(),
+        ));
+    };
     // Looking up is read-only, so the two halves of a column are looked up side by side;
     // keys missing from the dictionary (rare) get their codes afterwards, in order.
     const MISSING: u32 = u32::MAX;
@@ -43,7 +49,7 @@ fn encode(frames: &mut [&mut DataFrame], column: &str) -> PolarsResult<()> {
         );
         let part = |t: &StringChunked| -> Vec<Option<u32>> {
             t.iter()
-                .map(|v| v.map(|k| map.get(k).copied().unwrap_or(MISSING)))
+                .map(|v| v.map(|k| dictionary.get(k).unwrap_or(MISSING)))
                 .collect()
         };
         std::thread::scope(|scope| {
@@ -53,8 +59,14 @@ fn encode(frames: &mut [&mut DataFrame], column: &str) -> PolarsResult<()> {
             out
         })
     };
-    let mut columns: Vec<(Option<StringChunked>, Vec<Option<u32>>)> =
-        vec![(None, text.iter().map(|v| v.map(|k| map[k])).collect())];
+    let rows = text.len();
+    let mut columns: Vec<(Option<StringChunked>, Vec<Option<u32>>)> = vec![(
+        None,
+        text.iter()
+            .enumerate()
+            .map(|(i, k)| k.map(|_| i as u32))
+            .collect(),
+    )];
     for frame in rest.iter() {
         columns.push(match frame.column(column) {
             Ok(c) if c.dtype() == &DataType::String => {
@@ -73,7 +85,7 @@ fn encode(frames: &mut [&mut DataFrame], column: &str) -> PolarsResult<()> {
                 if let (Some(c), Some(k)) = (code.as_mut(), k)
                     && *c == MISSING
                 {
-                    let next = (map.len() + extra.len()) as u32;
+                    let next = (rows + extra.len()) as u32;
                     *c = *extra.entry(k.to_string()).or_insert(next);
                 }
             }
@@ -146,5 +158,25 @@ mod tests {
             vec![Some(1), None, Some(0), Some(2)],
             "an unknown key gets a code of its own"
         );
+    }
+
+    /// Keys of no one shape are hashed, and give the same codes as numbered ones.
+    #[test]
+    fn keys_of_any_shape_get_the_same_codes() {
+        let mut clients = df!("Clientnummer" => ["anna", "K2x"]).unwrap();
+        let mut cases =
+            df!("Clientnummer" => [Some("K2x"), None, Some("anna"), Some("bob"), Some("bob")])
+                .unwrap();
+        encode(&mut [&mut clients, &mut cases], "Clientnummer").unwrap();
+        let got = |f: &DataFrame| {
+            f.column("Clientnummer")
+                .unwrap()
+                .u32()
+                .unwrap()
+                .iter()
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(got(&clients), vec![Some(0), Some(1)]);
+        assert_eq!(got(&cases), vec![Some(1), None, Some(0), Some(2), Some(2)]);
     }
 }

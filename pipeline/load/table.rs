@@ -1,7 +1,9 @@
 //! One export table, from its file to a typed, checked frame.
 //!
 //! CSV and XLSX take different roads to a frame of text columns named after the contract;
-//! from there one path parses and checks every value. A row with a defect is excluded and
+//! from there one path parses and checks every value. A plain CSV file (what Regas writes:
+//! no quotes, every value as written) takes a short road instead (`load/plain.rs`), which
+//! reads it to the same frame in one pass per core. A row with a defect is excluded and
 //! counted by kind; a defect that makes the whole table untrustworthy stops the run.
 
 use std::collections::BTreeMap;

@@ -1,8 +1,8 @@
 //! Reading an export table's bytes: encoding, delimiter and header line.
 //!
 //! Exports arrive as UTF-8 (with or without BOM) or Windows-1252, with `;` or `,`. The
-//! header is read here so columns can be mapped before Polars reads the body; the body
-//! itself is parsed by Polars.
+//! header is read here so columns can be mapped before the body is read: by the short road
+//! for a plain file (`load/plain.rs`), by Polars otherwise.
 
 use std::io::Read;
 use std::path::Path;

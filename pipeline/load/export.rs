@@ -406,6 +406,7 @@ fn load_table(
         key_rows,
     } = crate::logging::timed(spec.name, || {
         table::load(
+            table::Road::Short,
             &path,
             spec,
             &mapping(renames, spec),

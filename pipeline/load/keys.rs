@@ -139,22 +139,23 @@ fn number_rows(frame: &mut DataFrame, column: &str) -> PolarsResult<()> {
 mod tests {
     use super::*;
 
+    fn codes(f: &DataFrame) -> Vec<Option<u32>> {
+        f.column("Clientnummer")
+            .unwrap()
+            .u32()
+            .unwrap()
+            .iter()
+            .collect()
+    }
+
     #[test]
     fn the_same_number_gets_the_same_code_across_tables() {
         let mut clients = df!("Clientnummer" => ["K9", "K2"]).unwrap();
         let mut cases = df!("Clientnummer" => [Some("K2"), None, Some("K9"), Some("K5")]).unwrap();
         encode(&mut [&mut clients, &mut cases], "Clientnummer").unwrap();
-        let got = |f: &DataFrame| {
-            f.column("Clientnummer")
-                .unwrap()
-                .u32()
-                .unwrap()
-                .iter()
-                .collect::<Vec<_>>()
-        };
-        assert_eq!(got(&clients), vec![Some(0), Some(1)]);
+        assert_eq!(codes(&clients), vec![Some(0), Some(1)]);
         assert_eq!(
-            got(&cases),
+            codes(&cases),
             vec![Some(1), None, Some(0), Some(2)],
             "an unknown key gets a code of its own"
         );
@@ -168,15 +169,10 @@ mod tests {
             df!("Clientnummer" => [Some("K2x"), None, Some("anna"), Some("bob"), Some("bob")])
                 .unwrap();
         encode(&mut [&mut clients, &mut cases], "Clientnummer").unwrap();
-        let got = |f: &DataFrame| {
-            f.column("Clientnummer")
-                .unwrap()
-                .u32()
-                .unwrap()
-                .iter()
-                .collect::<Vec<_>>()
-        };
-        assert_eq!(got(&clients), vec![Some(0), Some(1)]);
-        assert_eq!(got(&cases), vec![Some(1), None, Some(0), Some(2), Some(2)]);
+        assert_eq!(codes(&clients), vec![Some(0), Some(1)]);
+        assert_eq!(
+            codes(&cases),
+            vec![Some(1), None, Some(0), Some(2), Some(2)]
+        );
     }
 }

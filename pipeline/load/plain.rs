@@ -929,7 +929,7 @@ mod tests {
             std::fs::write(&path, &text).expect("write");
             let run = |road| {
                 let (references, _) = references(spec, &rows);
-                table::load_by(
+                table::load(
                     road,
                     &path,
                     spec,

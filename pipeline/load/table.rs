@@ -541,40 +541,19 @@ fn canonical(text: Expr, values: &[(&str, &str)]) -> Expr {
     respell(text, values, Unknown::Null)
 }
 
-/// Reads, parses and checks one table. `checks` run on the parsed columns.
-pub fn load(
-    path: &Path,
-    spec: &TableSpec,
-    mapping: &Mapping,
-    csv: &CsvOptions,
-    checks: Vec<RowCheck>,
-    references: Vec<Reference>,
-    sha256: String,
-) -> Result<Loaded, LoadError> {
-    load_by(
-        Road::Short,
-        path,
-        spec,
-        mapping,
-        csv,
-        checks,
-        references,
-        sha256,
-    )
-}
-
 /// Whether a plain CSV file may take the short road ([`plain`]); the general road reads
 /// every file, and the tests hold the two to the same result.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub(super) enum Road {
+pub enum Road {
     Short,
     // Only the tests take it by choice.
     #[cfg_attr(not(test), allow(dead_code))]
     General,
 }
 
+/// Reads, parses and checks one table. `checks` run on the parsed columns.
 #[allow(clippy::too_many_arguments)]
-pub(super) fn load_by(
+pub fn load(
     road: Road,
     path: &Path,
     spec: &TableSpec,

@@ -18,6 +18,7 @@ use polars::prelude::*;
 
 use super::dates;
 use super::table::{self, ColumnSpec, KeyRows, Kind, Mapping, ROW, TableSpec};
+use crate::spelling::{Lookup, Spellings, Unknown};
 
 /// Where a CSV file's fields are, as the general road worked them out from its header.
 pub struct Layout {
@@ -46,31 +47,12 @@ enum Reading<'r> {
     },
     /// One of a few spellings, matched ignoring case.
     Canonical {
-        spellings: Canonical,
+        spellings: Spellings,
         /// What an empty or unknown value becomes (`None`: it stays empty).
         otherwise: Option<&'static str>,
         flag: Flagged,
     },
     YesNo,
-}
-
-/// The canonical spelling by each lower-cased spelling, as [`crate::spelling::Spellings`] matches them; the
-/// canonical spellings are the contract's own, so they outlive every file.
-struct Canonical(PlHashMap<String, &'static str>);
-
-impl Canonical {
-    fn new(pairs: &[(&'static str, &'static str)]) -> Self {
-        Canonical(
-            pairs
-                .iter()
-                .map(|(alias, value)| (alias.to_lowercase(), *value))
-                .collect(),
-        )
-    }
-
-    fn get(&self, text: &str) -> Option<&'static str> {
-        self.0.get(&text.to_lowercase()).copied()
-    }
 }
 
 /// When a [`Reading::Canonical`] value is a defect.
@@ -175,21 +157,21 @@ fn plan<'r>(
             (Kind::Int { min, max }, None) => Reading::Int { min, max },
             (Kind::Number { min, max }, None) => Reading::Number { min, max },
             (Kind::Form, None) => Reading::Canonical {
-                spellings: Canonical::new(crate::vocab::Form::SPELLINGS),
+                spellings: Spellings::new(crate::vocab::Form::SPELLINGS),
                 otherwise: None,
                 flag: Flagged::Unmatched,
             },
             (Kind::Gender, None) => {
-                let pairs: Vec<(&'static str, &'static str)> =
+                let pairs: Vec<(&str, &str)> =
                     crate::vocab::GENDERS.iter().map(|g| (*g, *g)).collect();
                 Reading::Canonical {
-                    spellings: Canonical::new(&pairs),
+                    spellings: Spellings::new(&pairs),
                     otherwise: Some("Onbekend"),
                     flag: Flagged::Never,
                 }
             }
             (Kind::ZrmType, None) => Reading::Canonical {
-                spellings: Canonical::new(&[("Meting", "Meting"), ("Doel", "Doel")]),
+                spellings: Spellings::new(&[("Meting", "Meting"), ("Doel", "Doel")]),
                 otherwise: Some("Meting"),
                 flag: Flagged::Unknown,
             },
@@ -288,6 +270,7 @@ fn read_bytes(bytes: &[u8], layout: &Layout, columns: &[Column<'_>], flags: usiz
 /// one search at a time cost more than reading the values.
 struct Marks<'b> {
     bytes: &'b [u8],
+    delimiter: u8,
     /// The delimiter, the line end and the quote in every byte of a word.
     patterns: [u64; 3],
     /// Where the current word starts, and its marks not yet handed out.
@@ -300,6 +283,7 @@ impl<'b> Marks<'b> {
         let every = |b: u8| u64::from_ne_bytes([b; 8]);
         let mut marks = Marks {
             bytes,
+            delimiter,
             patterns: [every(delimiter), every(b'\n'), every(b'"')],
             base: 0,
             found: 0,
@@ -316,7 +300,7 @@ impl<'b> Marks<'b> {
             return self.bytes[base.min(self.bytes.len())..]
                 .iter()
                 .enumerate()
-                .filter(|(_, b)| matches!(**b, b'\n' | b'"') || **b == self.patterns[0] as u8)
+                .filter(|(_, b)| matches!(**b, b'\n' | b'"') || **b == self.delimiter)
                 .fold(0, |m, (i, _)| m | 0x80 << (8 * i));
         };
         let x = u64::from_le_bytes(chunk.try_into().expect("eight bytes"));
@@ -343,12 +327,7 @@ impl Iterator for Marks<'_> {
     }
 }
 
-fn read_part<'a>(
-    text: &'a str,
-    layout: &Layout,
-    columns: &[Column<'_>],
-    flags: usize,
-) -> Option<Part> {
+fn read_part(text: &str, layout: &Layout, columns: &[Column<'_>], flags: usize) -> Option<Part> {
     let guess = text.len() / 32 + 1;
     let mut part = Part {
         rows: 0,
@@ -369,8 +348,13 @@ fn read_part<'a>(
         flags: vec![Vec::new(); flags],
     };
     // A column holds a handful of distinct spellings: each is matched once per part.
-    let mut lookups: Vec<PlHashMap<&'a str, Option<&'static str>>> =
-        columns.iter().map(|_| PlHashMap::new()).collect();
+    let mut lookups: Vec<Option<Lookup<'_>>> = columns
+        .iter()
+        .map(|c| match &c.reading {
+            Reading::Canonical { spellings, .. } => Some(spellings.lookup(Unknown::Null)),
+            _ => None,
+        })
+        .collect();
     let bytes = text.as_bytes();
     let n = layout.fields;
     let mut fields = vec![(0usize, 0usize); n];
@@ -464,7 +448,7 @@ fn read_value<'a>(
     k: usize,
     c: &Column<'_>,
     part: &mut Part,
-    seen: &mut PlHashMap<&'a str, Option<&'static str>>,
+    lookup: &mut Option<Lookup<'a>>,
 ) -> Option<()> {
     let present = !value.is_empty();
     if let Reading::Date { birth } = c.reading {
@@ -514,12 +498,10 @@ fn read_value<'a>(
             part.push(k, values_of!(Number, f64), x);
         }
         Reading::Canonical {
-            spellings,
-            otherwise,
-            flag,
+            otherwise, flag, ..
         } => {
             let matched = if present {
-                *seen.entry(value).or_insert_with(|| spellings.get(value))
+                lookup.as_mut().and_then(|l| l.get(value))
             } else {
                 None
             };

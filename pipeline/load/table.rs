@@ -377,11 +377,7 @@ fn read_raw(
 
 /// The header each contract column is read from: the configured header wins over the
 /// contract's name when both are present.
-fn header_of<'h>(
-    column: &ColumnSpec,
-    mapping: &Mapping,
-    headers: &'h [String],
-) -> Option<&'h String> {
+fn header_of(column: &ColumnSpec, mapping: &Mapping, headers: &[String]) -> Option<usize> {
     let wanted: Vec<String> = std::iter::once(column.name.to_string())
         .chain(mapping.headers.get(column.name).cloned())
         .map(|h| text::header_key(&h))
@@ -389,17 +385,14 @@ fn header_of<'h>(
     wanted
         .iter()
         .rev()
-        .find_map(|w| headers.iter().find(|h| text::header_key(h) == *w))
+        .find_map(|w| headers.iter().position(|h| text::header_key(h) == *w))
 }
 
 /// Per contract column, the position of the field it is read from.
 fn positions(spec: &TableSpec, mapping: &Mapping, headers: &[String]) -> Vec<Option<usize>> {
     spec.columns
         .iter()
-        .map(|c| {
-            header_of(c, mapping, headers)
-                .and_then(|h| headers.iter().position(|other| std::ptr::eq(other, h)))
-        })
+        .map(|c| header_of(c, mapping, headers))
         .collect()
 }
 
@@ -414,7 +407,11 @@ fn select_mapped(
     for column in spec.columns {
         let alias = mapping.headers.get(column.name);
         match header_of(column, mapping, headers) {
-            Some(h) => select.push(col(h.as_str()).cast(DataType::String).alias(column.name)),
+            Some(i) => select.push(
+                col(headers[i].as_str())
+                    .cast(DataType::String)
+                    .alias(column.name),
+            ),
             None if column.required => {
                 return Err(LoadError::MissingColumn {
                     file: origin.file.clone(),
@@ -581,9 +578,10 @@ pub fn load(
         "read on the short road when plain"
     );
     let mut kinds = parsed.kinds;
-    let mut with_values = match &short {
+    let short_road = short.is_some();
+    let mut with_values = match short {
         // Already typed, flagged and with its references looked up.
-        Some(frame) => frame.clone().lazy(),
+        Some(frame) => frame.lazy(),
         None => raw
             .select(parsed.texts)
             .with_columns(parsed.values)
@@ -598,7 +596,7 @@ pub fn load(
     let mut lookups = Vec::new();
     for r in references {
         let rows = r.rows;
-        if short.is_none() {
+        if !short_road {
             lookups.push(
                 col(r.column)
                     .map(
